@@ -1,0 +1,108 @@
+import { cdk8s, javascript } from 'projen';
+
+const CRD_DIR = '../shared/crds';
+
+const project = new cdk8s.ConstructLibraryCdk8s({
+  name: 'cdk8s-vllm',
+  packageName: 'cdk8s-vllm',
+  description: 'cdk8s constructs for a production vLLM serving tier on Kubernetes: GPU Deployment, model-weight cache, queue-based KEDA autoscaling, warm floors and serving alerts.',
+  keywords: ['cdk8s', 'kubernetes', 'vllm', 'llm', 'inference', 'keda', 'autoscaling', 'gpu', 'prometheus'],
+  author: 'cdk8s-vllm authors',
+  authorAddress: 'cdk8s-vllm@users.noreply.github.com',
+  repositoryUrl: 'https://github.com/cdk8s-vllm/cdk8s-vllm.git',
+  defaultReleaseBranch: 'main',
+  license: 'Apache-2.0',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  minNodeVersion: '20.0.0',
+
+  cdk8sVersion: '2.70.106',
+  constructsVersion: '10.8.1',
+  jsiiVersion: '~6.0.0',
+  typescriptVersion: '~5.9.0',
+  peerDeps: ['cdk8s-plus-28@^2.5.6'],
+  devDeps: [
+    'cdk8s-cli@^2.207.0',
+    'fast-check@^4.10.0',
+    'kubernetes-models@^5.1.0',
+    '@kubernetes-models/keda@^2.0.0',
+    '@kubernetes-models/prometheus-operator@^6.0.0',
+    'yaml@^2.8.0',
+  ],
+
+  // Other languages are published from the same jsii assembly.
+  publishToPypi: { distName: 'cdk8s-vllm', module: 'cdk8s_vllm' },
+  publishToMaven: {
+    javaPackage: 'io.github.cdk8svllm.cdk8svllm',
+    mavenGroupId: 'io.github.cdk8s-vllm',
+    mavenArtifactId: 'cdk8s-vllm',
+  },
+  publishToNuget: { dotNetNamespace: 'Cdk8sVllm', packageId: 'Cdk8sVllm' },
+  publishToGo: { moduleName: 'github.com/cdk8s-vllm/cdk8s-vllm-go' },
+
+  github: false,
+  release: false,
+  depsUpgrade: false,
+  pullRequestTemplate: false,
+  docgen: true,
+
+  jestOptions: {
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    passWithNoTests: false,
+    jestConfig: {
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      coveragePathIgnorePatterns: ['/node_modules/', '/src/imports/', '/test/'],
+      testTimeout: 60_000,
+    },
+  },
+  tsconfigDev: {
+    include: ['examples/**/*.ts'],
+    compilerOptions: {},
+  },
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'examples', 'build-tools', 'projenrc', '.projenrc.ts'],
+    ignorePatterns: ['src/imports/**'],
+  },
+  gitignore: ['/dist/', '.jsii.tabl.json'],
+});
+
+// Typed classes for the custom resources, generated from the upstream CRDs.
+const importCrds = project.addTask('import-crds', {
+  description: 'Regenerate src/imports from the upstream CRDs in ../shared/crds',
+});
+const crdModules: Record<string, string> = {
+  'keda': 'keda.sh_scaledobjects.yaml',
+  'keda-http': 'http.keda.sh_httpscaledobjects.yaml',
+  'service-monitor': 'monitoring.coreos.com_servicemonitors.yaml',
+  'prometheus-rule': 'monitoring.coreos.com_prometheusrules.yaml',
+};
+for (const [module, crd] of Object.entries(crdModules)) {
+  importCrds.exec(`cdk8s import ${module}:=${CRD_DIR}/${crd} --language typescript --output src/imports --no-check-upgrade`);
+}
+
+// Snapshots fail on mismatch in `test`; updating them is a deliberate act.
+project.addTask('test:update-snapshots', {
+  description: 'Re-record jest snapshots after an intended change',
+  exec: 'jest --updateSnapshot',
+});
+
+// The main job: synthesize every example app to dist/<example>.k8s.yaml.
+project.addTask('synth', {
+  description: 'Synthesize the examples to dist/*.k8s.yaml',
+  exec: 'ts-node --project tsconfig.dev.json examples/synth-all.ts dist',
+});
+
+// Builds package only the JavaScript artifact here; `package-all` (every language) runs where
+// the Python, Java, .NET and Go toolchains are installed.
+project.packageTask.reset();
+project.packageTask.spawn(project.tasks.tryFind('package:js')!);
+
+project.addTask('bindings', {
+  description: 'Generate the Python, Java, .NET and Go bindings as source only (no toolchains needed)',
+  exec: 'jsii-pacmak --code-only --target python --target java --target dotnet --target go --outdir dist/bindings',
+});
+
+project.npmignore?.exclude('/examples/', '/docs/', '/.ci/', '/build-tools/');
+
+project.synth();
