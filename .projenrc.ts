@@ -56,7 +56,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     },
   },
   tsconfigDev: {
-    include: ['examples/**/*.ts'],
+    include: ['../examples/**/*.ts'],
     compilerOptions: {},
   },
   eslintOptions: {
@@ -90,7 +90,7 @@ project.addTask('test:update-snapshots', {
 // The main job: synthesize every example app to dist/<example>.k8s.yaml.
 project.addTask('synth', {
   description: 'Synthesize the examples to dist/*.k8s.yaml',
-  exec: 'ts-node --project tsconfig.dev.json examples/synth-all.ts dist',
+  exec: 'ts-node --project test/tsconfig.json examples/synth-all.ts dist',
 });
 
 // Builds package only the JavaScript artifact here; `package-all` (every language) runs where

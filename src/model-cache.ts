@@ -1,0 +1,187 @@
+import { createHash } from 'crypto';
+import { ApiObject, Chart, Duration, Names, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { CACHE_MOUNT_PATH, COMPLETION_MARKER, VLLM_IMAGE } from './defaults';
+import { Check, subjectOf } from './errors';
+import { Model } from './model';
+import { ColdStart } from './sizing';
+import { hardenedContainerSecurity, hardenedPodSecurity, writableScratch } from './pod-security';
+
+/** Properties of a ModelCache. */
+export interface ModelCacheProps {
+  /** The model whose weights the cache holds. */
+  readonly model: Model;
+  /**
+   * Storage class of the claim. It must offer the access mode (ReadWriteMany by default).
+   * @default - the cluster's default storage class
+   */
+  readonly storageClassName?: string;
+  /**
+   * Size of the claim.
+   * @default - weights x 1.25 plus 5 GiB, rounded up to a whole GiB
+   */
+  readonly size?: Size;
+  /**
+   * Access mode of the claim: written once by the populate Job, read by every server on any node.
+   * @default kplus.PersistentVolumeAccessMode.READ_WRITE_MANY
+   */
+  readonly accessMode?: kplus.PersistentVolumeAccessMode;
+  /**
+   * Use an existing claim instead of creating one.
+   * @default - a new claim is created
+   */
+  readonly existingClaimName?: string;
+  /**
+   * Run a Job that downloads the weights into the claim. Turn it off when the claim is already filled
+   * (for example restored from a volume snapshot); the weights must then be at `weightsPath`.
+   * @default true
+   */
+  readonly populate?: boolean;
+  /**
+   * Image of the populate Job; it needs Python with `huggingface_hub`.
+   * @default - the pinned vLLM image, which ships huggingface_hub
+   */
+  readonly image?: string;
+  /**
+   * How many times the populate Job retries a failed download.
+   * @default 4
+   */
+  readonly backoffLimit?: number;
+  /**
+   * How long the populate Job may run in all before it is stopped.
+   * @default - four times the estimated hub download, at least one hour
+   */
+  readonly downloadDeadline?: Duration;
+  /**
+   * Namespace of the claim and Job; servers that mount it must run in the same namespace.
+   * @default - the chart's namespace
+   */
+  readonly namespace?: string;
+}
+
+/**
+ * A PersistentVolumeClaim that holds a model's weights, filled once by a Job, mounted read-only by servers.
+ *
+ * Scale-ups then read weights from the claim instead of downloading them.
+ */
+export class ModelCache extends Construct {
+  /** The model cached. */
+  public readonly model: Model;
+  /** The claim that holds the weights. */
+  public readonly claim: kplus.IPersistentVolumeClaim;
+  /** The Job that fills the claim, when `populate` is on. */
+  public readonly populateJob?: kplus.Job;
+  /** Where containers mount the claim. */
+  public readonly mountPath: string = CACHE_MOUNT_PATH;
+  /** Absolute path of the weights directory inside containers that mount the claim. */
+  public readonly weightsPath: string;
+  /** Absolute path of the file the populate Job writes last; servers wait for it. */
+  public readonly completionMarkerPath: string;
+  /** Namespace of the claim. */
+  public readonly namespace?: string;
+
+  public constructor(scope: Construct, id: string, props: ModelCacheProps) {
+    super(scope, id);
+    const check = new Check(subjectOf(this, 'ModelCache'));
+    check.integer('backoffLimit', props.backoffLimit, 0, 100);
+    if (props.size !== undefined) {
+      check.that(props.size.toGibibytes() >= props.model.weightsGib, 'size', `${props.size.toGibibytes()}Gi`,
+        `must hold the weights: at least ${Math.ceil(props.model.weightsGib)}Gi`);
+    }
+    if (props.existingClaimName !== undefined) {
+      check.that(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(props.existingClaimName), 'existingClaimName', props.existingClaimName, 'must be a valid Kubernetes object name');
+      check.that(props.storageClassName === undefined && props.size === undefined && props.accessMode === undefined,
+        'existingClaimName', props.existingClaimName, 'cannot be combined with storageClassName, size or accessMode (they describe a new claim)');
+    }
+    if (props.downloadDeadline !== undefined) {
+      check.that(props.downloadDeadline.toSeconds() > 0, 'downloadDeadline', `${props.downloadDeadline.toSeconds()}s`, 'must be longer than 0 s');
+    }
+
+    this.model = props.model;
+    this.namespace = props.namespace ?? Chart.of(this).namespace;
+    this.weightsPath = `${CACHE_MOUNT_PATH}/${props.model.directoryName}`;
+    this.completionMarkerPath = `${this.weightsPath}/${COMPLETION_MARKER}`;
+    const metadata = { namespace: props.namespace };
+
+    this.claim = props.existingClaimName !== undefined
+      ? kplus.PersistentVolumeClaim.fromClaimName(this, 'Resource', props.existingClaimName)
+      : new kplus.PersistentVolumeClaim(this, 'Resource', {
+        metadata,
+        storageClassName: props.storageClassName,
+        accessModes: [props.accessMode ?? kplus.PersistentVolumeAccessMode.READ_WRITE_MANY],
+        storage: props.size ?? ModelCache.defaultSize(props.model),
+        volumeMode: kplus.PersistentVolumeMode.FILE_SYSTEM,
+      });
+
+    if (props.populate ?? true) {
+      this.populateJob = this.createPopulateJob(props, metadata);
+    }
+  }
+
+  /** Weights x 1.25 plus 5 GiB for tokenizer, configuration and download metadata, rounded up. */
+  public static defaultSize(model: Model): Size {
+    return Size.gibibytes(Math.ceil(model.weightsGib * 1.25 + 5));
+  }
+
+  private createPopulateJob(props: ModelCacheProps, metadata: { namespace?: string }): kplus.Job {
+    const model = props.model;
+    const image = props.image ?? VLLM_IMAGE;
+    // Job specs are immutable: a new model, revision or image gets a new Job name.
+    const contentHash = createHash('sha256').update(`${model.id}@${model.revision}|${image}`).digest('hex').slice(0, 10);
+    const hubDownload = ColdStart.estimate(model, false).weightLoadSeconds;
+    const job = new kplus.Job(this, 'Populate', {
+      metadata: { ...metadata, name: `${Names.toDnsLabel(this, { maxLen: 52 })}-${contentHash}` },
+      backoffLimit: props.backoffLimit ?? 4,
+      activeDeadline: props.downloadDeadline ?? Duration.seconds(Math.max(3600, Math.ceil(4 * hubDownload))),
+      automountServiceAccountToken: false,
+      securityContext: hardenedPodSecurity(),
+      restartPolicy: kplus.RestartPolicy.NEVER,
+    });
+    const scratch = writableScratch(job);
+    const container = job.addContainer({
+      name: 'populate',
+      image,
+      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+      command: ['python3', '-c', POPULATE_SCRIPT],
+      envVariables: {
+        MODEL_ID: kplus.EnvValue.fromValue(model.id),
+        MODEL_REVISION: kplus.EnvValue.fromValue(model.revision),
+        WEIGHTS_DIR: kplus.EnvValue.fromValue(this.weightsPath),
+        COMPLETION_MARKER: kplus.EnvValue.fromValue(this.completionMarkerPath),
+        HF_HOME: kplus.EnvValue.fromValue(`${scratch.cachePath}/huggingface`),
+        HF_HUB_DISABLE_TELEMETRY: kplus.EnvValue.fromValue('1'),
+        HOME: kplus.EnvValue.fromValue(scratch.tmpPath),
+        ...(model.token ? { HF_TOKEN: kplus.EnvValue.fromSecretValue(model.token) } : {}),
+      },
+      securityContext: hardenedContainerSecurity(),
+      resources: {
+        cpu: { request: kplus.Cpu.units(2) },
+        memory: { request: Size.gibibytes(4), limit: Size.gibibytes(4) },
+      },
+    });
+    scratch.mountInto(container);
+    container.mount(CACHE_MOUNT_PATH, kplus.Volume.fromPersistentVolumeClaim(this, 'PopulateVolume', this.claim, { name: 'weights' }));
+    ApiObject.of(job).metadata.addLabel('app.kubernetes.io/component', 'model-cache');
+    return job;
+  }
+}
+
+/**
+ * Downloads one pinned revision into a plain directory (not a hub cache: servers mount it read-only),
+ * once: it exits at once when the completion marker is there, and writes the marker last.
+ */
+const POPULATE_SCRIPT = `import os, sys
+from huggingface_hub import snapshot_download
+marker = os.environ["COMPLETION_MARKER"]
+if os.path.exists(marker):
+    print("weights already present at", os.environ["WEIGHTS_DIR"])
+    sys.exit(0)
+# original/ (Meta's consolidated .pth) and consolidated* duplicate the sharded safetensors vLLM loads.
+path = snapshot_download(repo_id=os.environ["MODEL_ID"], revision=os.environ["MODEL_REVISION"],
+                         local_dir=os.environ["WEIGHTS_DIR"], ignore_patterns=["original/*", "*.pth", "consolidated*"])
+with open(marker + ".tmp", "w") as f:
+    f.write(os.environ["MODEL_ID"] + "@" + os.environ["MODEL_REVISION"] + "\\n")
+os.replace(marker + ".tmp", marker)
+print("weights downloaded to", path)
+`;

@@ -1,0 +1,497 @@
+import { ApiObject, Chart, Duration, JsonPatch, Names, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { CACHE_MOUNT_PATH, VLLM_IMAGE } from './defaults';
+import { Check, subjectOf } from './errors';
+import { Gpu } from './gpu';
+import { ServiceMonitor } from './imports/service-monitor-monitoring.coreos.com';
+import { Model } from './model';
+import { ModelCache } from './model-cache';
+import { hardenedContainerSecurity, hardenedPodSecurity, writableScratch } from './pod-security';
+import { ColdStart, ColdStartOptions, Sizing } from './sizing';
+
+/** The port vLLM's OpenAI-compatible server listens on. */
+const VLLM_PORT = 8000;
+/** The name of that port on the container, the Service and the ServiceMonitor endpoint. */
+const PORT_NAME = 'http';
+const STARTUP_PROBE_PERIOD_SECONDS = 10;
+const GPU_RESOURCE = 'nvidia.com/gpu';
+const GPU_PRODUCT_LABEL = 'nvidia.com/gpu.product';
+const HF_TOKEN_PATTERN = /hf_[A-Za-z0-9]{20,}/;
+
+/** How a replica stops without cutting off generations in flight. */
+export interface DrainOptions {
+  /**
+   * Pause before SIGTERM so the endpoint leaves every load balancer first.
+   * @default Duration.seconds(10)
+   */
+  readonly preStopPause?: Duration;
+  /**
+   * How long vLLM waits for in-flight requests after SIGTERM (`--shutdown-timeout`); new requests get 503.
+   * @default Duration.seconds(120)
+   */
+  readonly shutdownTimeout?: Duration;
+  /**
+   * `terminationGracePeriodSeconds`; must be at least pause + shutdown timeout.
+   * @default - pause + shutdown timeout + 10 s
+   */
+  readonly terminationGracePeriod?: Duration;
+}
+
+/** Properties of a VllmService. */
+export interface VllmServiceProps {
+  /** The model to serve. */
+  readonly model: Model;
+  /** The GPU model the replicas run on. */
+  readonly gpu: Gpu;
+  /**
+   * GPUs per replica.
+   * @default 1
+   */
+  readonly gpuCount?: number;
+  /**
+   * A cache that holds the weights; servers mount it read-only and never download at start.
+   * @default - each replica downloads the weights from the hub into an emptyDir at start
+   */
+  readonly cache?: ModelCache;
+  /**
+   * The vLLM OpenAI server image (0.18.0 or later: the library emits `--shutdown-timeout`).
+   * @default VllmService.DEFAULT_IMAGE
+   */
+  readonly image?: string;
+  /**
+   * `--tensor-parallel-size`: GPUs one copy of the model is split over; must divide the GPU count.
+   * @default - the GPU count
+   */
+  readonly tensorParallelSize?: number;
+  /**
+   * `--gpu-memory-utilization`, in (0, 1].
+   * @default 0.85
+   */
+  readonly gpuMemoryUtilization?: number;
+  /**
+   * `--max-model-len`: the longest context served, checked against the KV cache.
+   * @default - the model's context length, capped by what the KV cache holds (see Sizing)
+   */
+  readonly maxModelLen?: number;
+  /**
+   * `--max-num-seqs`: the most sequences one replica runs at once.
+   * @default 256
+   */
+  readonly maxNumSeqs?: number;
+  /**
+   * `--max-num-batched-tokens`: the prefill token budget of one engine step.
+   * @default - vLLM's own rule for its OpenAI server: 8192 on GPUs with at least 70 GiB other than the A100, else 2048
+   */
+  readonly maxNumBatchedTokens?: number;
+  /**
+   * More vLLM arguments, appended after the typed ones.
+   * @default - none
+   */
+  readonly extraArgs?: string[];
+  /**
+   * More environment variables. A Hugging Face token must come from a Secret (`Model.huggingFace(..., { token })`).
+   * @default - none
+   */
+  readonly env?: { [name: string]: kplus.EnvValue };
+  /**
+   * Replicas when no autoscaler owns the Deployment.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * CPU request (no limit is set: throttling the tokenizer and scheduler hurts latency).
+   * @default - 4 cores per GPU
+   */
+  readonly cpu?: kplus.Cpu;
+  /**
+   * Memory request and limit, `/dev/shm` included.
+   * @default - 8 GiB + 8 GiB per GPU + the shared memory
+   */
+  readonly memory?: Size;
+  /**
+   * Size of the memory-backed `/dev/shm` (NCCL uses it between tensor-parallel ranks).
+   * @default - 2 GiB per GPU
+   */
+  readonly sharedMemory?: Size;
+  /**
+   * Node selector of the pods.
+   * @default - `{ 'nvidia.com/gpu.product': gpu.productLabel }`
+   */
+  readonly nodeSelector?: { [label: string]: string };
+  /**
+   * Taints the pods tolerate.
+   * @default - the `nvidia.com/gpu` taint (any value, NoSchedule)
+   */
+  readonly tolerations?: kplus.NodeTaintQuery[];
+  /**
+   * How fast weights load and the engine starts: sizes the startup probe and the rollout deadline.
+   * @default - see ColdStart
+   */
+  readonly coldStart?: ColdStartOptions;
+  /**
+   * Graceful drain on scale-down, rollout and node drain.
+   * @default - 10 s pause, 120 s shutdown timeout, 140 s grace period
+   */
+  readonly drain?: DrainOptions;
+  /**
+   * How often Prometheus scrapes `/metrics`.
+   * @default Duration.seconds(15)
+   */
+  readonly scrapeInterval?: Duration;
+  /**
+   * Labels on the ServiceMonitor, for the Prometheus `serviceMonitorSelector` (e.g. `{ release: 'kube-prometheus-stack' }`).
+   * @default - only the library's `app.kubernetes.io/*` labels
+   */
+  readonly monitoringLabels?: { [label: string]: string };
+  /**
+   * Namespace of every object; KEDA queries are scoped by it.
+   * @default - the chart's namespace
+   */
+  readonly namespace?: string;
+}
+
+/**
+ * A vLLM OpenAI-compatible server for one model on GPUs: Deployment, Service, PodDisruptionBudget and ServiceMonitor.
+ */
+export class VllmService extends Construct {
+  /** The pinned vLLM image. */
+  public static readonly DEFAULT_IMAGE = VLLM_IMAGE;
+
+  /** The model served. */
+  public readonly model: Model;
+  /** The GPU model. */
+  public readonly gpu: Gpu;
+  /** GPUs per replica. */
+  public readonly gpuCount: number;
+  /** The memory plan of one replica. */
+  public readonly sizing: Sizing;
+  /** The estimated cold start of one replica. */
+  public readonly coldStart: ColdStart;
+  /** The Deployment of vLLM servers. */
+  public readonly deployment: kplus.Deployment;
+  /** The Service in front of them (port 8000, named `http`). */
+  public readonly service: kplus.Service;
+  /** The ServiceMonitor that scrapes `/metrics`. */
+  public readonly serviceMonitor: ApiObject;
+  /** The PodDisruptionBudget. */
+  public readonly podDisruptionBudget: ApiObject;
+  /** Namespace of every object, when known. */
+  public readonly namespace?: string;
+  /** How often Prometheus scrapes the servers. */
+  public readonly scrapeInterval: Duration;
+  /** The context length served (`--max-model-len`), when set or derived. */
+  public readonly maxModelLen?: number;
+  /** `--max-num-seqs`. */
+  public readonly maxNumSeqs: number;
+  /** `--max-num-batched-tokens`. */
+  public readonly maxNumBatchedTokens: number;
+  /** `terminationGracePeriodSeconds` of the pods. */
+  public readonly terminationGracePeriod: Duration;
+  /** Labels on every object (and the pods) of this server. */
+  public readonly labels: { [label: string]: string };
+
+  public constructor(scope: Construct, id: string, props: VllmServiceProps) {
+    super(scope, id);
+    const check = new Check(subjectOf(this, 'VllmService'));
+    const gpuCount = props.gpuCount ?? 1;
+    check.integer('gpuCount', gpuCount, 1, 16);
+    check.integer('replicas', props.replicas, 0);
+    check.integer('maxNumSeqs', props.maxNumSeqs, 1, 65_536);
+    check.inHalfOpenRange('gpuMemoryUtilization', props.gpuMemoryUtilization, 0, 1);
+    const tensorParallelSize = props.tensorParallelSize ?? gpuCount;
+    check.integer('tensorParallelSize', tensorParallelSize, 1);
+    check.that(gpuCount % tensorParallelSize === 0, 'tensorParallelSize', tensorParallelSize,
+      `must divide gpuCount (${gpuCount}): allowed ${divisors(gpuCount).join(', ')}`);
+    checkNoLiteralToken(check, props);
+    if (props.cache) checkCacheServes(check, props.cache, props.model);
+
+    this.model = props.model;
+    this.gpu = props.gpu;
+    this.gpuCount = gpuCount;
+    this.namespace = props.namespace ?? Chart.of(this).namespace;
+    this.scrapeInterval = props.scrapeInterval ?? Duration.seconds(15);
+    check.that(this.scrapeInterval.toSeconds() >= 1, 'scrapeInterval', `${this.scrapeInterval.toSeconds()}s`, 'must be at least 1 s');
+    this.maxNumSeqs = props.maxNumSeqs ?? 256;
+    check.integer('maxNumBatchedTokens', props.maxNumBatchedTokens, 1, 1_048_576);
+    this.maxNumBatchedTokens = props.maxNumBatchedTokens ?? defaultBatchedTokens(props.gpu);
+
+    // One copy of the model is split over `tensorParallelSize` GPUs; the memory plan is per copy.
+    this.sizing = Sizing.of({ model: props.model, gpu: props.gpu, gpuCount: tensorParallelSize, gpuMemoryUtilization: props.gpuMemoryUtilization });
+    this.maxModelLen = resolveMaxModelLen(check, this.sizing, props, tensorParallelSize);
+    this.coldStart = ColdStart.estimate(props.model, props.cache !== undefined, props.coldStart);
+
+    const drain = resolveDrain(check, props.drain);
+    this.terminationGracePeriod = drain.grace;
+    this.labels = {
+      'app.kubernetes.io/name': 'vllm',
+      'app.kubernetes.io/instance': Names.toLabelValue(this),
+      'app.kubernetes.io/component': 'inference-server',
+      'app.kubernetes.io/part-of': 'cdk8s-vllm',
+    };
+    const metadata = { namespace: props.namespace, labels: this.labels };
+
+    const startupWindow = Math.ceil(this.coldStart.startupWindowSeconds / STARTUP_PROBE_PERIOD_SECONDS) * STARTUP_PROBE_PERIOD_SECONDS;
+    // The rollout deadline covers waiting for a first cache fill (a hub download) and the startup window.
+    const cacheFillWait = props.cache?.populateJob ? Math.ceil(ColdStart.estimate(props.model, false).weightLoadSeconds) : 0;
+    this.deployment = new kplus.Deployment(this, 'Resource', {
+      metadata,
+      podMetadata: { labels: this.labels },
+      replicas: props.replicas ?? 1,
+      progressDeadline: Duration.seconds(startupWindow + cacheFillWait + 300),
+      strategy: kplus.DeploymentStrategy.rollingUpdate({
+        maxSurge: kplus.PercentOrAbsolute.absolute(1),
+        maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
+      }),
+      automountServiceAccountToken: false,
+      securityContext: hardenedPodSecurity(),
+      terminationGracePeriod: drain.grace,
+    });
+
+    const sharedMemory = props.sharedMemory ?? Size.gibibytes(2 * gpuCount);
+    const memory = props.memory ?? Size.gibibytes(8 + 8 * gpuCount + sharedMemory.toGibibytes());
+    check.that(memory.toMebibytes() > sharedMemory.toMebibytes(), 'memory', `${memory.toGibibytes()}Gi`,
+      `must exceed sharedMemory (${sharedMemory.toGibibytes()}Gi): /dev/shm counts against the pod's memory`);
+
+    const scratch = writableScratch(this.deployment);
+    const args = [
+      ...this.modelArgs(props.cache),
+      '--served-model-name', props.model.servedModelName,
+      '--host', '0.0.0.0',
+      '--port', String(VLLM_PORT),
+      '--tensor-parallel-size', String(tensorParallelSize),
+      ...(gpuCount > tensorParallelSize ? ['--data-parallel-size', String(gpuCount / tensorParallelSize)] : []),
+      '--gpu-memory-utilization', String(props.gpuMemoryUtilization ?? Sizing.DEFAULT_GPU_MEMORY_UTILIZATION),
+      ...(this.maxModelLen !== undefined ? ['--max-model-len', String(this.maxModelLen)] : []),
+      '--max-num-seqs', String(this.maxNumSeqs),
+      '--max-num-batched-tokens', String(this.maxNumBatchedTokens),
+      '--shutdown-timeout', String(drain.shutdownTimeout.toSeconds()),
+      ...(props.extraArgs ?? []),
+    ];
+    const container = this.deployment.addContainer({
+      name: 'vllm',
+      image: props.image ?? VLLM_IMAGE,
+      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+      command: ['vllm', 'serve'],
+      args,
+      ports: [{ number: VLLM_PORT, name: PORT_NAME }],
+      envVariables: this.environment(scratch.cachePath, scratch.tmpPath, props),
+      resources: {
+        cpu: { request: props.cpu ?? kplus.Cpu.units(4 * gpuCount) },
+        memory: { request: memory, limit: memory },
+      },
+      securityContext: hardenedContainerSecurity(),
+      startup: kplus.Probe.fromHttpGet('/health', {
+        port: VLLM_PORT,
+        periodSeconds: Duration.seconds(STARTUP_PROBE_PERIOD_SECONDS),
+        timeoutSeconds: Duration.seconds(5),
+        failureThreshold: startupWindow / STARTUP_PROBE_PERIOD_SECONDS,
+      }),
+      readiness: kplus.Probe.fromHttpGet('/health', {
+        port: VLLM_PORT,
+        periodSeconds: Duration.seconds(5),
+        timeoutSeconds: Duration.seconds(5),
+        failureThreshold: 3,
+      }),
+      // A busy server answers /health slowly: allow two minutes of failures before a restart.
+      liveness: kplus.Probe.fromHttpGet('/health', {
+        port: VLLM_PORT,
+        periodSeconds: Duration.seconds(20),
+        timeoutSeconds: Duration.seconds(10),
+        failureThreshold: 6,
+      }),
+      lifecycle: { preStop: kplus.Handler.fromCommand(['sleep', String(drain.preStopPause.toSeconds())]) },
+    });
+    scratch.mountInto(container);
+    container.mount('/dev/shm', kplus.Volume.fromEmptyDir(this.deployment, 'ShmVolume', 'dshm', {
+      medium: kplus.EmptyDirMedium.MEMORY,
+      sizeLimit: sharedMemory,
+    }));
+    if (props.cache) this.mountCache(props.cache, container, props.image ?? VLLM_IMAGE);
+
+    const deploymentObject = ApiObject.of(this.deployment);
+    // cdk8s-plus has no extended resources; KubeDeployment renders limits from Quantity objects.
+    deploymentObject.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/resources/limits/nvidia.com~1gpu', kplus.k8s.Quantity.fromNumber(gpuCount)));
+    deploymentObject.addJsonPatch(JsonPatch.add('/spec/template/spec/nodeSelector',
+      props.nodeSelector ?? { [GPU_PRODUCT_LABEL]: props.gpu.productLabel }));
+    const tolerations = props.tolerations ?? [kplus.NodeTaintQuery.exists(GPU_RESOURCE, { effect: kplus.TaintEffect.NO_SCHEDULE })];
+    if (tolerations.length > 0) this.deployment.scheduling.tolerate(kplus.Node.tainted(...tolerations));
+
+    this.service = new kplus.Service(this, 'Service', {
+      metadata,
+      ports: [{ name: PORT_NAME, port: VLLM_PORT, targetPort: VLLM_PORT }],
+    });
+    this.service.selectLabel('app.kubernetes.io/instance', this.labels['app.kubernetes.io/instance']);
+
+    this.podDisruptionBudget = new kplus.k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+      metadata,
+      spec: {
+        // One replica at a time may go; never blocks a node drain, whatever the replica count.
+        maxUnavailable: kplus.k8s.IntOrString.fromNumber(1),
+        selector: { matchLabels: { 'app.kubernetes.io/instance': this.labels['app.kubernetes.io/instance'] } },
+        // A replica stuck loading or crash-looping must not block a drain either.
+        unhealthyPodEvictionPolicy: 'AlwaysAllow',
+      },
+    });
+
+    this.serviceMonitor = new ServiceMonitor(this, 'ServiceMonitor', {
+      metadata: { ...metadata, labels: { ...this.labels, ...props.monitoringLabels } },
+      spec: {
+        selector: { matchLabels: { 'app.kubernetes.io/instance': this.labels['app.kubernetes.io/instance'] } },
+        endpoints: [{
+          port: PORT_NAME,
+          path: '/metrics',
+          interval: `${this.scrapeInterval.toSeconds()}s`,
+          scrapeTimeout: `${Math.min(10, this.scrapeInterval.toSeconds())}s`,
+        }],
+      },
+    });
+
+    if (props.cache) {
+      const cache = props.cache;
+      this.deployment.node.addDependency(cache);
+      this.node.addValidation({
+        validate: () => cache.namespace === this.namespace ? [] : [
+          `${subjectOf(this, 'VllmService')}: namespace (${this.namespace ?? 'none'}) must be the namespace of its cache '${cache.node.path}' (${cache.namespace ?? 'none'}): a pod mounts only claims of its own namespace`,
+        ],
+      });
+    }
+    for (const [key, value] of Object.entries(this.annotations())) deploymentObject.metadata.addAnnotation(key, value);
+  }
+
+  /** The name of the Service, which is the `service` label Prometheus puts on every scraped series. */
+  public get serviceName(): string {
+    return this.service.name;
+  }
+
+  /** Marks the Deployment as owned by an autoscaler: it then carries no `replicas` field. */
+  public markHasAutoscaler(): void {
+    this.deployment.markHasAutoscaler();
+  }
+
+  private modelArgs(cache: ModelCache | undefined): string[] {
+    return cache
+      ? ['--model', cache.weightsPath]
+      : ['--model', this.model.id, '--revision', this.model.revision];
+  }
+
+  private environment(cachePath: string, tmpPath: string, props: VllmServiceProps): { [name: string]: kplus.EnvValue } {
+    const value = kplus.EnvValue.fromValue;
+    return {
+      HOME: value(tmpPath),
+      USER: value('vllm'),
+      XDG_CACHE_HOME: value(cachePath),
+      VLLM_CACHE_ROOT: value(`${cachePath}/vllm`),
+      VLLM_CONFIG_ROOT: value(`${cachePath}/config`),
+      TRITON_CACHE_DIR: value(`${cachePath}/triton`),
+      TORCHINDUCTOR_CACHE_DIR: value(`${cachePath}/inductor`),
+      HF_HOME: value(`${cachePath}/huggingface`),
+      VLLM_NO_USAGE_STATS: value('1'),
+      DO_NOT_TRACK: value('1'),
+      ...(props.cache ? { HF_HUB_OFFLINE: value('1') } : {}),
+      ...(this.model.token && !props.cache ? { HF_TOKEN: kplus.EnvValue.fromSecretValue(this.model.token) } : {}),
+      ...props.env,
+    };
+  }
+
+  private mountCache(cache: ModelCache, container: kplus.Container, image: string): void {
+    const weights = kplus.Volume.fromPersistentVolumeClaim(this.deployment, 'WeightsVolume', cache.claim, { name: 'weights', readOnly: true });
+    container.mount(CACHE_MOUNT_PATH, weights, { readOnly: true });
+    if (!cache.populateJob) return;
+    // addDependency only orders the YAML: servers wait for the marker the populate Job writes last.
+    const wait = this.deployment.addInitContainer({
+      name: 'wait-for-weights',
+      image,
+      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+      command: ['sh', '-c', 'until [ -f "$COMPLETION_MARKER" ]; do echo "waiting for model weights: $COMPLETION_MARKER"; sleep 10; done'],
+      envVariables: { COMPLETION_MARKER: kplus.EnvValue.fromValue(cache.completionMarkerPath) },
+      securityContext: hardenedContainerSecurity(),
+      resources: {
+        cpu: { request: kplus.Cpu.millis(10), limit: kplus.Cpu.millis(100) },
+        memory: { request: Size.mebibytes(32), limit: Size.mebibytes(64) },
+      },
+    });
+    wait.mount(CACHE_MOUNT_PATH, weights, { readOnly: true });
+  }
+
+  private annotations(): { [key: string]: string } {
+    return {
+      'vllm.cdk8s.io/model': this.model.id,
+      'vllm.cdk8s.io/revision': this.model.revision,
+      'vllm.cdk8s.io/parameters-billions': String(this.model.parametersBillions),
+      'vllm.cdk8s.io/precision': this.model.precision,
+      'vllm.cdk8s.io/gpu': this.gpu.name,
+      'vllm.cdk8s.io/cold-start-seconds': String(this.coldStart.totalSeconds),
+    };
+  }
+}
+
+interface ResolvedDrain { readonly preStopPause: Duration; readonly shutdownTimeout: Duration; readonly grace: Duration }
+
+function resolveDrain(check: Check, drain: DrainOptions = {}): ResolvedDrain {
+  const preStopPause = drain.preStopPause ?? Duration.seconds(10);
+  const shutdownTimeout = drain.shutdownTimeout ?? Duration.seconds(120);
+  check.integer('drain.preStopPause', preStopPause.toSeconds(), 0, 3600);
+  check.integer('drain.shutdownTimeout', shutdownTimeout.toSeconds(), 0, 3600);
+  const needed = preStopPause.toSeconds() + shutdownTimeout.toSeconds();
+  const grace = drain.terminationGracePeriod ?? Duration.seconds(needed + 10);
+  check.that(grace.toSeconds() >= needed, 'drain.terminationGracePeriod', `${grace.toSeconds()}s`,
+    `must be >= preStopPause + shutdownTimeout (${needed}s), or in-flight generations are killed`);
+  return { preStopPause, shutdownTimeout, grace };
+}
+
+function resolveMaxModelLen(check: Check, sizing: Sizing, props: VllmServiceProps, gpusPerCopy: number): number | undefined {
+  const fix = 'use more GPUs (gpuCount), a smaller precision, or a larger GPU';
+  check.that(sizing.weightsFit, 'gpuCount', props.gpuCount ?? 1,
+    `is too small for the model: weights ${sizing.weightsGib.toFixed(1)} GiB x 1.25 = ${sizing.requiredGib.toFixed(1)} GiB `
+    + `exceed ${gpusPerCopy} x ${props.gpu.name} ${props.gpu.memoryGib.toFixed(1)} GiB x utilization `
+    + `${props.gpuMemoryUtilization ?? Sizing.DEFAULT_GPU_MEMORY_UTILIZATION} = ${sizing.budgetGib.toFixed(1)} GiB; ${fix}`);
+  const kvLimit = sizing.maxContextTokens;
+  if (props.maxModelLen === undefined) {
+    if (kvLimit !== undefined) {
+      check.that(kvLimit >= Sizing.CONTEXT_GRANULARITY_TOKENS, 'gpuCount', props.gpuCount ?? 1,
+        `leaves ${sizing.kvCacheGib.toFixed(2)} GiB for the KV cache, less than one ${Sizing.CONTEXT_GRANULARITY_TOKENS}-token sequence; ${fix}`);
+    }
+    return kvLimit;
+  }
+  check.integer('maxModelLen', props.maxModelLen, 1);
+  const contextLength = props.model.architecture?.contextLength;
+  if (contextLength !== undefined) {
+    check.that(props.maxModelLen <= contextLength, 'maxModelLen', props.maxModelLen, `must be <= the model's context length (${contextLength})`);
+  }
+  if (sizing.kvCacheTokens !== undefined) {
+    check.that(props.maxModelLen <= sizing.kvCacheTokens, 'maxModelLen', props.maxModelLen,
+      `does not fit the KV cache: ${sizing.kvCacheGib.toFixed(2)} GiB holds ${sizing.kvCacheTokens} tokens; `
+      + `vLLM refuses to start. Allowed: 1 to ${sizing.kvCacheTokens}, or ${fix}`);
+  }
+  return props.maxModelLen;
+}
+
+function checkNoLiteralToken(check: Check, props: VllmServiceProps): void {
+  for (const [name, value] of Object.entries(props.env ?? {})) {
+    const literal = value.value;
+    const isTokenVariable = /^(HF_TOKEN|HUGGING_FACE_HUB_TOKEN|HUGGINGFACE_TOKEN)$/.test(name);
+    if (literal !== undefined && (isTokenVariable || HF_TOKEN_PATTERN.test(literal))) {
+      throw check.error(`env.${name}`, '<redacted>', 'must not be a literal Hugging Face token: pass Model.huggingFace(..., { token: { secret, key } })');
+    }
+  }
+  for (const arg of props.extraArgs ?? []) {
+    if (HF_TOKEN_PATTERN.test(arg) || /^--hf-token/.test(arg)) {
+      throw check.error('extraArgs', '<redacted>', 'must not carry a Hugging Face token: pass Model.huggingFace(..., { token: { secret, key } })');
+    }
+  }
+}
+
+function checkCacheServes(check: Check, cache: ModelCache, model: Model): void {
+  check.that(cache.model.id === model.id && cache.model.revision === model.revision, 'cache', cache.node.path,
+    `holds ${cache.model.id}@${cache.model.revision}, not the model served (${model.id}@${model.revision})`);
+}
+
+/** vLLM's default for its OpenAI server (EngineArgs batch defaults): large GPUs other than the A100 batch 8192 tokens. */
+function defaultBatchedTokens(gpu: Gpu): number {
+  return gpu.memoryGib >= 70 && !/a100/i.test(gpu.name) ? 8192 : 2048;
+}
+
+function divisors(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i + 1).filter((d) => n % d === 0);
+}
