@@ -1,0 +1,307 @@
+import { ASSUMPTIONS } from './assumptions';
+import { Autoscaler, ClusterView, PodView, ScrapedPod } from './autoscaler';
+import { MinHeap } from './collections';
+import { EngineReplica } from './engine';
+import { ServerSpec } from './manifests';
+import { SeriesLabels } from './queries';
+import { RequestBook, RequestStatus } from './request-book';
+import { TimelinePoint } from './results';
+import { Trace } from './trace';
+
+export interface ReplayOptions {
+  readonly server: ServerSpec;
+  readonly autoscaler: Autoscaler;
+  readonly trace: Trace;
+  /** Wall-clock time of the trace's start (cron windows), seconds since the epoch. */
+  readonly startEpochSeconds: number;
+  readonly onProgress?: (fraction: number) => void;
+}
+
+export interface ReplayOutcome {
+  readonly book: RequestBook;
+  readonly horizonSeconds: number;
+  /** Pod-seconds from creation to termination, within the horizon. */
+  readonly podSeconds: number;
+  readonly scaleUps: number;
+  readonly scaleDowns: number;
+  readonly maxReplicas: number;
+  readonly preemptions: number;
+  /** Requests cut off by a shutdown or rejected. */
+  readonly failed: number;
+  readonly timeline: TimelinePoint[];
+}
+
+const READY = 0;
+const DRAIN_DEADLINE = 1;
+
+class Pod {
+  public ready = false;
+  public terminating = false;
+  public deletedAt = NaN;
+  public ended = NaN;
+  public engine?: EngineReplica;
+  public sample?: ScrapedPod;
+  public busyAtLastScrape = 0;
+  public readyAt: number;
+
+  public constructor(public readonly index: number, public readonly created: number, coldStart: number) {
+    this.readyAt = created + coldStart;
+  }
+}
+
+/**
+ * Replays a trace through a cluster: pods (cold start, ready, graceful drain), a Service that spreads
+ * requests round-robin over ready pods (kube-proxy in IPVS mode; iptables mode is random), Prometheus
+ * scrapes, and the autoscaler's loops. Deterministic: the same inputs give the same outcome.
+ */
+export class Replay {
+  private readonly pods: Pod[] = [];
+  private readonly readyPods: Pod[] = [];
+  private readonly atService: number[] = [];
+  private readonly timers = new MinHeap();
+  private readonly timerKinds: number[] = [];
+  private readonly timerPods: number[] = [];
+  private readonly book: RequestBook;
+  private readonly labels: SeriesLabels;
+  private scrape: ScrapedPod[] = [];
+  private roundRobin = 0;
+  private resolved = 0;
+  private scaleUps = 0;
+  private scaleDowns = 0;
+  private maxReplicas = 0;
+  private failed = 0;
+  private readonly timeline: TimelinePoint[] = [];
+
+  public constructor(private readonly options: ReplayOptions) {
+    const server = options.server;
+    this.book = new RequestBook(options.trace, server.maxModelLen);
+    this.labels = { namespace: server.namespace, service: server.serviceName, model_name: server.servedModelName, engine: '0' };
+  }
+
+  public run(): ReplayOutcome {
+    const { server, autoscaler, trace } = this.options;
+    const book = this.book;
+    const n = book.count;
+    const horizon = trace.durationSeconds;
+    const endLimit = horizon + ASSUMPTIONS.drainHorizonSeconds;
+    const scrapeEvery = server.scrapeIntervalSeconds;
+    const pollEvery = autoscaler.pollingIntervalSeconds;
+    const phase = ASSUMPTIONS.controllerPhaseSeconds;
+    let nextScrape = 0;
+    let nextPoll = pollEvery === undefined ? Infinity : phase;
+    let nextSync = phase;
+
+    for (let i = 0; i < autoscaler.initialReplicas; i++) {
+      const pod = this.createPod(0, 0);
+      this.becomeReady(pod, 0);
+    }
+    this.maxReplicas = autoscaler.initialReplicas;
+
+    let next = 0;
+    const progressEvery = Math.max(1, Math.floor(n / 100));
+    for (;;) {
+      const arrival = next < n ? book.arrival[next] : Infinity;
+      const timer = this.timers.length > 0 ? this.timers.peekKey() : Infinity;
+      const tick = Math.min(nextScrape, nextPoll, nextSync);
+      const t = Math.min(arrival, timer, tick);
+      if (t > endLimit || (next >= n && this.resolved >= n)) break;
+      if (arrival === t) {
+        this.arrive(next, t);
+        next++;
+        if (next % progressEvery === 0) this.options.onProgress?.(next / n);
+      } else if (timer === t) {
+        this.fireTimer(t);
+      } else if (nextScrape === t) {
+        this.scrapeAll(t);
+        nextScrape += scrapeEvery;
+      } else if (nextPoll === t) {
+        this.apply(autoscaler.poll(this.view(t)), t);
+        nextPoll += pollEvery!;
+      } else {
+        this.apply(autoscaler.hpaSync(this.view(t)), t);
+        nextSync += ASSUMPTIONS.hpaSyncPeriodSeconds;
+      }
+    }
+    this.finishAll(endLimit);
+    let podSeconds = 0;
+    for (const pod of this.pods) {
+      const end = Number.isNaN(pod.ended) ? horizon : Math.min(pod.ended, horizon);
+      podSeconds += Math.max(0, end - pod.created);
+    }
+    const preemptions = this.pods.reduce((sum, p) => sum + (p.engine?.preemptions ?? 0), 0);
+    return {
+      book,
+      horizonSeconds: horizon,
+      podSeconds,
+      scaleUps: this.scaleUps,
+      scaleDowns: this.scaleDowns,
+      maxReplicas: this.maxReplicas,
+      preemptions,
+      failed: this.failed,
+      timeline: this.timeline,
+    };
+  }
+
+  private arrive(id: number, t: number): void {
+    if (this.readyPods.length === 0) {
+      this.book.status[id] = RequestStatus.AT_SERVICE;
+      this.atService.push(id);
+      if (this.activeCount() === 0) this.apply(this.options.autoscaler.push(this.view(t)), t);
+      return;
+    }
+    const pod = this.readyPods[this.roundRobin++ % this.readyPods.length];
+    pod.engine!.advance(t);
+    pod.engine!.enqueue(id, t);
+  }
+
+  private fireTimer(t: number): void {
+    const slot = this.timers.pop();
+    const pod = this.pods[this.timerPods[slot]];
+    if (this.timerKinds[slot] === READY) {
+      if (!pod.terminating) this.becomeReady(pod, t);
+    } else if (Number.isNaN(pod.ended)) {
+      // The shutdown timeout ran out: what is still in flight is lost.
+      pod.engine!.advance(t);
+      const lost = pod.engine!.abortAll(t);
+      this.failed += lost;
+      this.resolved += lost;
+      pod.ended = t;
+    }
+  }
+
+  private schedule(t: number, kind: number, pod: Pod): void {
+    this.timerKinds.push(kind);
+    this.timerPods.push(pod.index);
+    this.timers.push(t, this.timerKinds.length - 1);
+  }
+
+  private createPod(t: number, coldStart: number): Pod {
+    const pod = new Pod(this.pods.length, t, coldStart);
+    this.pods.push(pod);
+    return pod;
+  }
+
+  private becomeReady(pod: Pod, t: number): void {
+    pod.ready = true;
+    pod.engine = new EngineReplica(this.options.server.engine, this.book, t, {
+      onFinish: (id) => {
+        this.resolved++;
+        if (this.book.status[id] === RequestStatus.FAILED) this.failed++;
+      },
+    });
+    this.readyPods.push(pod);
+    // Requests held at the Service go out as soon as an endpoint exists.
+    const held = this.atService.splice(0);
+    for (const id of held) {
+      const target = this.readyPods[this.roundRobin++ % this.readyPods.length];
+      target.engine!.advance(t);
+      target.engine!.enqueue(id, t);
+    }
+  }
+
+  private activeCount(): number {
+    let count = 0;
+    for (const pod of this.pods) if (!pod.terminating) count++;
+    return count;
+  }
+
+  private apply(replicas: number | undefined, t: number): void {
+    if (replicas === undefined) return;
+    const active = this.pods.filter((p) => !p.terminating);
+    if (replicas > active.length) {
+      for (let i = active.length; i < replicas; i++) {
+        const pod = this.createPod(t, this.options.server.coldStartSeconds);
+        this.schedule(pod.readyAt, READY, pod);
+      }
+      this.scaleUps++;
+    } else if (replicas < active.length) {
+      // ReplicaSet deletion order: pods not ready first, then those ready the shortest time; newest first.
+      const victims = active.sort((a, b) => Number(a.ready) - Number(b.ready) || b.readyAt - a.readyAt || b.created - a.created)
+        .slice(0, active.length - replicas);
+      for (const pod of victims) this.terminate(pod, t);
+      this.scaleDowns++;
+    }
+    this.maxReplicas = Math.max(this.maxReplicas, replicas);
+  }
+
+  private terminate(pod: Pod, t: number): void {
+    const server = this.options.server;
+    pod.terminating = true;
+    pod.deletedAt = t;
+    if (!pod.ready) {
+      pod.ended = t;
+      return;
+    }
+    const index = this.readyPods.indexOf(pod);
+    if (index >= 0) this.readyPods.splice(index, 1);
+    pod.ready = false;
+    pod.sample = undefined;
+    const deadline = t + Math.min(server.preStopSeconds + server.shutdownTimeoutSeconds, server.terminationGraceSeconds);
+    this.schedule(deadline, DRAIN_DEADLINE, pod);
+    this.checkDrained(pod, t);
+  }
+
+  /** A draining pod ends once its last request is done and the preStop pause is over. */
+  private checkDrained(pod: Pod, t: number): void {
+    const engine = pod.engine!;
+    engine.advance(t);
+    if (engine.inFlight === 0) pod.ended = Math.max(pod.deletedAt + this.options.server.preStopSeconds, engine.lastStepEnd);
+  }
+
+  private scrapeAll(t: number): void {
+    const interval = this.options.server.scrapeIntervalSeconds;
+    const scrape: ScrapedPod[] = [];
+    let queued = this.atService.length;
+    let running = 0;
+    let replicas = 0;
+    for (const pod of this.pods) {
+      if (!pod.terminating) replicas++;
+      if (pod.terminating && Number.isNaN(pod.ended)) this.checkDrained(pod, t);
+      if (!pod.ready || pod.terminating) continue;
+      const engine = pod.engine!;
+      engine.advance(t);
+      const busy = Math.min(1, Math.max(0, (engine.busySeconds - pod.busyAtLastScrape) / interval));
+      pod.busyAtLastScrape = engine.busySeconds;
+      pod.sample = {
+        'vllm:num_requests_waiting': engine.numWaiting,
+        'vllm:num_requests_running': engine.numRunning,
+        'vllm:kv_cache_usage_perc': engine.kvUsage,
+        'gpuUtilPercent': busy * 100,
+        'cpuUtilization': ASSUMPTIONS.cpuUtilizationIdle + ASSUMPTIONS.cpuUtilizationAtFullLoad * busy,
+      };
+      scrape.push(pod.sample);
+      queued += engine.numWaiting;
+      running += engine.numRunning;
+    }
+    this.scrape = scrape;
+    this.timeline.push({ time: t, replicas, readyReplicas: this.readyPods.length, queued, running });
+  }
+
+  private view(t: number): ClusterView {
+    const pods: PodView[] = [];
+    for (const pod of this.pods) if (!pod.terminating) pods.push({ ready: pod.ready, sample: pod.sample });
+    return {
+      now: t,
+      epoch: this.options.startEpochSeconds + t,
+      replicas: pods.length,
+      pods,
+      readyPods: this.readyPods.length,
+      scrape: this.scrape,
+      labels: this.labels,
+      pendingAtService: this.atService.length,
+    };
+  }
+
+  private finishAll(limit: number): void {
+    for (const pod of this.pods) {
+      if (!pod.engine) continue;
+      pod.engine.advance(limit);
+      if (pod.terminating && Number.isNaN(pod.ended)) pod.ended = Math.max(pod.deletedAt, pod.engine.lastStepEnd);
+      this.failed += pod.engine.abortAll(limit);
+    }
+    for (const id of this.atService.splice(0)) {
+      this.book.fail(id, limit);
+      this.failed++;
+    }
+  }
+}

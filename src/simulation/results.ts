@@ -1,0 +1,50 @@
+/** One point of a replay's time series, taken at each scrape. */
+export interface TimelinePoint {
+  /** Seconds from the start of the trace. */
+  readonly time: number;
+  /** Pods that exist and are not terminating (`spec.replicas`). */
+  readonly replicas: number;
+  /** Pods ready to serve. */
+  readonly readyReplicas: number;
+  /** Requests waiting: in the replicas' queues and at the Service. */
+  readonly queued: number;
+  /** Requests running on the replicas. */
+  readonly running: number;
+}
+
+/** What one replay measured. Times in seconds, fractions 0-1, GPU-hours in hours. */
+export interface SimulationResult {
+  /** The policy's name. */
+  readonly name: string;
+  /** Requests in the trace. */
+  readonly requests: number;
+  /** Median time to first token of the requests that got one. */
+  readonly ttftP50: number;
+  /** 95th percentile of the time to first token of the requests that got one. */
+  readonly ttftP95: number;
+  /** 99th percentile of the time to first token of the requests that got one. */
+  readonly ttftP99: number;
+  /** Fraction of all requests that completed with a time to first token within the SLO (cold starts included). */
+  readonly sloAttainment: number;
+  /** GPU-hours: replica-hours from pod creation to termination (cold start included) times GPUs per replica. */
+  readonly gpuHours: number;
+  /** GPU-hours of the ideal provisioner (see docs/simulation.md). */
+  readonly lowerBoundGpuHours: number;
+  /** Times the replica count went up. */
+  readonly scaleUps: number;
+  /** Times the replica count went down. */
+  readonly scaleDowns: number;
+  /** The most replicas asked for at once. */
+  readonly maxReplicas: number;
+  /** Preemptions over all replicas (`vllm:num_preemptions_total`). */
+  readonly preemptions: number;
+  /** Requests lost: cut off by a shutdown timeout, rejected, or never served. */
+  readonly failed: number;
+  /** GPUs per replica. */
+  readonly gpusPerReplica: number;
+  /** Replicas, readiness and queue at each scrape. */
+  readonly timeline: TimelinePoint[];
+  /** 95th percentile TTFT of the requests arriving in each minute (seconds; -1 for a minute with none). */
+  readonly ttftP95ByMinute: number[];
+}
+

@@ -1,0 +1,279 @@
+import { readFileSync } from 'fs';
+import { basename } from 'path';
+import { SeededRandom } from './random';
+
+/** One request of a trace. */
+export interface TraceRequest {
+  /** Arrival time, seconds from the start of the trace. */
+  readonly arrivalSeconds: number;
+  /** Prompt (context) tokens. */
+  readonly promptTokens: number;
+  /** Generated (output) tokens. */
+  readonly outputTokens: number;
+}
+
+/** A generated trace of evenly spaced, identical requests: hand-checkable test input. */
+export interface UniformTraceProps {
+  /** Requests per second. */
+  readonly requestsPerSecond: number;
+  /** Length of the trace, seconds. */
+  readonly durationSeconds: number;
+  /** Prompt tokens of every request. */
+  readonly promptTokens: number;
+  /** Output tokens of every request. */
+  readonly outputTokens: number;
+  /**
+   * Arrival time of the first request, seconds.
+   * @default 0
+   */
+  readonly startSeconds?: number;
+}
+
+/** A diurnal envelope: the arrival rate follows a cosine between `minFactor` and 1. */
+export interface DiurnalEnvelopeProps {
+  /**
+   * Period of the envelope, seconds (the trace's "day").
+   * @default - the trace's duration
+   */
+  readonly periodSeconds?: number;
+  /**
+   * Rate at the trough as a fraction of the original rate, in [0, 1].
+   * @default 0.2
+   */
+  readonly minFactor?: number;
+  /**
+   * Seed of the thinning.
+   * @default 1
+   */
+  readonly seed?: number;
+}
+
+/** A flash crowd: for a while, the arrival rate is multiplied. */
+export interface FlashCrowdProps {
+  /** When the crowd arrives, seconds from the start. */
+  readonly startSeconds: number;
+  /** How long it stays, seconds. */
+  readonly durationSeconds: number;
+  /** Rate multiplier while it lasts (> 1). */
+  readonly multiplier: number;
+  /**
+   * Seed of the extra arrivals.
+   * @default 1
+   */
+  readonly seed?: number;
+}
+
+const HEADER_PATTERN = /^\s*TIMESTAMP\s*,\s*ContextTokens\s*,\s*GeneratedTokens\s*$/i;
+const TIMESTAMP_PATTERN = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d+)?$/;
+
+/**
+ * A traffic trace: arrival times with prompt and output token counts, sorted by arrival.
+ *
+ * Read the Azure LLM inference trace format (`TIMESTAMP,ContextTokens,GeneratedTokens`) with
+ * `Trace.fromCsvFile`; derive harder workloads with the seeded, deterministic transformations.
+ */
+export class Trace {
+  /** Reads a trace file in the Azure LLM inference trace CSV format. */
+  public static fromCsvFile(path: string): Trace {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      throw new Error(`Trace file '${path}' cannot be read: ${(error as Error).message}`);
+    }
+    return Trace.parseCsv(text, basename(path));
+  }
+
+  /**
+   * Parses CSV text: a `TIMESTAMP,ContextTokens,GeneratedTokens` header, then one request per line.
+   * Timestamps are `YYYY-MM-DD HH:MM:SS.fraction` (read as UTC) or plain seconds; times become relative to the first request.
+   */
+  public static parseCsv(text: string, name?: string): Trace {
+    const label = name ?? 'trace';
+    const lines = text.split(/\r?\n/);
+    if (!HEADER_PATTERN.test(lines[0] ?? '')) {
+      throw new Error(`Trace '${label}': the first line must be the header 'TIMESTAMP,ContextTokens,GeneratedTokens', got '${(lines[0] ?? '').slice(0, 80)}'`);
+    }
+    const arrivals: number[] = [];
+    const prompts: number[] = [];
+    const outputs: number[] = [];
+    for (let i = 1; i < lines.length; i++) {
+      const line = lines[i];
+      if (line.trim() === '') continue;
+      const fields = line.split(',');
+      const time = fields.length === 3 ? parseTimestamp(fields[0].trim()) : NaN;
+      const prompt = Number(fields[1]);
+      const output = Number(fields[2]);
+      if (!Number.isFinite(time) || !Number.isInteger(prompt) || prompt < 0 || !Number.isInteger(output) || output < 0) {
+        throw new Error(`Trace '${label}' line ${i + 1}: expected 'timestamp,promptTokens,outputTokens' with whole token counts >= 0, got '${line.slice(0, 80)}'`);
+      }
+      arrivals.push(time);
+      prompts.push(prompt);
+      outputs.push(output);
+    }
+    if (arrivals.length === 0) throw new Error(`Trace '${label}' has no requests`);
+    const trace = Trace.build(label, arrivals, prompts, outputs, 1);
+    trace.startEpoch = TIMESTAMP_PATTERN.test(lines[1]?.split(',')[0]?.trim() ?? '') ? arrivals.reduce((a, b) => Math.min(a, b), Infinity) : 0;
+    return trace;
+  }
+
+  /** A trace from a list of requests (sorted by arrival here). */
+  public static fromRequests(requests: TraceRequest[], name?: string): Trace {
+    if (requests.length === 0) throw new Error(`Trace '${name ?? 'trace'}' has no requests`);
+    for (const [i, r] of requests.entries()) {
+      const wholeTokens = Number.isInteger(r.promptTokens) && r.promptTokens >= 0 && Number.isInteger(r.outputTokens) && r.outputTokens >= 0;
+      if (!(r.arrivalSeconds >= 0) || !wholeTokens) {
+        throw new Error(`Trace '${name ?? 'trace'}' request ${i}: arrivalSeconds must be >= 0 and token counts whole numbers >= 0, got ${JSON.stringify(r)}`);
+      }
+    }
+    return Trace.build(name ?? 'trace', requests.map((r) => r.arrivalSeconds), requests.map((r) => r.promptTokens),
+      requests.map((r) => r.outputTokens), 1, false);
+  }
+
+  /** Evenly spaced identical requests, `requestsPerSecond` for `durationSeconds`. */
+  public static uniform(props: UniformTraceProps): Trace {
+    if (!(props.requestsPerSecond > 0) || !(props.durationSeconds > 0)) {
+      throw new Error(`Trace.uniform: requestsPerSecond (${props.requestsPerSecond}) and durationSeconds (${props.durationSeconds}) must be > 0`);
+    }
+    const count = Math.floor(props.requestsPerSecond * props.durationSeconds);
+    const start = props.startSeconds ?? 0;
+    const requests: TraceRequest[] = [];
+    for (let i = 0; i < count; i++) {
+      requests.push({ arrivalSeconds: start + i / props.requestsPerSecond, promptTokens: props.promptTokens, outputTokens: props.outputTokens });
+    }
+    const trace = Trace.fromRequests(requests, `uniform-${props.requestsPerSecond}rps`);
+    trace.duration = Math.max(trace.duration, start + props.durationSeconds);
+    return trace;
+  }
+
+  private static build(name: string, arrivals: number[], prompts: number[], outputs: number[], rateScale: number, relative = true): Trace {
+    const order = arrivals.map((_, i) => i).sort((a, b) => arrivals[a] - arrivals[b] || a - b);
+    const origin = relative ? arrivals[order[0]] : 0;
+    const trace = new Trace(name, order.length, rateScale);
+    order.forEach((source, i) => {
+      trace._arrivals[i] = arrivals[source] - origin;
+      trace._prompts[i] = prompts[source];
+      trace._outputs[i] = outputs[source];
+    });
+    trace.duration = Math.max(1, trace._arrivals[order.length - 1]);
+    return trace;
+  }
+
+  /** A name for reports (the file name for a file). */
+  public readonly name: string;
+  /** How many times the original rate this trace runs at (1 for a trace as read). */
+  public readonly rateScale: number;
+  /** @internal */
+  public readonly _arrivals: Float64Array;
+  /** @internal */
+  public readonly _prompts: Int32Array;
+  /** @internal */
+  public readonly _outputs: Int32Array;
+  private duration = 0;
+  private startEpoch = 0;
+
+  private constructor(name: string, length: number, rateScale: number) {
+    this.name = name;
+    this.rateScale = rateScale;
+    this._arrivals = new Float64Array(length);
+    this._prompts = new Int32Array(length);
+    this._outputs = new Int32Array(length);
+  }
+
+  /** Number of requests. */
+  public get length(): number {
+    return this._arrivals.length;
+  }
+
+  /** Length of the trace, seconds: from the first arrival to the last (at least 1). */
+  public get durationSeconds(): number {
+    return this.duration;
+  }
+
+  /** Wall-clock time of the trace's start, seconds since 1970-01-01 UTC (0 when the trace has relative times). */
+  public get startEpochSeconds(): number {
+    return this.startEpoch;
+  }
+
+  /** The request at `index` (in arrival order). */
+  public request(index: number): TraceRequest {
+    if (!Number.isInteger(index) || index < 0 || index >= this.length) {
+      throw new Error(`Trace '${this.name}': request index ${index} must be a whole number from 0 to ${this.length - 1}`);
+    }
+    return { arrivalSeconds: this._arrivals[index], promptTokens: this._prompts[index], outputTokens: this._outputs[index] };
+  }
+
+  /**
+   * The same traffic at `factor` times the rate over the same hour: each request is repeated
+   * floor(factor) times, plus once more with probability frac(factor); copies arrive at seeded
+   * random times between the original arrival and the next one, so the shape of the trace is kept.
+   */
+  public scaleRate(factor: number, seed = 1): Trace {
+    if (!(factor > 0) || !Number.isFinite(factor)) throw new Error(`Trace '${this.name}': rate scale (${factor}) must be a number > 0`);
+    const random = new SeededRandom(seed);
+    const out = this.resample((i, emit) => {
+      const copies = Math.floor(factor) + (random.next() < factor - Math.floor(factor) ? 1 : 0);
+      const gap = (i + 1 < this.length ? this._arrivals[i + 1] : this.duration) - this._arrivals[i];
+      for (let c = 0; c < copies; c++) emit(this._arrivals[i] + (c === 0 ? 0 : random.next() * gap));
+    }, this.rateScale * factor);
+    return out;
+  }
+
+  /** The trace thinned by a cosine envelope: rate 1x at the peak (mid-period), `minFactor` at the troughs. */
+  public withDiurnalEnvelope(props: DiurnalEnvelopeProps = {}): Trace {
+    const period = props.periodSeconds ?? this.duration;
+    const minFactor = props.minFactor ?? 0.2;
+    if (!(period > 0) || !(minFactor >= 0 && minFactor <= 1)) {
+      throw new Error(`Trace '${this.name}': diurnal periodSeconds (${period}) must be > 0 and minFactor (${minFactor}) in [0, 1]`);
+    }
+    const random = new SeededRandom(props.seed ?? 1);
+    return this.resample((i, emit) => {
+      const t = this._arrivals[i];
+      const envelope = minFactor + (1 - minFactor) * 0.5 * (1 - Math.cos((2 * Math.PI * t) / period));
+      if (random.next() < envelope) emit(t);
+    }, this.rateScale);
+  }
+
+  /** The trace with a flash crowd: inside the window, each request is repeated like `scaleRate(multiplier)`. */
+  public withFlashCrowd(props: FlashCrowdProps): Trace {
+    if (!(props.multiplier >= 1) || !(props.durationSeconds > 0) || !(props.startSeconds >= 0)) {
+      throw new Error(`Trace '${this.name}': flash crowd multiplier (${props.multiplier}) must be >= 1, durationSeconds (${props.durationSeconds}) > 0, startSeconds (${props.startSeconds}) >= 0`);
+    }
+    const random = new SeededRandom(props.seed ?? 1);
+    const end = props.startSeconds + props.durationSeconds;
+    return this.resample((i, emit) => {
+      const t = this._arrivals[i];
+      if (t < props.startSeconds || t >= end) return emit(t);
+      const m = props.multiplier;
+      const copies = Math.floor(m) + (random.next() < m - Math.floor(m) ? 1 : 0);
+      const gap = (i + 1 < this.length ? Math.min(this._arrivals[i + 1], end) : end) - t;
+      for (let c = 0; c < copies; c++) emit(t + (c === 0 ? 0 : random.next() * Math.max(0, gap)));
+    }, this.rateScale);
+  }
+
+  private resample(visit: (index: number, emit: (arrival: number) => void) => void, rateScale: number): Trace {
+    const arrivals: number[] = [];
+    const prompts: number[] = [];
+    const outputs: number[] = [];
+    for (let i = 0; i < this.length; i++) {
+      visit(i, (arrival) => {
+        arrivals.push(arrival);
+        prompts.push(this._prompts[i]);
+        outputs.push(this._outputs[i]);
+      });
+    }
+    if (arrivals.length === 0) throw new Error(`Trace '${this.name}': the transformation left no requests`);
+    const trace = Trace.build(this.name, arrivals, prompts, outputs, rateScale, false);
+    trace.duration = Math.max(trace.duration, this.duration);
+    trace.startEpoch = this.startEpoch;
+    return trace;
+  }
+}
+
+function parseTimestamp(text: string): number {
+  const match = TIMESTAMP_PATTERN.exec(text);
+  if (!match) return /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+  const [, y, mo, d, h, mi, s, fraction] = match;
+  const whole = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) / 1000;
+  return whole + (fraction ? Number(fraction) : 0);
+}
