@@ -69,10 +69,12 @@ export const ASSUMPTIONS = {
   // ---- Edges of a run ------------------------------------------------------------------------------
 
   /**
-   * Replicas at time 0 are the policy's floor (at least 1 unless it scales to zero), already warm:
-   * the trace starts in the middle of a day, not on an empty cluster.
+   * Replicas at time 0 are warm, and as many as the ideal provisioner runs at the busiest of the first
+   * this many minutes (within the policy's floor and ceiling): the trace starts in the middle of a day,
+   * on a cluster already sized for it, and no reactive policy can add capacity faster than a cold start
+   * (about 3 minutes for the example), so the first minutes would otherwise measure the unknown past.
    */
-  initialReplicasAreWarm: true,
+  warmStartMinutes: 5,
   /** After the last arrival, in-flight requests are followed for at most this long, seconds; then they fail. */
   drainHorizonSeconds: 3600,
 

@@ -35,11 +35,15 @@ export interface ClusterView {
 
 /** A replica controller: KEDA + its HPA, or a plain HPA. */
 export interface Autoscaler {
-  /** Replicas at the start of a replay. */
+  /** The floor: replicas at the start of a replay at least. */
   readonly initialReplicas: number;
+  /** Whether the replica count is pinned (a paused ScaledObject): the replay starts with exactly `initialReplicas`. */
+  readonly pinned?: boolean;
   readonly maxReplicas: number;
   /** KEDA's polling interval; undefined for a plain HPA. */
   readonly pollingIntervalSeconds?: number;
+  /** Called once before the replay with the warm replica count at time 0. */
+  warmStart(replicas: number): void;
   /** KEDA's own loop (activation, cooldown to zero): a new replica count, or undefined for no change. */
   poll(view: ClusterView): number | undefined;
   /** One HPA sync: a new replica count, or undefined for no change. */
@@ -88,6 +92,10 @@ export class HpaAutoscaler implements Autoscaler {
     const metrics: any[] = spec.metrics ?? [];
     if (metrics.length === 0) throw new Error(`${subject}: spec.metrics is empty`);
     this.metrics = metrics.map((m, i) => this.evaluator(m, `${subject} spec.metrics[${i}]`));
+  }
+
+  public warmStart(replicas: number): void {
+    this.controller.warmStart(0, replicas);
   }
 
   public poll(): number | undefined {

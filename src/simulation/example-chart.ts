@@ -3,17 +3,10 @@ import { Gpu } from '../gpu';
 import { Model } from '../model';
 import { ModelCache } from '../model-cache';
 import { VllmService, VllmServiceProps } from '../vllm-service';
+import { ExampleDeploymentOptions } from './deployment-options';
 import { Manifest } from './manifests';
 
-/** The README quick start: Llama 3.1 70B from a ModelCache on 4 x H100, in namespace `inference`. */
-export interface ExampleServerOptions {
-  /** @default - meta-llama/Llama-3.1-70B-Instruct, 70 B parameters */
-  readonly model?: Model;
-  /** @default Gpu.H100_80GB */
-  readonly gpu?: Gpu;
-  /** @default 4 */
-  readonly gpuCount?: number;
-  /** More VllmService props (maxNumSeqs, ...). */
+interface ExampleServerOptions extends ExampleDeploymentOptions {
   readonly server?: Partial<VllmServiceProps>;
 }
 
@@ -44,7 +37,12 @@ function exampleServer(chart: Chart, options: ExampleServerOptions): VllmService
   const model = options.model ?? quickStartModel();
   const cache = new ModelCache(chart, 'weights', { model, storageClassName: 'shared-rwx' });
   return new VllmService(chart, 'server', {
-    model, cache, gpu: options.gpu ?? Gpu.H100_80GB, gpuCount: options.gpuCount ?? 4, ...options.server,
+    model,
+    cache,
+    gpu: options.gpu ?? Gpu.H100_80GB,
+    gpuCount: options.gpuCount ?? 4,
+    maxNumSeqs: options.maxNumSeqs,
+    ...options.server,
   });
 }
 

@@ -149,6 +149,14 @@ export class HpaController {
   }
 
   /**
+   * Seeds the recommendation history as if the controller had held `replicas` steadily before `now`
+   * (a replay starts on a cluster that was already serving).
+   */
+  public warmStart(now: number, replicas: number): void {
+    this.recommendations.push({ value: replicas, time: now });
+  }
+
+  /**
    * One sync at `now` with `current` replicas and one proposal per metric (undefined when the metric
    * could not be read). Returns the replica count to set.
    */

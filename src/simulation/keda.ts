@@ -41,6 +41,7 @@ export class KedaAutoscaler implements Autoscaler {
   public readonly initialReplicas: number;
   public readonly maxReplicas: number;
   public readonly pollingIntervalSeconds: number;
+  public readonly pinned: boolean;
   private readonly minReplicas: number;
   private readonly idleReplicas?: number;
   private readonly cooldownSeconds: number;
@@ -85,6 +86,11 @@ export class KedaAutoscaler implements Autoscaler {
     const floor = this.minReplicas > 0 ? this.minReplicas : 0;
     // A ScaledObject shipped paused leaves the Deployment as it is: the Deployment's own default, 1 replica.
     this.initialReplicas = this.paused ? this.pausedReplicas ?? 1 : floor;
+    this.pinned = this.paused;
+  }
+
+  public warmStart(replicas: number): void {
+    if (replicas > 0) this.hpa.warmStart(0, replicas);
   }
 
   public poll(view: ClusterView): number | undefined {

@@ -11,6 +11,8 @@ export interface LowerBoundOutcome {
   /** Replicas the ideal provisioner runs in each minute. */
   readonly replicasPerMinute: number[];
   readonly gpuHours: number;
+  /** The replicas a replay starts with (see ASSUMPTIONS.warmStartMinutes). */
+  readonly warmStartReplicas: number;
 }
 
 /**
@@ -25,7 +27,12 @@ export function lowerBound(server: ServerSpec, trace: Trace, sloTtftSeconds: num
   for (let i = 0; i < trace.length; i++) counts[Math.min(minutes - 1, Math.floor(trace._arrivals[i] / period))]++;
   const replicasPerMinute = counts.map((count) => Math.ceil(count / (mu * period)));
   const replicaSeconds = replicasPerMinute.reduce((a, b) => a + b, 0) * period;
-  return { sustainableRequestsPerSecond: mu, replicasPerMinute, gpuHours: (replicaSeconds * server.gpuCount) / SECONDS_PER_HOUR };
+  return {
+    sustainableRequestsPerSecond: mu,
+    replicasPerMinute,
+    gpuHours: (replicaSeconds * server.gpuCount) / SECONDS_PER_HOUR,
+    warmStartReplicas: Math.max(1, ...replicasPerMinute.slice(0, ASSUMPTIONS.warmStartMinutes)),
+  };
 }
 
 /**

@@ -14,6 +14,8 @@ export interface ReplayOptions {
   readonly trace: Trace;
   /** Wall-clock time of the trace's start (cron windows), seconds since the epoch. */
   readonly startEpochSeconds: number;
+  /** Warm replicas at time 0 (at least the autoscaler's floor, at most its ceiling). */
+  readonly initialReplicas?: number;
   readonly onProgress?: (fraction: number) => void;
 }
 
@@ -87,15 +89,19 @@ export class Replay {
     const scrapeEvery = server.scrapeIntervalSeconds;
     const pollEvery = autoscaler.pollingIntervalSeconds;
     const phase = ASSUMPTIONS.controllerPhaseSeconds;
-    let nextScrape = 0;
+    // The first scrape is one interval in: the state before the trace is not modelled.
+    let nextScrape = scrapeEvery;
     let nextPoll = pollEvery === undefined ? Infinity : phase;
     let nextSync = phase;
 
-    for (let i = 0; i < autoscaler.initialReplicas; i++) {
+    const initial = autoscaler.pinned ? autoscaler.initialReplicas
+      : Math.min(autoscaler.maxReplicas, Math.max(autoscaler.initialReplicas, this.options.initialReplicas ?? 0));
+    for (let i = 0; i < initial; i++) {
       const pod = this.createPod(0, 0);
       this.becomeReady(pod, 0);
     }
-    this.maxReplicas = autoscaler.initialReplicas;
+    this.maxReplicas = initial;
+    autoscaler.warmStart(initial);
 
     let next = 0;
     const progressEvery = Math.max(1, Math.floor(n / 100));

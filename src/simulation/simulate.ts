@@ -16,11 +16,14 @@ export function simulate(props: SimulationProps, onProgress?: (fraction: number)
   if (!(slo > 0)) throw new Error(`Simulation: sloTtftSeconds (${slo}) must be > 0`);
   const server = readServer(manifests, props.deploymentName);
   const { autoscaler, name } = findAutoscaler(manifests, server);
+  const bound = props.lowerBoundGpuHours !== undefined && props.initialReplicas !== undefined
+    ? undefined : lowerBound(server, props.trace, slo);
   const outcome = new Replay({
     server,
     autoscaler,
     trace: props.trace,
     onProgress,
+    initialReplicas: props.initialReplicas ?? bound!.warmStartReplicas,
     startEpochSeconds: props.startEpochSeconds ?? props.trace.startEpochSeconds,
   }).run();
   const book = outcome.book;
@@ -41,7 +44,7 @@ export function simulate(props: SimulationProps, onProgress?: (fraction: number)
     ttftP99: percentile(sorted, 0.99),
     sloAttainment: met / book.count,
     gpuHours: (outcome.podSeconds * server.gpuCount) / SECONDS_PER_HOUR,
-    lowerBoundGpuHours: props.lowerBoundGpuHours ?? lowerBound(server, props.trace, slo).gpuHours,
+    lowerBoundGpuHours: props.lowerBoundGpuHours ?? bound!.gpuHours,
     scaleUps: outcome.scaleUps,
     scaleDowns: outcome.scaleDowns,
     maxReplicas: outcome.maxReplicas,

@@ -36,6 +36,12 @@ export interface SimulationProps {
    */
   readonly startEpochSeconds?: number;
   /**
+   * Warm replicas when the replay starts (kept within the policy's floor and ceiling; a paused
+   * ScaledObject keeps its own count).
+   * @default - the most replicas the ideal provisioner runs in the trace's first 5 minutes: the cluster was already serving that load
+   */
+  readonly initialReplicas?: number;
+  /**
    * GPU-hours of the lower bound, when already computed for this server, trace and SLO.
    * @default - computed
    */
