@@ -51,6 +51,8 @@ export class EngineReplica {
   public steps = 0;
   /** Tokens in the KV cache. */
   public kvTokens = 0;
+  /** Whether decode-only stretches are taken in closed form (false: one step at a time, for checking). */
+  public closedForm = true;
   private readonly waiting = new IntDeque();
   private prefilling: number[] = [];
   private runOrder: number[] = [];
@@ -105,7 +107,7 @@ export class EngineReplica {
         this.clock = t;
         return;
       }
-      if (this.prefilling.length === 0 && this.decoding > 0 && !this.canAdmit()) {
+      if (this.closedForm && this.prefilling.length === 0 && this.decoding > 0 && !this.canAdmit()) {
         this.decodeRun(t);
       } else {
         this.step();

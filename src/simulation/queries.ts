@@ -24,7 +24,10 @@ export interface PodGauges {
   readonly 'vllm:kv_cache_usage_perc': number;
 }
 
-/** Labels of the simulated series; labels not listed here (pod, instance, job, ...) are assumed to match. */
+/** Labels Prometheus adds to every scraped series (Prometheus Operator); the simulator assumes they match. */
+const TARGET_LABELS = ['namespace', 'service', 'pod', 'instance', 'job', 'container', 'endpoint'];
+
+/** Labels of the simulated series. */
 export interface SeriesLabels {
   readonly namespace?: string;
   readonly service?: string;
@@ -58,7 +61,8 @@ export function parseGaugeQuery(query: string, subject: string): GaugeQuery {
 export function selects(matchers: LabelMatcher[], labels: SeriesLabels): boolean {
   return matchers.every((m) => {
     const actual = (labels as unknown as { [k: string]: string | undefined })[m.label];
-    if (actual === undefined && m.label !== 'model_name' && m.label !== 'engine') return true;
+    // Target labels the simulator does not track are assumed to match; any other label is absent, as on real series.
+    if (actual === undefined && TARGET_LABELS.includes(m.label)) return true;
     const value = actual ?? '';
     switch (m.op) {
       case '=': return value === m.value;

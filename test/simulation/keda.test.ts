@@ -1,0 +1,144 @@
+import { ClusterView, ScrapedPod } from '../../src/simulation/autoscaler';
+import { KedaAutoscaler } from '../../src/simulation/keda';
+
+const LABELS = { namespace: 'inference', service: 'svc', model_name: 'm', engine: '0' };
+const QUERY = 'sum(vllm:num_requests_waiting{namespace="inference",model_name="m"})';
+
+function sample(waiting: number, kv = 0.1): ScrapedPod {
+  return { 'vllm:num_requests_waiting': waiting, 'vllm:num_requests_running': 1, 'vllm:kv_cache_usage_perc': kv, 'gpuUtilPercent': 50, 'cpuUtilization': 0.05 };
+}
+
+/** A cluster of `replicas` ready pods whose latest scrape reports `waiting` requests each (no scrape when undefined). */
+function view(now: number, replicas: number, waiting?: number, extra: Partial<ClusterView> = {}): ClusterView {
+  const scrape = waiting === undefined ? [] : Array.from({ length: replicas }, () => sample(waiting));
+  return {
+    now, epoch: 1_700_000_000 + now, replicas, readyPods: replicas, labels: LABELS, pendingAtService: 0, scrape,
+    pods: scrape.length > 0 ? scrape.map((s) => ({ ready: true, sample: s })) : Array.from({ length: replicas }, () => ({ ready: true })),
+    ...extra,
+  };
+}
+
+function scaledObject(spec: any, annotations: any = {}): any {
+  return {
+    kind: 'ScaledObject',
+    metadata: { name: 'so', annotations },
+    spec: {
+      scaleTargetRef: { name: 'd' },
+      triggers: [{ type: 'prometheus', metadata: { serverAddress: 'x', query: QUERY, threshold: '5' } }],
+      ...spec,
+    },
+  };
+}
+
+describe('KedaAutoscaler', () => {
+  test('activation: 0 -> 1 when a trigger is above its activation threshold, and nothing otherwise', () => {
+    const keda = new KedaAutoscaler(scaledObject({ minReplicaCount: 0, triggers: [{ type: 'prometheus', metadata: { serverAddress: 'x', query: QUERY, threshold: '5', activationThreshold: '2' } }] }));
+    expect(keda.initialReplicas).toBe(0);
+    expect(keda.poll(view(30, 0, undefined, { scrape: [sample(2)] }))).toBeUndefined(); // 2 is not above 2
+    expect(keda.poll(view(45, 0, undefined, { scrape: [sample(3)] }))).toBe(1);
+  });
+
+  test('cooldown: back to zero only after cooldownPeriod without activity, and not before initialCooldownPeriod', () => {
+    const keda = new KedaAutoscaler(scaledObject({ minReplicaCount: 0, cooldownPeriod: 300, initialCooldownPeriod: 400 }));
+    expect(keda.poll(view(100, 2, 4))).toBeUndefined(); // active
+    expect(keda.poll(view(350, 2, 0))).toBeUndefined(); // 250 s since active
+    expect(keda.poll(view(400, 2, 0))).toBe(0); // 300 s since active, and past the initial cooldown
+    const early = new KedaAutoscaler(scaledObject({ minReplicaCount: 0, cooldownPeriod: 60, initialCooldownPeriod: 400 }));
+    expect(early.poll(view(390, 2, 0))).toBeUndefined();
+    expect(early.poll(view(405, 2, 0))).toBe(0);
+  });
+
+  test('the generated HPA never goes below 1, whatever minReplicaCount', () => {
+    const keda = new KedaAutoscaler(scaledObject({ minReplicaCount: 0, advanced: { horizontalPodAutoscalerConfig: { behavior: { scaleDown: { stabilizationWindowSeconds: 0 } } } } }));
+    expect(keda.hpaSync(view(15, 3, 0))).toBe(1);
+    expect(keda.hpaSync(view(0, 0, 10))).toBeUndefined();
+  });
+
+  test('AverageValue: desired = ceil(sum / threshold), through the HPA behavior', () => {
+    const keda = new KedaAutoscaler(scaledObject({ minReplicaCount: 1, maxReplicaCount: 8 }));
+    expect(keda.hpaSync(view(15, 2, 12))).toBe(5); // sum 24 / 5 -> 5; default scale-up allows +4
+  });
+
+  test('fallback after more than failureThreshold failures, per behavior', () => {
+    const spec = (behavior: string): any => ({
+      minReplicaCount: 1, maxReplicaCount: 8, fallback: { failureThreshold: 3, replicas: 4, behavior },
+      triggers: [{ type: 'prometheus', metadata: { serverAddress: 'x', query: QUERY, threshold: '5', ignoreNullValues: 'false' } }],
+    });
+    const run = (behavior: string, current: number): (number | undefined)[] => {
+      const keda = new KedaAutoscaler(scaledObject(spec(behavior)));
+      return [15, 30, 45, 60].map((t) => keda.hpaSync(view(t, current)));
+    };
+    expect(run('static', 2)).toEqual([undefined, undefined, undefined, 4]);
+    // 4 x 5 / (5 x 6) = 0.67 -> 4; no earlier recommendation holds it in the scale-down window
+    expect(run('static', 6)).toEqual([undefined, undefined, undefined, 4]);
+    expect(run('currentReplicas', 2)).toEqual([undefined, undefined, undefined, undefined]);
+    expect(run('currentReplicasIfHigher', 2)).toEqual([undefined, undefined, undefined, 4]);
+    expect(run('currentReplicasIfHigher', 6)).toEqual([undefined, undefined, undefined, undefined]);
+    expect(run('currentReplicasIfLower', 2)).toEqual([undefined, undefined, undefined, undefined]);
+  });
+
+  test('a successful read resets the failure count', () => {
+    const keda = new KedaAutoscaler(scaledObject({
+      fallback: { failureThreshold: 1, replicas: 5, behavior: 'static' },
+      triggers: [{ type: 'prometheus', metadata: { serverAddress: 'x', query: QUERY, threshold: '5', ignoreNullValues: 'false' } }],
+    }));
+    expect(keda.hpaSync(view(15, 2))).toBeUndefined();
+    expect(keda.hpaSync(view(30, 2, 5))).toBeUndefined(); // 10 / 5 = 2: no change, failures reset
+    expect(keda.hpaSync(view(45, 2))).toBeUndefined(); // first failure again
+    expect(keda.hpaSync(view(60, 2))).toBe(5);
+  });
+
+  test('an empty result reads as 0 when ignoreNullValues is true (the default)', () => {
+    const keda = new KedaAutoscaler(scaledObject({ minReplicaCount: 1, fallback: { failureThreshold: 0, replicas: 7 } }));
+    expect(keda.hpaSync(view(15, 3))).toBe(1); // read as 0 -> the floor; not the fallback's 7
+  });
+
+  test('cron: desiredReplicas acts as a minimum while the window is open', () => {
+    const keda = new KedaAutoscaler(scaledObject({
+      minReplicaCount: 1,
+      triggers: [
+        { type: 'prometheus', metadata: { serverAddress: 'x', query: QUERY, threshold: '5' } },
+        { type: 'cron', metadata: { timezone: 'Europe/Paris', start: '30 13 * * 1-5', end: '0 22 * * 1-5', desiredReplicas: '3' } },
+      ],
+    }));
+    const monday1400Paris = Date.UTC(2023, 10, 20, 13, 0) / 1000; // UTC+1 in November
+    const monday2300Paris = Date.UTC(2023, 10, 20, 22, 0) / 1000;
+    expect(keda.hpaSync(view(15, 1, 0, { epoch: monday1400Paris }))).toBe(3);
+    expect(keda.poll(view(15, 0, 0, { epoch: monday1400Paris }))).toBe(1); // active: 0 -> 1
+    const closed = new KedaAutoscaler(scaledObject({
+      minReplicaCount: 1,
+      triggers: [{ type: 'cron', metadata: { timezone: 'Europe/Paris', start: '30 13 * * 1-5', end: '0 22 * * 1-5', desiredReplicas: '3' } }],
+    }));
+    expect(closed.hpaSync(view(15, 1, 0, { epoch: monday2300Paris }))).toBeUndefined();
+  });
+
+  test('paused: no scaling at all; paused-replicas pins the count', () => {
+    const paused = new KedaAutoscaler(scaledObject({ minReplicaCount: 1 }, { 'autoscaling.keda.sh/paused': 'true' }));
+    expect(paused.pinned).toBe(true);
+    expect(paused.initialReplicas).toBe(1);
+    expect(paused.hpaSync(view(15, 1, 100))).toBeUndefined();
+    expect(paused.poll(view(15, 1, 100))).toBeUndefined();
+    const pinned = new KedaAutoscaler(scaledObject({}, { 'autoscaling.keda.sh/paused-replicas': '2' }));
+    expect(pinned.poll(view(15, 1, 100))).toBe(2);
+  });
+
+  test('external-push: requests pending at the Service activate 0 -> 1 at once', () => {
+    const keda = new KedaAutoscaler(scaledObject({
+      minReplicaCount: 0,
+      triggers: [
+        { type: 'prometheus', metadata: { serverAddress: 'x', query: QUERY, threshold: '5' } },
+        { type: 'external-push', metadata: { httpScaledObject: 'llama', scalerAddress: 'keda-add-ons-http-external-scaler.keda:9090' } },
+      ],
+    }));
+    expect(keda.push(view(3, 0))).toBeUndefined();
+    expect(keda.push(view(3, 0, undefined, { pendingAtService: 1 }))).toBe(1);
+    expect(keda.push(view(3, 1, undefined, { pendingAtService: 1 }))).toBeUndefined();
+  });
+
+  test('a query the simulator cannot read is refused with the reason', () => {
+    expect(() => new KedaAutoscaler(scaledObject({ triggers: [{ type: 'prometheus', metadata: { serverAddress: 'x', query: 'rate(vllm:num_preemptions_total[1m])', threshold: '1' } }] })))
+      .toThrow(/ScaledObject 'so' trigger 0: query 'rate\(vllm:num_preemptions_total\[1m\]\)' is not supported/);
+    expect(() => new KedaAutoscaler(scaledObject({ triggers: [{ type: 'kafka', metadata: {} }] }))).toThrow("trigger type 'kafka' is not modelled");
+    expect(() => new KedaAutoscaler(scaledObject({ maxReplicaCount: 0 }))).toThrow("ScaledObject 'so': spec.maxReplicaCount (0) must be a whole number >= 1");
+  });
+});
