@@ -73,10 +73,12 @@ export class Replay {
   private maxReplicas = 0;
   private failed = 0;
   private readonly timeline: TimelinePoint[] = [];
+  private readonly horizon: number;
 
   public constructor(private readonly options: ReplayOptions) {
     const server = options.server;
     this.book = new RequestBook(options.trace, server.maxModelLen);
+    this.horizon = options.trace.durationSeconds;
     this.labels = { namespace: server.namespace, service: server.serviceName, model_name: server.servedModelName, engine: '0' };
   }
 
@@ -219,15 +221,16 @@ export class Replay {
         const pod = this.createPod(t, this.options.server.coldStartSeconds);
         this.schedule(pod.readyAt, READY, pod);
       }
-      this.scaleUps++;
+      if (t <= this.horizon) this.scaleUps++;
     } else if (replicas < active.length) {
       // ReplicaSet deletion order: pods not ready first, then those ready the shortest time; newest first.
       const victims = active.sort((a, b) => Number(a.ready) - Number(b.ready) || b.readyAt - a.readyAt || b.created - a.created)
         .slice(0, active.length - replicas);
       for (const pod of victims) this.terminate(pod, t);
-      this.scaleDowns++;
+      if (t <= this.horizon) this.scaleDowns++;
     }
-    this.maxReplicas = Math.max(this.maxReplicas, replicas);
+    // Scale events and the replica peak are counted inside the trace's horizon, like GPU-hours.
+    if (t <= this.horizon) this.maxReplicas = Math.max(this.maxReplicas, replicas);
   }
 
   private terminate(pod: Pod, t: number): void {
@@ -280,7 +283,7 @@ export class Replay {
       running += engine.numRunning;
     }
     this.scrape = scrape;
-    this.timeline.push({ time: t, replicas, readyReplicas: this.readyPods.length, queued, running });
+    if (t <= this.horizon) this.timeline.push({ time: t, replicas, readyReplicas: this.readyPods.length, queued, running });
   }
 
   private view(t: number): ClusterView {

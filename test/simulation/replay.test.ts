@@ -1,0 +1,94 @@
+import { Duration } from 'cdk8s';
+import { Autoscaler, ClusterView } from '../../src/simulation/autoscaler';
+import { KedaAutoscaler } from '../../src/simulation/keda';
+import { readServer } from '../../src/simulation/manifests';
+import { Replay } from '../../src/simulation/replay';
+import { RequestStatus } from '../../src/simulation/request-book';
+import { Trace } from '../../src/simulation/trace';
+import { testManifests } from './helpers';
+
+// Llama 3.1 8B on one H100: a step over a 100-token prompt is memory-bound:
+// 16e9 B / (3.35e12 B/s x 0.8) + 100 x 131072 B / 2.68e12 B/s + 2 ms = 7.97504 ms.
+const STEP = 16e9 / 2.68e12 + (100 * 131072) / 2.68e12 + 0.002;
+
+/** An autoscaler that sets the replica count at given HPA sync times. */
+class ScriptedAutoscaler implements Autoscaler {
+  public readonly maxReplicas = 8;
+  public constructor(public readonly initialReplicas: number, private readonly script: Map<number, number>) {}
+  public warmStart(): void {}
+  public poll(): number | undefined {
+    return undefined;
+  }
+  public push(): number | undefined {
+    return undefined;
+  }
+  public hpaSync(view: ClusterView): number | undefined {
+    return this.script.get(view.now);
+  }
+}
+
+describe('Replay', () => {
+  test('end to end: a queue builds on one replica, KEDA adds 2 pods per 60 s, they serve after the cold start', () => {
+    // One sequence at a time, 1 output token: one 7.975 ms step per request, 125 requests/s; 200 arrive per second.
+    const manifests = testManifests({ server: { maxNumSeqs: 1, coldStart: { loadBandwidthMBps: 1000 } } });
+    const server = readServer(manifests);
+    expect(server.coldStartSeconds).toBe(46); // 16 GB at 1 GB/s + 30 s engine start-up
+    const trace = Trace.uniform({ requestsPerSecond: 200, durationSeconds: 120, promptTokens: 100, outputTokens: 1 });
+    const autoscaler = new KedaAutoscaler(manifests.find((m) => m.kind === 'ScaledObject'));
+    const outcome = new Replay({ server, autoscaler, trace, startEpochSeconds: 0, initialReplicas: 1 }).run();
+    const at = (t: number) => outcome.timeline.find((p) => p.time === t)!;
+
+    // First request: one step. The engine is never idle afterwards.
+    expect(outcome.book.firstToken[0]).toBeCloseTo(STEP, 9);
+    // Scrape at 15 s: 3,001 arrived (the one at exactly 15 s too: arrivals go before a scrape at the same instant);
+    // the engine ran the ceil(15 / step) = 1,881 steps that started before 15 s, one request each.
+    expect(Math.ceil(15 / STEP)).toBe(1881);
+    expect(at(15)).toEqual({ time: 15, replicas: 1, readyReplicas: 1, queued: 3001 - 1881, running: 0 });
+    // HPA sync at 7.5 s: no series yet (an error, failure 1). At 22.5 s: ceil(1120 / 5) = 224 wanted, +2 pods per 60 s allowed -> 3.
+    expect(at(30)).toMatchObject({ replicas: 3, readyReplicas: 1 });
+    // Ready 46 s later, at 68.5 s.
+    expect(at(60)).toMatchObject({ replicas: 3, readyReplicas: 1 });
+    expect(at(75)).toMatchObject({ replicas: 3, readyReplicas: 3 });
+    // The +2 event at 22.5 s leaves the 60 s period at 82.5 s (the cutoff is strict): 3 -> 5.
+    expect(at(75).replicas).toBe(3);
+    expect(at(90)).toMatchObject({ replicas: 5, readyReplicas: 3 });
+    // Pod-seconds inside the 120 s horizon: 120 + 2 x 97.5 + 2 x 37.5 = 390.
+    expect(outcome.podSeconds).toBeCloseTo(390, 9);
+    expect(outcome.scaleUps).toBe(2);
+    expect(outcome.maxReplicas).toBe(5);
+    expect(outcome.failed).toBe(0);
+    expect(Array.from(outcome.book.status).every((s) => s === RequestStatus.DONE)).toBe(true);
+  });
+
+  test('a pod removed while busy drains within the shutdown timeout; what is left then is lost', () => {
+    const manifests = testManifests({ server: { drain: { preStopPause: Duration.seconds(0), shutdownTimeout: Duration.seconds(5) } } });
+    const server = readServer(manifests);
+    // Two long generations (~16 s each), one per pod (round-robin), and a late one that ends the trace at 30 s.
+    const trace = Trace.fromRequests([
+      { arrivalSeconds: 0, promptTokens: 100, outputTokens: 2000 },
+      { arrivalSeconds: 0.001, promptTokens: 100, outputTokens: 2000 },
+      { arrivalSeconds: 30, promptTokens: 100, outputTokens: 1 },
+    ]);
+    const outcome = new Replay({ server, autoscaler: new ScriptedAutoscaler(2, new Map([[7.5, 1]])), trace, startEpochSeconds: 0, initialReplicas: 2 }).run();
+    const statuses = Array.from(outcome.book.status);
+    expect(statuses.filter((s) => s === RequestStatus.FAILED)).toHaveLength(1);
+    expect(outcome.failed).toBe(1);
+    // The failed request was cut at 7.5 + 5 s.
+    const lost = statuses.indexOf(RequestStatus.FAILED);
+    expect(outcome.book.finish[lost]).toBe(12.5);
+    // One pod for the whole 30 s, the other until its shutdown deadline at 12.5 s.
+    expect(outcome.podSeconds).toBeCloseTo(42.5, 9);
+    expect(outcome.scaleDowns).toBe(1);
+  });
+
+  test('with no ready pod, requests wait at the Service and count that wait in their TTFT', () => {
+    const manifests = testManifests({ server: { coldStart: { loadBandwidthMBps: 1000 } } });
+    const server = readServer(manifests);
+    const trace = Trace.fromRequests([{ arrivalSeconds: 0, promptTokens: 100, outputTokens: 1 }, { arrivalSeconds: 60, promptTokens: 100, outputTokens: 1 }]);
+    // Starts at zero replicas; the script asks for one at the first sync (7.5 s); it is ready at 53.5 s.
+    const autoscaler = new ScriptedAutoscaler(0, new Map([[7.5, 1]]));
+    const outcome = new Replay({ server, autoscaler, trace, startEpochSeconds: 0, initialReplicas: 0 }).run();
+    expect(outcome.book.firstToken[0] - outcome.book.arrival[0]).toBeCloseTo(53.5 + STEP, 9);
+    expect(outcome.book.firstToken[1] - outcome.book.arrival[1]).toBeCloseTo(STEP, 9);
+  });
+});
