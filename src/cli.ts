@@ -131,7 +131,8 @@ function bench(parsed: Parsed, argv: string[], out: (text: string) => void): voi
   const count = policies?.length ?? POLICY_NAMES.length;
   let index = -1;
   let current = '';
-  const result: BenchmarkResult = runBenchmark({ trace, sloTtftSeconds: slo, deployment: deploymentOptions(options), policies }, (policy, fraction) => {
+  const props = { trace, sloTtftSeconds: slo, deployment: deploymentOptions(options), policies };
+  const result: BenchmarkResult = runBenchmark(props, (policy, fraction) => {
     if (policy !== current) {
       current = policy;
       index++;
@@ -203,7 +204,10 @@ function simulateCommand(parsed: Parsed, out: (text: string) => void, err: (text
     // Only an autoscaler: run it against the example deployment.
     const example = exampleManifests(deploymentOptions(options)).filter((m) => m.kind !== 'ScaledObject');
     const name = readServer(example).deploymentName;
-    manifests = [...example, ...manifests.map((m) => (m.spec?.scaleTargetRef ? { ...m, spec: { ...m.spec, scaleTargetRef: { ...m.spec.scaleTargetRef, name } } } : m))];
+    const retarget = (m: Manifest): Manifest => (m.spec?.scaleTargetRef
+      ? { ...m, spec: { ...m.spec, scaleTargetRef: { ...m.spec.scaleTargetRef, name } } }
+      : m);
+    manifests = [...example, ...manifests.map(retarget)];
     err(`note: ${file} holds no vLLM Deployment; the autoscaler is replayed against the example deployment '${name}'`);
   }
   const trace = loadTrace(options);

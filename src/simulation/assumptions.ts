@@ -85,8 +85,12 @@ export const ASSUMPTIONS = {
 
   /** The lower bound's provisioning period, seconds: the ideal provisioner re-sizes every minute. */
   lowerBoundPeriodSeconds: 60,
-  /** Length of the steady-state run that measures one replica's sustainable throughput, seconds. */
+  /**
+   * The steady-state run that measures one replica's sustainable throughput: this many seconds or this
+   * many requests, whichever is shorter; its first tenth is a warm-up and is not measured.
+   */
   lowerBoundProbeSeconds: 600,
+  lowerBoundProbeRequests: 5000,
   /** Fraction of requests within the TTFT SLO that counts as sustainable. */
   lowerBoundAttainment: 0.99,
 } as const;

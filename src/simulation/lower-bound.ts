@@ -58,7 +58,7 @@ export function sustainableRate(server: ServerSpec, trace: Trace, sloTtftSeconds
 
 function meetsSlo(server: ServerSpec, trace: Trace, slo: number, rate: number): boolean {
   const random = new SeededRandom(7);
-  const duration = ASSUMPTIONS.lowerBoundProbeSeconds;
+  const duration = Math.min(ASSUMPTIONS.lowerBoundProbeSeconds, ASSUMPTIONS.lowerBoundProbeRequests / rate);
   const warmUp = duration / 10;
   const requests: TraceRequest[] = [];
   for (let t = random.exponential(1 / rate); t < duration; t += random.exponential(1 / rate)) {

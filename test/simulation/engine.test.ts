@@ -1,7 +1,7 @@
+import { flatEngine } from './helpers';
 import { EngineConfig, EngineReplica } from '../../src/simulation/engine';
 import { RequestBook, RequestStatus } from '../../src/simulation/request-book';
 import { Trace, TraceRequest } from '../../src/simulation/trace';
-import { flatEngine } from './helpers';
 
 function run(config: EngineConfig, requests: TraceRequest[], closedForm = true): { book: RequestBook; engine: EngineReplica } {
   const trace = Trace.fromRequests(requests);

@@ -1,6 +1,7 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import { Gpu, Model, VllmService, VllmServiceProps } from '../../src';
 import { EngineConfig } from '../../src/simulation/engine';
+import { SimulationResult } from '../../src/simulation/results';
 
 /** Llama 3.1 8B (architecture known to the library). */
 export function smallModel(): Model {
@@ -77,6 +78,32 @@ export function flatEngine(overrides: Partial<EngineConfig> = {}, stepSeconds = 
     computeSecondsPerToken: 0,
     parallelFactor: 1,
     stepOverheadSeconds: 0,
+    ...overrides,
+  };
+}
+
+/** A result with round figures, for report and chart tests. */
+export function fakeResult(name: string, overrides: Partial<SimulationResult> = {}): SimulationResult {
+  return {
+    name,
+    requests: 1000,
+    ttftP50: 0.1234567,
+    ttftP95: 1.5,
+    ttftP99: 150,
+    sloAttainment: 0.987654321,
+    gpuHours: 13,
+    lowerBoundGpuHours: 10,
+    scaleUps: 3,
+    scaleDowns: 2,
+    maxReplicas: 5,
+    preemptions: 7,
+    failed: 1,
+    gpusPerReplica: 4,
+    timeline: [
+      { time: 15, replicas: 2, readyReplicas: 1, queued: 10, running: 30 },
+      { time: 30, replicas: 3, readyReplicas: 3, queued: 0, running: 40 },
+    ],
+    ttftP95ByMinute: [0.5, -1, 3],
     ...overrides,
   };
 }

@@ -12,7 +12,13 @@ function sample(waiting: number, kv = 0.1): ScrapedPod {
 function view(now: number, replicas: number, waiting?: number, extra: Partial<ClusterView> = {}): ClusterView {
   const scrape = waiting === undefined ? [] : Array.from({ length: replicas }, () => sample(waiting));
   return {
-    now, epoch: 1_700_000_000 + now, replicas, readyPods: replicas, labels: LABELS, pendingAtService: 0, scrape,
+    now,
+    epoch: 1_700_000_000 + now,
+    replicas,
+    readyPods: replicas,
+    labels: LABELS,
+    pendingAtService: 0,
+    scrape,
     pods: scrape.length > 0 ? scrape.map((s) => ({ ready: true, sample: s })) : Array.from({ length: replicas }, () => ({ ready: true })),
     ...extra,
   };
@@ -49,7 +55,8 @@ describe('KedaAutoscaler', () => {
   });
 
   test('the generated HPA never goes below 1, whatever minReplicaCount', () => {
-    const keda = new KedaAutoscaler(scaledObject({ minReplicaCount: 0, advanced: { horizontalPodAutoscalerConfig: { behavior: { scaleDown: { stabilizationWindowSeconds: 0 } } } } }));
+    const behavior = { scaleDown: { stabilizationWindowSeconds: 0 } };
+    const keda = new KedaAutoscaler(scaledObject({ minReplicaCount: 0, advanced: { horizontalPodAutoscalerConfig: { behavior } } }));
     expect(keda.hpaSync(view(15, 3, 0))).toBe(1);
     expect(keda.hpaSync(view(0, 0, 10))).toBeUndefined();
   });
@@ -61,7 +68,9 @@ describe('KedaAutoscaler', () => {
 
   test('fallback after more than failureThreshold failures, per behavior', () => {
     const spec = (behavior: string): any => ({
-      minReplicaCount: 1, maxReplicaCount: 8, fallback: { failureThreshold: 3, replicas: 4, behavior },
+      minReplicaCount: 1,
+      maxReplicaCount: 8,
+      fallback: { failureThreshold: 3, replicas: 4, behavior },
       triggers: [{ type: 'prometheus', metadata: { serverAddress: 'x', query: QUERY, threshold: '5', ignoreNullValues: 'false' } }],
     });
     const run = (behavior: string, current: number): (number | undefined)[] => {

@@ -1,7 +1,7 @@
 import { Chart, Duration, Testing } from 'cdk8s';
+import { testManifests } from './helpers';
 import { Gpu, Model, ModelCache, VllmService } from '../../src';
 import { manifestsOfKind, parseDurationSeconds, readServer } from '../../src/simulation/manifests';
-import { testManifests } from './helpers';
 
 describe('readServer', () => {
   test('reads the 70B-on-4xH100 example as VllmService synthesized it', () => {

@@ -1,11 +1,11 @@
 import { Duration } from 'cdk8s';
+import { testManifests } from './helpers';
 import { Autoscaler, ClusterView } from '../../src/simulation/autoscaler';
 import { KedaAutoscaler } from '../../src/simulation/keda';
 import { readServer } from '../../src/simulation/manifests';
 import { Replay } from '../../src/simulation/replay';
 import { RequestStatus } from '../../src/simulation/request-book';
 import { Trace } from '../../src/simulation/trace';
-import { testManifests } from './helpers';
 
 // Llama 3.1 8B on one H100: a step over a 100-token prompt is memory-bound:
 // 16e9 B / (3.35e12 B/s x 0.8) + 100 x 131072 B / 2.68e12 B/s + 2 ms = 7.97504 ms.
@@ -69,7 +69,8 @@ describe('Replay', () => {
       { arrivalSeconds: 0.001, promptTokens: 100, outputTokens: 2000 },
       { arrivalSeconds: 30, promptTokens: 100, outputTokens: 1 },
     ]);
-    const outcome = new Replay({ server, autoscaler: new ScriptedAutoscaler(2, new Map([[7.5, 1]])), trace, startEpochSeconds: 0, initialReplicas: 2 }).run();
+    const autoscaler = new ScriptedAutoscaler(2, new Map([[7.5, 1]]));
+    const outcome = new Replay({ server, autoscaler, trace, startEpochSeconds: 0, initialReplicas: 2 }).run();
     const statuses = Array.from(outcome.book.status);
     expect(statuses.filter((s) => s === RequestStatus.FAILED)).toHaveLength(1);
     expect(outcome.failed).toBe(1);
@@ -84,7 +85,10 @@ describe('Replay', () => {
   test('with no ready pod, requests wait at the Service and count that wait in their TTFT', () => {
     const manifests = testManifests({ server: { coldStart: { loadBandwidthMBps: 1000 } } });
     const server = readServer(manifests);
-    const trace = Trace.fromRequests([{ arrivalSeconds: 0, promptTokens: 100, outputTokens: 1 }, { arrivalSeconds: 60, promptTokens: 100, outputTokens: 1 }]);
+    const trace = Trace.fromRequests([
+      { arrivalSeconds: 0, promptTokens: 100, outputTokens: 1 },
+      { arrivalSeconds: 60, promptTokens: 100, outputTokens: 1 },
+    ]);
     // Starts at zero replicas; the script asks for one at the first sync (7.5 s); it is ready at 53.5 s.
     const autoscaler = new ScriptedAutoscaler(0, new Map([[7.5, 1]]));
     const outcome = new Replay({ server, autoscaler, trace, startEpochSeconds: 0, initialReplicas: 0 }).run();

@@ -1,5 +1,5 @@
-import { Simulation, Trace } from '../../src/simulation';
 import { testManifests } from './helpers';
+import { Simulation, Trace } from '../../src/simulation';
 
 // Five minutes of 40 requests/s on Llama 3.1 8B with 500-token prompts and 100-token answers: one replica carries it.
 const trace = Trace.uniform({ requestsPerSecond: 40, durationSeconds: 300, promptTokens: 500, outputTokens: 100 });
@@ -44,7 +44,9 @@ describe('Simulation', () => {
       manifests: testManifests({
         server: { maxNumSeqs: 8 },
         autoscaler: {
-          apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'waiting' },
+          apiVersion: 'autoscaling/v2',
+          kind: 'HorizontalPodAutoscaler',
+          metadata: { name: 'waiting' },
           spec: { minReplicas: 1, maxReplicas: 4, metrics: [{ type: 'Pods', pods: { metric: { name: 'vllm:num_requests_waiting' }, target: { type: 'AverageValue', averageValue: '5' } } }] },
         },
       }),
