@@ -28,7 +28,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     '@kubernetes-models/keda@^2.0.0',
     '@kubernetes-models/prometheus-operator@^6.0.0',
     'yaml@^2.8.0',
+    'tsconfig-paths@^4.2.0',
   ],
+  bin: { 'cdk8s-vllm': 'lib/cli.js' },
 
   // Other languages are published from the same jsii assembly.
   publishToPypi: { distName: 'cdk8s-vllm', module: 'cdk8s_vllm' },
@@ -53,11 +55,13 @@ const project = new cdk8s.ConstructLibraryCdk8s({
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       coveragePathIgnorePatterns: ['/node_modules/', '/src/imports/', '/test/'],
       testTimeout: 60_000,
+      // Examples import the package by its published name, as users do.
+      moduleNameMapper: { '^cdk8s-vllm$': '<rootDir>/src/index.ts' },
     },
   },
   tsconfigDev: {
     include: ['../examples/**/*.ts'],
-    compilerOptions: {},
+    compilerOptions: { baseUrl: '..', paths: { 'cdk8s-vllm': ['src/index.ts'] } },
   },
   eslintOptions: {
     dirs: ['src'],
@@ -90,7 +94,7 @@ project.addTask('test:update-snapshots', {
 // The main job: synthesize every example app to dist/<example>.k8s.yaml.
 project.addTask('synth', {
   description: 'Synthesize the examples to dist/*.k8s.yaml',
-  exec: 'ts-node --project test/tsconfig.json examples/synth-all.ts dist',
+  exec: 'ts-node -r tsconfig-paths/register --project test/tsconfig.json examples/synth-all.ts',
 });
 
 // Builds package only the JavaScript artifact here; `package-all` (every language) runs where

@@ -94,9 +94,7 @@ export class ModelCache extends Construct {
       check.that(props.storageClassName === undefined && props.size === undefined && props.accessMode === undefined,
         'existingClaimName', props.existingClaimName, 'cannot be combined with storageClassName, size or accessMode (they describe a new claim)');
     }
-    if (props.downloadDeadline !== undefined) {
-      check.that(props.downloadDeadline.toSeconds() > 0, 'downloadDeadline', `${props.downloadDeadline.toSeconds()}s`, 'must be longer than 0 s');
-    }
+    if (props.downloadDeadline !== undefined) check.wholeSeconds('downloadDeadline', props.downloadDeadline, 1, 604_800);
 
     this.model = props.model;
     this.namespace = props.namespace ?? Chart.of(this).namespace;
