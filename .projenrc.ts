@@ -1,4 +1,4 @@
-import { cdk8s, javascript } from 'projen';
+import { cdk8s, javascript, JsonFile } from 'projen';
 
 const CRD_DIR = '../shared/crds';
 
@@ -60,7 +60,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     },
   },
   tsconfigDev: {
-    include: ['../examples/**/*.ts'],
+    include: ['../examples/**/*.ts', '../build-tools/**/*.ts'],
     compilerOptions: { baseUrl: '..', paths: { 'cdk8s-vllm': ['src/index.ts'] } },
   },
   eslintOptions: {
@@ -92,10 +92,10 @@ project.addTask('test:update-snapshots', {
 });
 
 // The main job: synthesize every example app to dist/<example>.k8s.yaml.
-project.addTask('synth', {
-  description: 'Synthesize the examples to dist/*.k8s.yaml',
-  exec: 'ts-node -r tsconfig-paths/register --project test/tsconfig.json examples/synth-all.ts',
-});
+const synth = project.addTask('synth', { description: 'Synthesize the examples to dist/*.k8s.yaml' });
+for (const app of ['examples/synth-all.ts', 'examples/quickstart.ts']) {
+  synth.exec(`ts-node -r tsconfig-paths/register --project examples/tsconfig.json ${app}`);
+}
 
 // Builds package only the JavaScript artifact here; `package-all` (every language) runs where
 // the Python, Java, .NET and Go toolchains are installed.
@@ -105,6 +105,24 @@ project.packageTask.spawn(project.tasks.tryFind('package:js')!);
 project.addTask('bindings', {
   description: 'Generate the Python, Java, .NET and Go bindings as source only (no toolchains needed)',
   exec: 'jsii-pacmak --code-only --target python --target java --target dotnet --target go --outdir dist/bindings',
+});
+
+project.addTask('bench:synth', {
+  description: 'Time the synthesis of one chart of 100 VllmServices',
+  exec: 'ts-node --project test/tsconfig.json build-tools/synth-100.ts',
+});
+
+// Example apps and build tools are type-checked and linted with the test settings ('cdk8s-vllm' maps to src).
+for (const dir of ['examples', 'build-tools']) {
+  new JsonFile(project, `${dir}/tsconfig.json`, {
+    obj: { extends: '../test/tsconfig.json', include: ['**/*.ts'] },
+    marker: false,
+  });
+}
+
+project.eslint?.addOverride({
+  files: ['examples/**/*.ts'],
+  rules: { 'import/no-unresolved': ['error', { ignore: ['^cdk8s-vllm$'] }] },
 });
 
 project.npmignore?.exclude('/examples/', '/docs/', '/.ci/', '/build-tools/');

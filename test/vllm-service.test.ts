@@ -51,7 +51,7 @@ describe('VllmService Deployment', () => {
   test('sizes CPU and memory deliberately, /dev/shm included, with no CPU limit', () => {
     const vllm = container(synthServer({ gpuCount: 2 }).deployment, 'vllm');
     // 8 GiB + 8 GiB per GPU + 2 GiB of shared memory per GPU.
-    expect(vllm.resources.requests).toEqual({ 'cpu': '8', 'memory': '28672Mi' });
+    expect(vllm.resources.requests).toEqual({ cpu: '8', memory: '28672Mi' });
     expect(vllm.resources.limits).toEqual({ 'memory': '28672Mi', 'nvidia.com/gpu': 2 });
     const shm = synthServer({ gpuCount: 2 }).deployment.spec.template.spec.volumes.find((v: any) => v.name === 'dshm');
     expect(shm.emptyDir).toEqual({ medium: 'Memory', sizeLimit: '4096Mi' });
