@@ -93,7 +93,7 @@ project.addTask('test:update-snapshots', {
 
 // The main job: synthesize every example app to dist/<example>.k8s.yaml.
 const synth = project.addTask('synth', { description: 'Synthesize the examples to dist/*.k8s.yaml' });
-for (const app of ['examples/synth-all.ts', 'examples/quickstart.ts']) {
+for (const app of ['examples/synth-all.ts', 'examples/quickstart.ts', 'examples/quickstart-autoscaling.ts']) {
   synth.exec(`ts-node -r tsconfig-paths/register --project examples/tsconfig.json ${app}`);
 }
 

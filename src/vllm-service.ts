@@ -339,7 +339,7 @@ export class VllmService extends Construct {
     this.serviceMonitor = new ServiceMonitor(this, 'ServiceMonitor', {
       metadata: { ...metadata, labels: { ...this.labels, ...props.monitoringLabels } },
       spec: {
-        selector: { matchLabels: { 'app.kubernetes.io/instance': this.labels['app.kubernetes.io/instance'] } },
+        selector: { matchLabels: { 'app.kubernetes.io/instance': this.labels['app.kubernetes.io/instance'], 'app.kubernetes.io/component': 'inference-server' } },
         endpoints: [{
           port: PORT_NAME,
           path: '/metrics',

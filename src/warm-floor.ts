@@ -68,9 +68,6 @@ export interface WarmFloorProps extends WarmFloorProfileProps {
   readonly spreadAcrossNodes?: boolean;
 }
 
-/** The in-cluster port of the HTTP add-on's interceptor proxy. */
-const INTERCEPTOR_PORT = 8080;
-
 /**
  * The replica floor of a QueueAutoscaler: how many replicas stay warm, when the floor rises, and how a floor of
  * zero is made safe.
@@ -99,7 +96,9 @@ export class WarmFloor extends Construct {
   public readonly addOnNamespace?: string;
   /** The HTTPScaledObject, when scaling to zero through the HTTP add-on. */
   public readonly httpScaledObject?: ApiObject;
-  /** The Service clients call to go through the interceptor, when scaling to zero through the HTTP add-on. */
+  /**
+   * The Service clients call (port 8080) to go through the interceptor, when scaling to zero through the HTTP add-on.
+   */
   public readonly interceptorService?: kplus.Service;
 
   public constructor(scope: Construct, id: string, props: WarmFloorProps) {
@@ -138,10 +137,10 @@ export class WarmFloor extends Construct {
   /** An ExternalName Service in the server's namespace that points at the interceptor proxy. */
   private createInterceptorService(autoscaler: QueueAutoscaler, addOnNamespace: string): kplus.Service {
     return new kplus.Service(this, 'Interceptor', {
-      metadata: { namespace: autoscaler.server.namespace, labels: autoscaler.server.labels },
+      // Not the server's component label: the ServiceMonitor must not select this Service.
+      metadata: { namespace: autoscaler.server.namespace, labels: { ...autoscaler.server.labels, 'app.kubernetes.io/component': 'request-buffer' } },
       type: kplus.ServiceType.EXTERNAL_NAME,
       externalName: `keda-add-ons-http-interceptor-proxy.${addOnNamespace}.svc.cluster.local`,
-      ports: [{ name: 'http', port: INTERCEPTOR_PORT }],
     });
   }
 

@@ -1,7 +1,9 @@
 import { llama70bOnH100 } from '../examples/llama-70b-h100';
 import { llama8bOnL4 } from '../examples/llama-8b-l4';
+import { qwen7bScaleToZero } from '../examples/qwen-7b-scale-to-zero';
+import { checkRules, requirePromtool } from './promql/promtool';
 import { expectValidManifests } from './schema/validate';
-import { argValue, container, findOne, synthApp } from './util';
+import { argValue, container, findAll, findOne, synthApp } from './util';
 
 describe('example: Llama 3.1 8B on one L4', () => {
   const manifests = synthApp(llama8bOnL4);
@@ -14,6 +16,13 @@ describe('example: Llama 3.1 8B on one L4', () => {
     expect(argValue(vllm.args, '--max-model-len')).toBe('26112');
     expect(argValue(vllm.args, '--revision')).toBe('main');
     expect(vllm.env).toContainEqual({ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: 'hf-token', key: 'token' } } });
+  });
+
+  test('development profile: one warm replica, up to two on the queue', () => {
+    const scaledObject = findOne(manifests, 'ScaledObject');
+    expect(deployment.spec).not.toHaveProperty('replicas');
+    expect(scaledObject.spec).toMatchObject({ minReplicaCount: 1, maxReplicaCount: 2 });
+    expect(scaledObject.spec.triggers.map((t: any) => t.name)).toEqual(['queue']);
   });
 
   test('drain timings and probes', () => {
@@ -55,8 +64,42 @@ describe('example: Llama 3.1 70B on four H100s with a cache', () => {
     expect(kinds.indexOf('Job')).toBeLessThan(kinds.indexOf('Deployment'));
   });
 
-  test('the ServiceMonitor carries the Prometheus release label', () => {
+  test('the ServiceMonitor and PrometheusRule carry the Prometheus release label', () => {
     expect(findOne(manifests, 'ServiceMonitor').metadata.labels.release).toBe('kube-prometheus-stack');
+    expect(findOne(manifests, 'PrometheusRule').metadata.labels.release).toBe('kube-prometheus-stack');
+  });
+
+  test('high-availability profile: 2 replicas spread over nodes, 4 for the weekday peak, up to 8 on the queue', () => {
+    const scaledObject = findOne(manifests, 'ScaledObject');
+    expect(deployment.spec).not.toHaveProperty('replicas');
+    expect(deployment.spec.template.spec.topologySpreadConstraints[0].topologyKey).toBe('kubernetes.io/hostname');
+    expect(scaledObject.spec).toMatchObject({ minReplicaCount: 2, maxReplicaCount: 8 });
+    expect(scaledObject.spec.triggers.find((t: any) => t.type === 'cron').metadata)
+      .toEqual({ timezone: 'Europe/Paris', start: '30 13 * * 1-5', end: '0 22 * * 1-5', desiredReplicas: '4' });
+    expect(findOne(manifests, 'PodDisruptionBudget').spec.maxUnavailable).toBe(1);
+  });
+
+  test('the alert rules pass promtool', () => {
+    if (!requirePromtool()) return;
+    checkRules(findOne(manifests, 'PrometheusRule').spec.groups);
+  });
+
+  test('schema-valid and unchanged', () => {
+    expectValidManifests(manifests);
+    expect(manifests).toMatchSnapshot();
+  });
+});
+
+describe('example: Qwen 2.5 7B on an A10G that scales to zero', () => {
+  const manifests = synthApp(qwen7bScaleToZero);
+  const scaledObject = findOne(manifests, 'ScaledObject');
+
+  test('cost profile: floor 0, woken by the HTTP add-on, queue-scaled above', () => {
+    expect(scaledObject.spec.minReplicaCount).toBe(0);
+    expect(scaledObject.spec.triggers.map((t: any) => t.type)).toEqual(['prometheus', 'external-push']);
+    const http = findOne(manifests, 'HTTPScaledObject');
+    expect(http.spec.hosts).toContain('qwen.batch.example.com');
+    expect(findAll(manifests, 'Service').map((s) => s.spec.type).sort()).toEqual(['ClusterIP', 'ExternalName']);
   });
 
   test('schema-valid and unchanged', () => {

@@ -1,6 +1,6 @@
 import { Duration, Size, Testing } from 'cdk8s';
 import fc from 'fast-check';
-import { Gpu, Model, ModelCache, Precision, VllmService } from '../src';
+import { Gpu, Model, ModelCache, Precision, QueueAutoscaler, ServingAlerts, VllmService, WarmFloor } from '../src';
 import { ValidationError } from '../src/errors';
 import { expectValidManifests } from './schema/validate';
 import { testChart } from './util';
@@ -31,6 +31,16 @@ const scenario = fc.record({
   cache: fc.boolean(),
   cacheSizeGi: optional(mostly(fc.integer({ min: 200, max: 2000 }), fc.constantFrom(0, 1))),
   existingClaim: optional(mostly(fc.constant('weights'), fc.constant('Bad_Name'))),
+  autoscale: fc.boolean(),
+  maxReplicas: mostly(fc.integer({ min: 1, max: 16 }), fc.constantFrom(0, -1, 2.5)),
+  target: optional(mostly(fc.double({ min: 0.5, max: 20, noNaN: true }), fc.constantFrom(0, -1, NaN))),
+  kvThreshold: optional(mostly(fc.double({ min: 0.1, max: 1, noNaN: true }), fc.constantFrom(0, 1.5))),
+  floor: optional(mostly(fc.integer({ min: 0, max: 4 }), fc.constantFrom(-1, 20))),
+  scaleToZero: fc.boolean(),
+  schedule: optional(mostly(
+    fc.record({ timezone: fc.constantFrom('Europe/Paris', 'UTC'), start: fc.constant('30 13 * * 1-5'), end: fc.constant('0 22 * * 1-5'), replicas: fc.integer({ min: 1, max: 4 }) }),
+    fc.record({ timezone: fc.constantFrom('Mars/Base'), start: fc.constant('61 * * * *'), end: fc.constant('0 22 * * 1-5'), replicas: fc.constant(0) }))),
+  alerts: fc.boolean(),
 });
 
 test('random props either synthesize schema-valid manifests or throw a ValidationError', () => {
@@ -47,7 +57,7 @@ test('random props either synthesize schema-valid manifests or throw a Validatio
           size: s.cacheSizeGi === undefined || s.existingClaim ? undefined : Size.gibibytes(s.cacheSizeGi),
         })
         : undefined;
-      new VllmService(chart, 'server', {
+      const server = new VllmService(chart, 'server', {
         model,
         cache,
         gpu: s.gpu,
@@ -64,14 +74,33 @@ test('random props either synthesize schema-valid manifests or throw a Validatio
           terminationGracePeriod: s.grace === undefined ? undefined : Duration.millis(s.grace * 1000),
         },
       });
+      if (s.autoscale) {
+        const autoscaler = new QueueAutoscaler(chart, 'autoscaler', {
+          server,
+          maxReplicas: s.maxReplicas,
+          prometheusAddress: 'http://prometheus-operated.monitoring.svc:9090',
+          targetQueuePerReplica: s.target,
+          kvCacheTrigger: s.kvThreshold === undefined ? undefined : { threshold: s.kvThreshold },
+        });
+        if (s.floor !== undefined) {
+          new WarmFloor(chart, 'floor', {
+            autoscaler,
+            replicas: s.floor,
+            scaleToZero: s.scaleToZero ? {} : undefined,
+            schedules: s.schedule ? [s.schedule] : undefined,
+          });
+        }
+        if (s.alerts) new ServingAlerts(chart, 'alerts', { server, autoscaler });
+      }
       synthesized.push(...Testing.synth(chart));
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;
       refused++;
     }
-  }), { numRuns: 400, seed: 20261122 });
+  }), { numRuns: 1000, seed: 20261122 });
   // Both outcomes occur, and everything emitted is valid against the upstream schemas (one batch).
   expect(refused).toBeGreaterThan(0);
-  expect(synthesized.length).toBeGreaterThan(0);
+  const kinds = new Set(synthesized.map((o) => o.kind));
+  for (const kind of ['Deployment', 'Job', 'ScaledObject', 'HTTPScaledObject', 'PrometheusRule']) expect(kinds).toContain(kind);
   expectValidManifests(synthesized);
 });
