@@ -71,6 +71,10 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   gitignore: ['/dist/', '.jsii.tabl.json'],
 });
 
+// unrs-resolver 1.13.0 (used by jest and the eslint import resolver) lacks most of its platform
+// bindings on the registry, which leaves the lock file incomplete and breaks `npm ci`; 1.12.2 has them all.
+project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
+
 // Typed classes for the custom resources, generated from the upstream CRDs.
 const importCrds = project.addTask('import-crds', {
   description: 'Regenerate src/imports from the upstream CRDs in ../shared/crds',
