@@ -1,4 +1,4 @@
-import { cdk8s, javascript } from 'projen';
+import { cdk8s, javascript, JsonFile } from 'projen';
 
 const CRD_DIR = '../shared/crds';
 
@@ -28,7 +28,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     '@kubernetes-models/keda@^2.0.0',
     '@kubernetes-models/prometheus-operator@^6.0.0',
     'yaml@^2.8.0',
+    'tsconfig-paths@^4.2.0',
   ],
+  bin: { 'cdk8s-vllm': 'lib/cli.js' },
 
   // Other languages are published from the same jsii assembly.
   publishToPypi: { distName: 'cdk8s-vllm', module: 'cdk8s_vllm' },
@@ -53,11 +55,13 @@ const project = new cdk8s.ConstructLibraryCdk8s({
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       coveragePathIgnorePatterns: ['/node_modules/', '/src/imports/', '/test/'],
       testTimeout: 60_000,
+      // Examples import the package by its published name, as users do.
+      moduleNameMapper: { '^cdk8s-vllm$': '<rootDir>/src/index.ts' },
     },
   },
   tsconfigDev: {
-    include: ['../examples/**/*.ts'],
-    compilerOptions: {},
+    include: ['../examples/**/*.ts', '../build-tools/**/*.ts'],
+    compilerOptions: { baseUrl: '..', paths: { 'cdk8s-vllm': ['src/index.ts'] } },
   },
   eslintOptions: {
     dirs: ['src'],
@@ -66,6 +70,10 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   },
   gitignore: ['/dist/', '.jsii.tabl.json'],
 });
+
+// unrs-resolver 1.13.0 (used by jest and the eslint import resolver) lacks most of its platform
+// bindings on the registry, which leaves the lock file incomplete and breaks `npm ci`; 1.12.2 has them all.
+project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
 
 // Typed classes for the custom resources, generated from the upstream CRDs.
 const importCrds = project.addTask('import-crds', {
@@ -88,10 +96,10 @@ project.addTask('test:update-snapshots', {
 });
 
 // The main job: synthesize every example app to dist/<example>.k8s.yaml.
-project.addTask('synth', {
-  description: 'Synthesize the examples to dist/*.k8s.yaml',
-  exec: 'ts-node --project test/tsconfig.json examples/synth-all.ts dist',
-});
+const synth = project.addTask('synth', { description: 'Synthesize the examples to dist/*.k8s.yaml' });
+for (const app of ['examples/synth-all.ts', 'examples/quickstart.ts', 'examples/quickstart-autoscaling.ts']) {
+  synth.exec(`ts-node -r tsconfig-paths/register --project examples/tsconfig.json ${app}`);
+}
 
 // Builds package only the JavaScript artifact here; `package-all` (every language) runs where
 // the Python, Java, .NET and Go toolchains are installed.
@@ -101,6 +109,24 @@ project.packageTask.spawn(project.tasks.tryFind('package:js')!);
 project.addTask('bindings', {
   description: 'Generate the Python, Java, .NET and Go bindings as source only (no toolchains needed)',
   exec: 'jsii-pacmak --code-only --target python --target java --target dotnet --target go --outdir dist/bindings',
+});
+
+project.addTask('bench:synth', {
+  description: 'Time the synthesis of one chart of 100 VllmServices',
+  exec: 'ts-node --project test/tsconfig.json build-tools/synth-100.ts',
+});
+
+// Example apps and build tools are type-checked and linted with the test settings ('cdk8s-vllm' maps to src).
+for (const dir of ['examples', 'build-tools']) {
+  new JsonFile(project, `${dir}/tsconfig.json`, {
+    obj: { extends: '../test/tsconfig.json', include: ['**/*.ts'] },
+    marker: false,
+  });
+}
+
+project.eslint?.addOverride({
+  files: ['examples/**/*.ts'],
+  rules: { 'import/no-unresolved': ['error', { ignore: ['^cdk8s-vllm$'] }] },
 });
 
 project.npmignore?.exclude('/examples/', '/docs/', '/.ci/', '/build-tools/');

@@ -1,3 +1,4 @@
+import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 
 /**
@@ -47,6 +48,14 @@ export class Check {
   public positive(prop: string, value: number | undefined): void {
     if (value === undefined) return;
     this.that(Number.isFinite(value) && value > 0, prop, value, 'must be a number > 0');
+  }
+
+  /** A Duration of whole seconds from min to max; returns the seconds. */
+  public wholeSeconds(prop: string, value: Duration, min: number, max: number): number {
+    const seconds = value.toMilliseconds() / 1000;
+    this.that(Number.isInteger(seconds) && seconds >= min && seconds <= max, prop, `${seconds}s`,
+      `must be a whole number of seconds from ${min} to ${max}`);
+    return seconds;
   }
 
   /** Throws `<subject>: <prop> (<value>) <rule>` when the condition does not hold. */

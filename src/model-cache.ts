@@ -5,8 +5,8 @@ import { Construct } from 'constructs';
 import { CACHE_MOUNT_PATH, COMPLETION_MARKER, VLLM_IMAGE } from './defaults';
 import { Check, subjectOf } from './errors';
 import { Model } from './model';
-import { ColdStart } from './sizing';
 import { hardenedContainerSecurity, hardenedPodSecurity, writableScratch } from './pod-security';
+import { ColdStart } from './sizing';
 
 /** Properties of a ModelCache. */
 export interface ModelCacheProps {
@@ -66,6 +66,11 @@ export interface ModelCacheProps {
  * Scale-ups then read weights from the claim instead of downloading them.
  */
 export class ModelCache extends Construct {
+  /** Weights x 1.25 plus 5 GiB for tokenizer, configuration and download metadata, rounded up. */
+  public static defaultSize(model: Model): Size {
+    return Size.gibibytes(Math.ceil(model.weightsGib * 1.25 + 5));
+  }
+
   /** The model cached. */
   public readonly model: Model;
   /** The claim that holds the weights. */
@@ -94,9 +99,7 @@ export class ModelCache extends Construct {
       check.that(props.storageClassName === undefined && props.size === undefined && props.accessMode === undefined,
         'existingClaimName', props.existingClaimName, 'cannot be combined with storageClassName, size or accessMode (they describe a new claim)');
     }
-    if (props.downloadDeadline !== undefined) {
-      check.that(props.downloadDeadline.toSeconds() > 0, 'downloadDeadline', `${props.downloadDeadline.toSeconds()}s`, 'must be longer than 0 s');
-    }
+    if (props.downloadDeadline !== undefined) check.wholeSeconds('downloadDeadline', props.downloadDeadline, 1, 604_800);
 
     this.model = props.model;
     this.namespace = props.namespace ?? Chart.of(this).namespace;
@@ -117,11 +120,6 @@ export class ModelCache extends Construct {
     if (props.populate ?? true) {
       this.populateJob = this.createPopulateJob(props, metadata);
     }
-  }
-
-  /** Weights x 1.25 plus 5 GiB for tokenizer, configuration and download metadata, rounded up. */
-  public static defaultSize(model: Model): Size {
-    return Size.gibibytes(Math.ceil(model.weightsGib * 1.25 + 5));
   }
 
   private createPopulateJob(props: ModelCacheProps, metadata: { namespace?: string }): kplus.Job {

@@ -204,6 +204,8 @@ export class VllmService extends Construct {
     check.that(gpuCount % tensorParallelSize === 0, 'tensorParallelSize', tensorParallelSize,
       `must divide gpuCount (${gpuCount}): allowed ${divisors(gpuCount).join(', ')}`);
     checkNoLiteralToken(check, props);
+    check.positive('coldStart.loadBandwidthMBps', props.coldStart?.loadBandwidthMBps);
+    if (props.coldStart?.engineStartup) check.wholeSeconds('coldStart.engineStartup', props.coldStart.engineStartup, 0, 86_400);
     if (props.cache) checkCacheServes(check, props.cache, props.model);
 
     this.model = props.model;
@@ -211,7 +213,7 @@ export class VllmService extends Construct {
     this.gpuCount = gpuCount;
     this.namespace = props.namespace ?? Chart.of(this).namespace;
     this.scrapeInterval = props.scrapeInterval ?? Duration.seconds(15);
-    check.that(this.scrapeInterval.toSeconds() >= 1, 'scrapeInterval', `${this.scrapeInterval.toSeconds()}s`, 'must be at least 1 s');
+    check.wholeSeconds('scrapeInterval', this.scrapeInterval, 1, 3600);
     this.maxNumSeqs = props.maxNumSeqs ?? 256;
     check.integer('maxNumBatchedTokens', props.maxNumBatchedTokens, 1, 1_048_576);
     this.maxNumBatchedTokens = props.maxNumBatchedTokens ?? defaultBatchedTokens(props.gpu);
@@ -337,7 +339,7 @@ export class VllmService extends Construct {
     this.serviceMonitor = new ServiceMonitor(this, 'ServiceMonitor', {
       metadata: { ...metadata, labels: { ...this.labels, ...props.monitoringLabels } },
       spec: {
-        selector: { matchLabels: { 'app.kubernetes.io/instance': this.labels['app.kubernetes.io/instance'] } },
+        selector: { matchLabels: { 'app.kubernetes.io/instance': this.labels['app.kubernetes.io/instance'], 'app.kubernetes.io/component': 'inference-server' } },
         endpoints: [{
           port: PORT_NAME,
           path: '/metrics',
@@ -431,11 +433,9 @@ interface ResolvedDrain { readonly preStopPause: Duration; readonly shutdownTime
 function resolveDrain(check: Check, drain: DrainOptions = {}): ResolvedDrain {
   const preStopPause = drain.preStopPause ?? Duration.seconds(10);
   const shutdownTimeout = drain.shutdownTimeout ?? Duration.seconds(120);
-  check.integer('drain.preStopPause', preStopPause.toSeconds(), 0, 3600);
-  check.integer('drain.shutdownTimeout', shutdownTimeout.toSeconds(), 0, 3600);
-  const needed = preStopPause.toSeconds() + shutdownTimeout.toSeconds();
+  const needed = check.wholeSeconds('drain.preStopPause', preStopPause, 0, 3600) + check.wholeSeconds('drain.shutdownTimeout', shutdownTimeout, 0, 3600);
   const grace = drain.terminationGracePeriod ?? Duration.seconds(needed + 10);
-  check.that(grace.toSeconds() >= needed, 'drain.terminationGracePeriod', `${grace.toSeconds()}s`,
+  check.that(check.wholeSeconds('drain.terminationGracePeriod', grace, 0, 7200) >= needed, 'drain.terminationGracePeriod', `${grace.toSeconds()}s`,
     `must be >= preStopPause + shutdownTimeout (${needed}s), or in-flight generations are killed`);
   return { preStopPause, shutdownTimeout, grace };
 }

@@ -1,0 +1,372 @@
+import { ApiObject, Duration, Lazy, Names } from 'cdk8s';
+import { Construct } from 'constructs';
+import { IAutoscalerTarget } from './alerts';
+import { Check, subjectOf } from './errors';
+import {
+  ScaledObject,
+  ScaledObjectSpec,
+  ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehavior,
+  ScaledObjectSpecFallbackBehavior,
+  ScaledObjectSpecTriggers,
+  ScaledObjectSpecTriggersAuthenticationRefKind,
+} from './imports/keda-keda.sh';
+import { Queries } from './promql';
+import { VllmService } from './vllm-service';
+import type { WarmFloor } from './warm-floor';
+
+/** The HPA that KEDA generates for a ScaledObject is named `keda-hpa-<ScaledObject name>`. */
+const KEDA_HPA_PREFIX = 'keda-hpa-';
+/** Kubernetes label values (and so ScaledObject and HPA names) hold at most 63 characters. */
+const MAX_LABEL_LENGTH = 63;
+/** An HPA scaling policy's period is at most 30 minutes. */
+const MAX_POLICY_PERIOD_SECONDS = 1800;
+
+/** How fast the HPA may move in one direction. */
+export interface ScalingRules {
+  /**
+   * The HPA's stabilization window: scale-up takes the lowest recommendation inside it, scale-down the highest.
+   * @default - 60 s up, 300 s down
+   */
+  readonly stabilizationWindow?: Duration;
+  /**
+   * Pods added or removed at most per `period`.
+   * @default - 2 up, 1 down
+   */
+  readonly pods?: number;
+  /**
+   * The period of the pods policy.
+   * @default - 60 s up, 180 s down
+   */
+  readonly period?: Duration;
+}
+
+/** A secondary trigger on the mean KV-cache fill of the replicas. */
+export interface KvCacheTriggerOptions {
+  /**
+   * Mean `vllm:kv_cache_usage_perc` (0-1) above which the HPA adds replicas (metric type Value).
+   * @default 0.8
+   */
+  readonly threshold?: number;
+}
+
+/** What KEDA does when the metric source fails. */
+export interface FallbackOptions {
+  /**
+   * Failed metric reads in a row before the fallback applies.
+   * @default 3
+   */
+  readonly failureThreshold?: number;
+  /**
+   * Replicas held during the fallback (never fewer than the current ones).
+   * @default - the replica floor, at least 1
+   */
+  readonly replicas?: number;
+}
+
+/** Credentials for a secured Prometheus: a KEDA TriggerAuthentication. */
+export interface PrometheusAuthentication {
+  /** Name of the TriggerAuthentication (or ClusterTriggerAuthentication). */
+  readonly name: string;
+  /**
+   * Whether it is cluster-scoped.
+   * @default false
+   */
+  readonly clusterScoped?: boolean;
+}
+
+/** Properties of a QueueAutoscaler. */
+export interface QueueAutoscalerProps {
+  /** The server to scale. */
+  readonly server: VllmService;
+  /** The most replicas. */
+  readonly maxReplicas: number;
+  /** URL of the Prometheus that scrapes the server, e.g. `http://prometheus-operated.monitoring.svc:9090`. */
+  readonly prometheusAddress: string;
+  /**
+   * Requests waiting per replica the HPA aims for: desired replicas = ceil(total waiting / target).
+   * @default 5
+   */
+  readonly targetQueuePerReplica?: number;
+  /**
+   * A second trigger on KV-cache fill. Off by default: see docs/benchmarks.md for the evidence.
+   * @default - no KV-cache trigger
+   */
+  readonly kvCacheTrigger?: KvCacheTriggerOptions;
+  /**
+   * Scale-up rules: fast.
+   * @default - 60 s stabilization, up to 2 pods per 60 s
+   */
+  readonly scaleUp?: ScalingRules;
+  /**
+   * Scale-down rules: slow, so a cold start is not paid again for a brief dip.
+   * @default - 300 s stabilization, 1 pod per 180 s
+   */
+  readonly scaleDown?: ScalingRules;
+  /**
+   * How long after the last activity KEDA waits before scaling to zero (only with a zero floor).
+   * @default Duration.seconds(300)
+   */
+  readonly cooldownPeriod?: Duration;
+  /**
+   * How often KEDA queries Prometheus.
+   * @default Duration.seconds(15)
+   */
+  readonly pollingInterval?: Duration;
+  /**
+   * Delay after creation before KEDA may scale to zero.
+   * @default - the server's startup window, so the first replica can finish loading
+   */
+  readonly initialCooldownPeriod?: Duration;
+  /**
+   * What happens when Prometheus cannot be read.
+   * @default - after 3 failed reads, hold the current replicas (at least the floor)
+   */
+  readonly fallback?: FallbackOptions;
+  /**
+   * Ship the ScaledObject paused (`autoscaling.keda.sh/paused: "true"`): autoscaling becomes a deliberate action.
+   * @default false
+   */
+  readonly paused?: boolean;
+  /**
+   * Credentials for Prometheus.
+   * @default - no authentication
+   */
+  readonly authentication?: PrometheusAuthentication;
+}
+
+/**
+ * Scales a VllmService on its request queue with a KEDA ScaledObject.
+ *
+ * KEDA reads `sum(vllm:num_requests_waiting)` of this server from Prometheus; its HPA keeps
+ * `ceil(waiting / targetQueuePerReplica)` replicas between the floor (a WarmFloor, 1 by default) and `maxReplicas`.
+ */
+export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
+  /** The server scaled. */
+  public readonly server: VllmService;
+  /** The ScaledObject. */
+  public readonly scaledObject: ApiObject;
+  /** Name of the ScaledObject. */
+  public readonly scaledObjectName: string;
+  /** Name of the HPA that KEDA generates. */
+  public readonly hpaName: string;
+  /** The most replicas. */
+  public readonly maxReplicas: number;
+  /** Requests waiting per replica the HPA aims for. */
+  public readonly targetQueuePerReplica: number;
+  /** Namespace of the ScaledObject and of the server. */
+  public readonly namespace: string;
+
+  private readonly props: QueueAutoscalerProps;
+  private readonly check: Check;
+  private floor?: WarmFloor;
+
+  public constructor(scope: Construct, id: string, props: QueueAutoscalerProps) {
+    super(scope, id);
+    const check = new Check(subjectOf(this, 'QueueAutoscaler'));
+    this.check = check;
+    check.integer('maxReplicas', props.maxReplicas, 1, 1000);
+    const target = props.targetQueuePerReplica ?? 5;
+    check.that(Number.isFinite(target) && target > 0, 'targetQueuePerReplica', target, 'must be a number > 0');
+    check.that(isHttpUrl(props.prometheusAddress), 'prometheusAddress', props.prometheusAddress, 'must be an http:// or https:// URL');
+    if (props.kvCacheTrigger) check.inHalfOpenRange('kvCacheTrigger.threshold', props.kvCacheTrigger.threshold, 0, 1);
+    check.integer('fallback.failureThreshold', props.fallback?.failureThreshold, 1, 100);
+    check.integer('fallback.replicas', props.fallback?.replicas, 1, props.maxReplicas);
+    if (props.pollingInterval) check.wholeSeconds('pollingInterval', props.pollingInterval, 1, 3600);
+    if (props.cooldownPeriod) check.wholeSeconds('cooldownPeriod', props.cooldownPeriod, 0, 86_400);
+    if (props.initialCooldownPeriod) check.wholeSeconds('initialCooldownPeriod', props.initialCooldownPeriod, 0, 86_400);
+    checkScalingRules(check, 'scaleUp', props.scaleUp);
+    checkScalingRules(check, 'scaleDown', props.scaleDown);
+    if (props.authentication) {
+      check.that(isDnsName(props.authentication.name), 'authentication.name', props.authentication.name, 'must be a valid Kubernetes object name');
+    }
+    const namespace = props.server.namespace;
+    if (namespace === undefined) {
+      throw check.problem('the server has no namespace: set one on the Chart or the VllmService, so the queue query is scoped to it');
+    }
+    const existing = props.server.node.tryFindChild(AUTOSCALER_MARK);
+    if (existing) {
+      throw check.error('server', props.server.node.path, `is already scaled by '${(existing as AutoscalerMark).autoscalerPath}': KEDA refuses two ScaledObjects on one Deployment`);
+    }
+    new AutoscalerMark(props.server, this.node.path);
+
+    this.props = props;
+    this.server = props.server;
+    this.maxReplicas = props.maxReplicas;
+    this.targetQueuePerReplica = target;
+    this.namespace = namespace;
+    this.scaledObjectName = Names.toDnsLabel(this, { maxLen: MAX_LABEL_LENGTH - KEDA_HPA_PREFIX.length });
+    this.hpaName = `${KEDA_HPA_PREFIX}${this.scaledObjectName}`;
+
+    // KEDA owns /spec/replicas: the Deployment must not carry the field, or a GitOps sync fights the HPA.
+    props.server.markHasAutoscaler();
+    this.scaledObject = new ScaledObject(this, 'Resource', {
+      metadata: {
+        name: this.scaledObjectName,
+        namespace: props.server.namespace,
+        labels: props.server.labels,
+        annotations: props.paused ? { 'autoscaling.keda.sh/paused': 'true' } : undefined,
+      },
+      spec: Lazy.any({ produce: () => this.toSpec() }) as ScaledObjectSpec,
+    });
+    this.node.addValidation({ validate: () => this.validateFloor() });
+  }
+
+  /** The replica floor: the WarmFloor's, or 1. */
+  public get minReplicas(): number {
+    return this.floor?.replicas ?? 1;
+  }
+
+  /** The PromQL query of the queue trigger: requests waiting over every replica of the server. */
+  public get queueQuery(): string {
+    return this.queries().waitingTotal();
+  }
+
+  /**
+   * Sets the replica floor and the triggers that come with it. Called by WarmFloor.
+   * @internal
+   */
+  public _setFloor(floor: WarmFloor): void {
+    if (this.floor) {
+      throw this.check.problem(`already has a WarmFloor ('${this.floor.node.path}'); '${floor.node.path}' would be a second one`);
+    }
+    this.floor = floor;
+  }
+
+  private queries(): Queries {
+    return new Queries({ namespace: this.namespace, service: this.server.serviceName, modelName: this.server.model.servedModelName });
+  }
+
+  private validateFloor(): string[] {
+    const floor = this.minReplicas;
+    return floor > this.maxReplicas
+      ? [`${subjectOf(this, 'QueueAutoscaler')}: maxReplicas (${this.maxReplicas}) must be >= the replica floor (${floor})`]
+      : [];
+  }
+
+  private toSpec(): ScaledObjectSpec {
+    const props = this.props;
+    const floor = this.minReplicas;
+    return {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.server.deployment.name },
+      pollingInterval: (props.pollingInterval ?? Duration.seconds(15)).toSeconds(),
+      cooldownPeriod: (props.cooldownPeriod ?? Duration.seconds(300)).toSeconds(),
+      initialCooldownPeriod: props.initialCooldownPeriod?.toSeconds() ?? this.server.coldStart.startupWindowSeconds,
+      minReplicaCount: floor,
+      maxReplicaCount: this.maxReplicas,
+      fallback: {
+        failureThreshold: props.fallback?.failureThreshold ?? 3,
+        replicas: props.fallback?.replicas ?? Math.max(1, floor),
+        behavior: ScaledObjectSpecFallbackBehavior.CURRENT_REPLICAS_IF_HIGHER,
+      },
+      advanced: {
+        restoreToOriginalReplicaCount: false,
+        horizontalPodAutoscalerConfig: { name: this.hpaName, behavior: this.behavior() },
+      },
+      triggers: [...this.metricTriggers(floor), ...this.floorTriggers()],
+    };
+  }
+
+  private metricTriggers(floor: number): ScaledObjectSpecTriggers[] {
+    const props = this.props;
+    const prometheus = (query: string, threshold: number) => ({
+      serverAddress: props.prometheusAddress,
+      query,
+      threshold: String(threshold),
+      // Above a zero floor the series must exist: an empty result is an error that engages the fallback,
+      // never a silent "idle". At zero replicas they legitimately do not exist.
+      ignoreNullValues: floor > 0 ? 'false' : 'true',
+    });
+    const authenticationRef = props.authentication ? {
+      name: props.authentication.name,
+      kind: props.authentication.clusterScoped
+        ? ScaledObjectSpecTriggersAuthenticationRefKind.CLUSTER_TRIGGER_AUTHENTICATION
+        : ScaledObjectSpecTriggersAuthenticationRefKind.TRIGGER_AUTHENTICATION,
+    } : undefined;
+    const triggers: ScaledObjectSpecTriggers[] = [{
+      type: 'prometheus',
+      name: 'queue',
+      metricType: 'AverageValue',
+      // 0 -> 1 never comes from the queue (no replica, no series): only from a cron window or the HTTP add-on.
+      metadata: { ...prometheus(this.queueQuery, this.targetQueuePerReplica), activationThreshold: '0' },
+      authenticationRef,
+    }];
+    if (props.kvCacheTrigger) {
+      triggers.push({
+        type: 'prometheus',
+        name: 'kv-cache',
+        metricType: 'Value',
+        metadata: prometheus(this.queries().kvCacheAverage(), props.kvCacheTrigger.threshold ?? 0.8),
+        authenticationRef,
+      });
+    }
+    return triggers;
+  }
+
+  /** Cron windows raise the floor; the HTTP add-on's external scaler wakes the server from zero. */
+  private floorTriggers(): ScaledObjectSpecTriggers[] {
+    const floor = this.floor;
+    if (!floor) return [];
+    const triggers: ScaledObjectSpecTriggers[] = floor.schedules.map((schedule, i) => ({
+      type: 'cron',
+      name: `floor-window-${i}`,
+      metadata: { timezone: schedule.timezone, start: schedule.start, end: schedule.end, desiredReplicas: String(schedule.replicas) },
+    }));
+    if (floor.httpScaledObject && floor.addOnNamespace) {
+      triggers.push({
+        type: 'external-push',
+        name: 'http-requests',
+        metadata: {
+          httpScaledObject: floor.httpScaledObject.name,
+          scalerAddress: `keda-add-ons-http-external-scaler.${floor.addOnNamespace}:9090`,
+        },
+      });
+    }
+    return triggers;
+  }
+
+  private behavior(): ScaledObjectSpecAdvancedHorizontalPodAutoscalerConfigBehavior {
+    const up = this.props.scaleUp ?? {};
+    const down = this.props.scaleDown ?? {};
+    return {
+      scaleUp: {
+        stabilizationWindowSeconds: (up.stabilizationWindow ?? Duration.seconds(60)).toSeconds(),
+        selectPolicy: 'Max',
+        policies: [{ type: 'Pods', value: up.pods ?? 2, periodSeconds: (up.period ?? Duration.seconds(60)).toSeconds() }],
+      },
+      scaleDown: {
+        stabilizationWindowSeconds: (down.stabilizationWindow ?? Duration.seconds(300)).toSeconds(),
+        selectPolicy: 'Max',
+        policies: [{ type: 'Pods', value: down.pods ?? 1, periodSeconds: (down.period ?? Duration.seconds(180)).toSeconds() }],
+      },
+    };
+  }
+}
+
+const AUTOSCALER_MARK = 'QueueAutoscalerMark';
+
+/** Marks a server as scaled, so a second autoscaler on it is refused. */
+class AutoscalerMark extends Construct {
+  public constructor(server: VllmService, public readonly autoscalerPath: string) {
+    super(server, AUTOSCALER_MARK);
+  }
+}
+
+function checkScalingRules(check: Check, prop: string, rules: ScalingRules | undefined): void {
+  if (!rules) return;
+  check.integer(`${prop}.pods`, rules.pods, 1, 1000);
+  if (rules.period) check.wholeSeconds(`${prop}.period`, rules.period, 1, MAX_POLICY_PERIOD_SECONDS);
+  if (rules.stabilizationWindow) check.wholeSeconds(`${prop}.stabilizationWindow`, rules.stabilizationWindow, 0, 3600);
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+function isDnsName(value: string): boolean {
+  return /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(value);
+}

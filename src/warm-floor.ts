@@ -1,0 +1,183 @@
+import { ApiObject, JsonPatch, Names } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { cronProblem, isTimeZone } from './cron';
+import { Check, subjectOf } from './errors';
+import { HttpScaledObject } from './imports/keda-http-http.keda.sh';
+import type { QueueAutoscaler } from './queue-autoscaler';
+
+/** A window that raises the floor before a known peak (a KEDA cron trigger). */
+export interface FloorSchedule {
+  /** IANA time zone of `start` and `end`, e.g. `Europe/Paris`. */
+  readonly timezone: string;
+  /** Five-field cron expression at which the window opens, e.g. `30 13 * * 1-5`. */
+  readonly start: string;
+  /** Five-field cron expression at which the window closes, e.g. `0 22 * * 1-5`. */
+  readonly end: string;
+  /** The floor while the window is open. */
+  readonly replicas: number;
+}
+
+/** Routing through the KEDA HTTP add-on, which holds requests while a replica starts from zero. */
+export interface ScaleToZeroOptions {
+  /**
+   * Extra `Host` header values the interceptor routes to this server.
+   * @default - only the in-cluster names of the emitted ExternalName Service
+   */
+  readonly hosts?: string[];
+  /**
+   * Namespace of the HTTP add-on (its interceptor proxy and external scaler).
+   * @default 'keda'
+   */
+  readonly addOnNamespace?: string;
+}
+
+/** Properties shared by every floor profile. */
+export interface WarmFloorProfileProps {
+  /** The autoscaler whose floor this sets. */
+  readonly autoscaler: QueueAutoscaler;
+  /**
+   * Windows that raise the floor before known peaks.
+   * @default - none
+   */
+  readonly schedules?: FloorSchedule[];
+  /**
+   * Route requests through the KEDA HTTP add-on so they wait while a replica starts from zero.
+   * Required for a floor of 0 unless `acceptColdStartFailures` is set.
+   * @default - no HTTP add-on
+   */
+  readonly scaleToZero?: ScaleToZeroOptions;
+  /**
+   * Accept a floor of 0 without a buffering proxy: requests fail until a replica is ready (minutes).
+   * @default false
+   */
+  readonly acceptColdStartFailures?: boolean;
+}
+
+/** Properties of a WarmFloor. */
+export interface WarmFloorProps extends WarmFloorProfileProps {
+  /**
+   * The lowest replica count.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * Spread the replicas over nodes (one per node while nodes allow).
+   * @default - true when `replicas` >= 2
+   */
+  readonly spreadAcrossNodes?: boolean;
+}
+
+/**
+ * The replica floor of a QueueAutoscaler: how many replicas stay warm, when the floor rises, and how a floor of
+ * zero is made safe.
+ */
+export class WarmFloor extends Construct {
+  /** Two replicas spread over nodes: one survives a node drain or failure. */
+  public static highAvailability(scope: Construct, id: string, props: WarmFloorProfileProps): WarmFloor {
+    return new WarmFloor(scope, id, { ...props, replicas: 2, spreadAcrossNodes: true });
+  }
+
+  /** One replica: development and tests. */
+  public static development(scope: Construct, id: string, props: WarmFloorProfileProps): WarmFloor {
+    return new WarmFloor(scope, id, { ...props, replicas: 1 });
+  }
+
+  /** Zero replicas when idle: GPUs are released, and the first request waits for a cold start. */
+  public static cost(scope: Construct, id: string, props: WarmFloorProfileProps): WarmFloor {
+    return new WarmFloor(scope, id, { ...props, replicas: 0 });
+  }
+
+  /** The lowest replica count. */
+  public readonly replicas: number;
+  /** Windows that raise the floor. */
+  public readonly schedules: FloorSchedule[];
+  /** Namespace of the KEDA HTTP add-on, when scaling to zero through it. */
+  public readonly addOnNamespace?: string;
+  /** The HTTPScaledObject, when scaling to zero through the HTTP add-on. */
+  public readonly httpScaledObject?: ApiObject;
+  /**
+   * The Service clients call (port 8080) to go through the interceptor, when scaling to zero through the HTTP add-on.
+   */
+  public readonly interceptorService?: kplus.Service;
+
+  public constructor(scope: Construct, id: string, props: WarmFloorProps) {
+    super(scope, id);
+    const check = new Check(subjectOf(this, 'WarmFloor'));
+    const autoscaler = props.autoscaler;
+    this.replicas = props.replicas ?? 1;
+    check.integer('replicas', this.replicas, 0);
+    check.that(this.replicas <= autoscaler.maxReplicas, 'replicas', this.replicas,
+      `must be <= the autoscaler's maxReplicas (${autoscaler.maxReplicas})`);
+    check.that(this.replicas > 0 || props.scaleToZero !== undefined || props.acceptColdStartFailures === true, 'replicas', this.replicas,
+      'of 0 needs scaleToZero (the KEDA HTTP add-on buffers requests during the cold start) or acceptColdStartFailures: true');
+    check.that(props.scaleToZero === undefined || this.replicas === 0, 'replicas', this.replicas, 'must be 0 when scaleToZero is set');
+
+    this.schedules = props.schedules ?? [];
+    this.schedules.forEach((schedule, i) => checkSchedule(check, schedule, i, autoscaler.maxReplicas));
+    if (props.scaleToZero) {
+      const addOnNamespace = props.scaleToZero.addOnNamespace ?? 'keda';
+      check.that(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(addOnNamespace), 'scaleToZero.addOnNamespace', addOnNamespace, 'must be a valid namespace name');
+      this.addOnNamespace = addOnNamespace;
+      this.interceptorService = this.createInterceptorService(autoscaler, addOnNamespace);
+      this.httpScaledObject = this.createHttpScaledObject(autoscaler, props.scaleToZero);
+    }
+    autoscaler._setFloor(this);
+
+    if (props.spreadAcrossNodes ?? this.replicas >= 2) {
+      ApiObject.of(autoscaler.server.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/topologySpreadConstraints', [{
+        maxSkew: 1,
+        topologyKey: 'kubernetes.io/hostname',
+        whenUnsatisfiable: 'DoNotSchedule',
+        labelSelector: { matchLabels: { 'app.kubernetes.io/instance': autoscaler.server.labels['app.kubernetes.io/instance'] } },
+      }]));
+    }
+  }
+
+  /** An ExternalName Service in the server's namespace that points at the interceptor proxy. */
+  private createInterceptorService(autoscaler: QueueAutoscaler, addOnNamespace: string): kplus.Service {
+    return new kplus.Service(this, 'Interceptor', {
+      // Not the server's component label: the ServiceMonitor must not select this Service.
+      metadata: { namespace: autoscaler.server.namespace, labels: { ...autoscaler.server.labels, 'app.kubernetes.io/component': 'request-buffer' } },
+      type: kplus.ServiceType.EXTERNAL_NAME,
+      externalName: `keda-add-ons-http-interceptor-proxy.${addOnNamespace}.svc.cluster.local`,
+    });
+  }
+
+  private createHttpScaledObject(autoscaler: QueueAutoscaler, options: ScaleToZeroOptions): ApiObject {
+    const server = autoscaler.server;
+    const serviceName = this.interceptorService!.name;
+    const namespace = autoscaler.namespace;
+    // Clients reach the interceptor through the ExternalName Service, so its names are the Host headers it routes.
+    const hosts = [serviceName, `${serviceName}.${namespace}`, `${serviceName}.${namespace}.svc`, `${serviceName}.${namespace}.svc.cluster.local`,
+      ...(options.hosts ?? [])];
+    return new HttpScaledObject(this, 'Resource', {
+      metadata: {
+        name: Names.toDnsLabel(this),
+        namespace: server.namespace,
+        labels: server.labels,
+        // The library's ScaledObject carries the add-on's signal as an external-push trigger: KEDA refuses two
+        // ScaledObjects on one Deployment.
+        annotations: { 'httpscaledobject.keda.sh/skip-scaledobject-creation': 'true' },
+      },
+      spec: {
+        hosts: [...new Set(hosts)],
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: server.deployment.name, service: server.serviceName, port: 8000 },
+        replicas: { min: 0, max: autoscaler.maxReplicas },
+        // One replica runs up to max-num-seqs requests at once.
+        scalingMetric: { concurrency: { targetValue: server.maxNumSeqs } },
+      },
+    });
+  }
+}
+
+function checkSchedule(check: Check, schedule: FloorSchedule, index: number, maxReplicas: number): void {
+  const prop = `schedules[${index}]`;
+  check.that(isTimeZone(schedule.timezone), `${prop}.timezone`, schedule.timezone, 'must be an IANA time zone such as Europe/Paris');
+  for (const field of ['start', 'end'] as const) {
+    const problem = cronProblem(schedule[field]);
+    if (problem) throw check.error(`${prop}.${field}`, schedule[field], problem);
+  }
+  check.that(schedule.start.trim() !== schedule.end.trim(), `${prop}.end`, schedule.end, 'must differ from start');
+  check.integer(`${prop}.replicas`, schedule.replicas, 1, maxReplicas);
+}

@@ -1,0 +1,71 @@
+import { Duration, Testing } from 'cdk8s';
+import { Gpu, QueueAutoscaler, VllmService, WarmFloor } from '../src';
+import { quote, rateWindow, serverSelector } from '../src/promql';
+import { evalExpr, InputSeries, requirePromtool } from './promql/promtool';
+import { findOne, LLAMA_8B, testChart } from './util';
+
+/** A series as the Prometheus Operator scrapes it from vLLM: target labels plus vLLM's model_name and engine. */
+function scraped(metric: string, labels: { namespace: string; service: string; pod: string; model: string }, values: string): InputSeries {
+  return {
+    series: `${metric}{namespace="${labels.namespace}",service="${labels.service}",pod="${labels.pod}",job="${labels.service}",`
+      + `endpoint="http",container="vllm",instance="${labels.pod}:8000",model_name="${labels.model}",engine="0"}`,
+    values,
+  };
+}
+
+describe('the queue query KEDA runs, evaluated by promtool', () => {
+  const chart = testChart();
+  const server = new VllmService(chart, 'server', { model: LLAMA_8B, gpu: Gpu.L4 });
+  const autoscaler = new QueueAutoscaler(chart, 'autoscaler', { server, maxReplicas: 8, prometheusAddress: 'http://prometheus:9090', kvCacheTrigger: {} });
+  WarmFloor.development(chart, 'floor', { autoscaler });
+  const triggers = findOne(Testing.synth(chart), 'ScaledObject').spec.triggers;
+  const queueQuery = triggers.find((t: any) => t.name === 'queue').metadata.query;
+  const kvQuery = triggers.find((t: any) => t.name === 'kv-cache').metadata.query;
+  const model = 'meta-llama/Llama-3.1-8B-Instruct';
+  const mine = { namespace: 'inference', service: server.serviceName, model };
+
+  const series = (metric: string, a: string, b: string) => [
+    scraped(metric, { ...mine, pod: 'a' }, a),
+    scraped(metric, { ...mine, pod: 'b' }, b),
+    // Same model elsewhere, another model behind another Service, another model name on this Service.
+    scraped(metric, { ...mine, namespace: 'staging', pod: 'c' }, '100'),
+    scraped(metric, { ...mine, service: 'other-server', model: 'org/other', pod: 'd' }, '100'),
+    scraped(metric, { ...mine, model: 'org/other', pod: 'e' }, '100'),
+  ];
+
+  test('sums the waiting requests of this server only, as exactly one element', () => {
+    if (!requirePromtool()) return;
+    evalExpr(queueQuery, series('vllm:num_requests_waiting', '3', '9'), '1m', [{ labels: '{}', value: 12 }]);
+  });
+
+  test('averages the KV-cache fill of this server only', () => {
+    if (!requirePromtool()) return;
+    evalExpr(kvQuery, series('vllm:kv_cache_usage_perc', '0.5', '0.9'), '1m', [{ labels: '{}', value: 0.7 }]);
+  });
+
+  test('matches nothing when vLLM labels the model as `model` (the pitfall the query must not fall into)', () => {
+    if (!requirePromtool()) return;
+    const wrongLabel = [{ series: `vllm:num_requests_waiting{namespace="inference",service="${server.serviceName}",model="${model}"}`, values: '7' }];
+    evalExpr(queueQuery, wrongLabel, '1m', []);
+  });
+
+  test('a query would fail when its sum sees a typo in the metric name', () => {
+    if (!requirePromtool()) return;
+    // The misspelt series exists; the query (correctly) ignores it, so expecting its value fails.
+    const typo = [scraped('vllm:num_request_waiting', { ...mine, pod: 'a' }, '4')];
+    expect(() => evalExpr(queueQuery, typo, '1m', [{ labels: '{}', value: 4 }])).toThrow();
+  });
+});
+
+describe('PromQL building blocks', () => {
+  test('label values are quoted and escaped', () => {
+    expect(quote('a"b\\c')).toBe('"a\\"b\\\\c"');
+    expect(serverSelector({ namespace: 'ns', service: 'svc', modelName: 'org/m' })).toBe('{namespace="ns",service="svc",model_name="org/m"}');
+  });
+
+  test('rate windows hold at least four scrapes and a minute', () => {
+    expect(rateWindow(Duration.seconds(15))).toBe('1m');
+    expect(rateWindow(Duration.seconds(30))).toBe('2m');
+    expect(rateWindow(Duration.seconds(20))).toBe('80s');
+  });
+});

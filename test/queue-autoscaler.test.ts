@@ -1,0 +1,160 @@
+import { Chart, Duration, Testing } from 'cdk8s';
+import { Gpu, QueueAutoscaler, QueueAutoscalerProps, VllmService, WarmFloor } from '../src';
+import { expectValidManifests } from './schema/validate';
+import { findAll, findOne, LLAMA_8B, testChart } from './util';
+
+const PROMETHEUS = 'http://prometheus-operated.monitoring.svc:9090';
+
+function scaled(props: Partial<QueueAutoscalerProps> = {}, chart: Chart = testChart()) {
+  const server = new VllmService(chart, 'server', { model: LLAMA_8B, gpu: Gpu.L4 });
+  const autoscaler = new QueueAutoscaler(chart, 'autoscaler', { server, maxReplicas: 8, prometheusAddress: PROMETHEUS, ...props });
+  return { chart, server, autoscaler };
+}
+
+function scaledObjectOf(chart: Chart) {
+  const manifests = Testing.synth(chart);
+  return { manifests, scaledObject: findOne(manifests, 'ScaledObject'), deployment: findOne(manifests, 'Deployment') };
+}
+
+describe('QueueAutoscaler ScaledObject', () => {
+  test('targets the Deployment, which then carries no replicas field', () => {
+    const { chart } = scaled();
+    const { scaledObject, deployment } = scaledObjectOf(chart);
+    expect(scaledObject.apiVersion).toBe('keda.sh/v1alpha1');
+    expect(scaledObject.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.metadata.name });
+    expect(deployment.spec).not.toHaveProperty('replicas');
+  });
+
+  test('scales on the summed queue of this server, AverageValue, threshold 5, no metricName', () => {
+    const { chart, server } = scaled();
+    const { scaledObject } = scaledObjectOf(chart);
+    const [queue] = scaledObject.spec.triggers;
+    expect(queue).toEqual({
+      type: 'prometheus',
+      name: 'queue',
+      metricType: 'AverageValue',
+      metadata: {
+        serverAddress: PROMETHEUS,
+        query: `sum(vllm:num_requests_waiting{namespace="inference",service="${server.serviceName}",model_name="meta-llama/Llama-3.1-8B-Instruct"})`,
+        threshold: '5',
+        activationThreshold: '0',
+        ignoreNullValues: 'false',
+      },
+    });
+  });
+
+  test('the query scope matches the labels the ServiceMonitor scrape puts on the series', () => {
+    const { chart } = scaled();
+    const { manifests, scaledObject } = scaledObjectOf(chart);
+    const service = findOne(manifests, 'Service');
+    const monitor = findOne(manifests, 'ServiceMonitor');
+    // The scrape labels series with namespace and service from the Service the monitor selects.
+    expect(service.metadata.labels).toMatchObject(monitor.spec.selector.matchLabels);
+    expect(scaledObject.spec.triggers[0].metadata.query).toContain(`namespace="${service.metadata.namespace}",service="${service.metadata.name}"`);
+  });
+
+  test('recommended behaviour: up fast, down slow; cooldown, polling, initial cooldown covering the cold start', () => {
+    const { chart, server } = scaled();
+    const { scaledObject } = scaledObjectOf(chart);
+    expect(scaledObject.spec).toMatchObject({
+      pollingInterval: 15,
+      cooldownPeriod: 300,
+      initialCooldownPeriod: server.coldStart.startupWindowSeconds,
+      minReplicaCount: 1,
+      maxReplicaCount: 8,
+    });
+    expect(scaledObject.spec.advanced.horizontalPodAutoscalerConfig.behavior).toEqual({
+      scaleUp: { stabilizationWindowSeconds: 60, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 2, periodSeconds: 60 }] },
+      scaleDown: { stabilizationWindowSeconds: 300, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 1, periodSeconds: 180 }] },
+    });
+  });
+
+  test('every knob is reachable', () => {
+    const { chart } = scaled({
+      targetQueuePerReplica: 3,
+      scaleUp: { stabilizationWindow: Duration.seconds(0), pods: 4, period: Duration.seconds(30) },
+      scaleDown: { stabilizationWindow: Duration.seconds(600), pods: 2, period: Duration.seconds(300) },
+      cooldownPeriod: Duration.minutes(10),
+      pollingInterval: Duration.seconds(5),
+      initialCooldownPeriod: Duration.minutes(20),
+      fallback: { failureThreshold: 5, replicas: 4 },
+      authentication: { name: 'prometheus-auth', clusterScoped: true },
+    });
+    const { scaledObject } = scaledObjectOf(chart);
+    expect(scaledObject.spec).toMatchObject({
+      pollingInterval: 5,
+      cooldownPeriod: 600,
+      initialCooldownPeriod: 1200,
+      fallback: { failureThreshold: 5, replicas: 4, behavior: 'currentReplicasIfHigher' },
+    });
+    expect(scaledObject.spec.triggers[0].metadata.threshold).toBe('3');
+    expect(scaledObject.spec.triggers[0].authenticationRef).toEqual({ name: 'prometheus-auth', kind: 'ClusterTriggerAuthentication' });
+    expect(scaledObject.spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleUp.policies).toEqual([{ type: 'Pods', value: 4, periodSeconds: 30 }]);
+  });
+
+  test('a Prometheus outage holds capacity: fallback currentReplicasIfHigher at the floor', () => {
+    const { chart, autoscaler } = scaled();
+    WarmFloor.highAvailability(chart, 'floor', { autoscaler });
+    expect(scaledObjectOf(chart).scaledObject.spec.fallback).toEqual({ failureThreshold: 3, replicas: 2, behavior: 'currentReplicasIfHigher' });
+  });
+
+  test('the KV-cache trigger is off by default and available as a second trigger', () => {
+    expect(scaledObjectOf(scaled().chart).scaledObject.spec.triggers).toHaveLength(1);
+    const { chart, server } = scaled({ kvCacheTrigger: {} });
+    const kv = scaledObjectOf(chart).scaledObject.spec.triggers[1];
+    expect(kv).toMatchObject({ type: 'prometheus', name: 'kv-cache', metricType: 'Value' });
+    expect(kv.metadata.query).toBe(`avg(vllm:kv_cache_usage_perc{namespace="inference",service="${server.serviceName}",model_name="meta-llama/Llama-3.1-8B-Instruct"})`);
+    expect(kv.metadata.threshold).toBe('0.8');
+  });
+
+  test('shipped paused on request', () => {
+    const { chart } = scaled({ paused: true });
+    expect(scaledObjectOf(chart).scaledObject.metadata.annotations).toEqual({ 'autoscaling.keda.sh/paused': 'true' });
+    expect(scaledObjectOf(scaled().chart).scaledObject.metadata.annotations).toBeUndefined();
+  });
+
+  test('the generated HPA name is known and fits a label value', () => {
+    const { chart, autoscaler } = scaled();
+    const { scaledObject } = scaledObjectOf(chart);
+    expect(autoscaler.hpaName).toBe(`keda-hpa-${scaledObject.metadata.name}`);
+    expect(scaledObject.spec.advanced.horizontalPodAutoscalerConfig.name).toBe(autoscaler.hpaName);
+    expect(autoscaler.hpaName.length).toBeLessThanOrEqual(63);
+  });
+
+  test('schema-valid and unchanged', () => {
+    const { manifests } = scaledObjectOf(scaled({ kvCacheTrigger: { threshold: 0.9 }, authentication: { name: 'auth' } }).chart);
+    expectValidManifests(manifests);
+    expect(findAll(manifests, 'ScaledObject')).toMatchSnapshot();
+  });
+});
+
+describe('QueueAutoscaler bad input', () => {
+  const SUBJECT = "QueueAutoscaler 'test/autoscaler'";
+  test.each([
+    [{ maxReplicas: 0 }, 'maxReplicas (0) must be a whole number from 1 to 1000'],
+    [{ targetQueuePerReplica: 0 }, 'targetQueuePerReplica (0) must be a number > 0'],
+    [{ targetQueuePerReplica: -2 }, 'targetQueuePerReplica (-2) must be a number > 0'],
+    [{ prometheusAddress: 'prometheus:9090' }, "prometheusAddress ('prometheus:9090') must be an http:// or https:// URL"],
+    [{ prometheusAddress: 'not a url' }, "prometheusAddress ('not a url') must be an http:// or https:// URL"],
+    [{ kvCacheTrigger: { threshold: 1.5 } }, 'kvCacheTrigger.threshold (1.5) must be in (0, 1]'],
+    [{ fallback: { failureThreshold: 0 } }, 'fallback.failureThreshold (0) must be a whole number from 1 to 100'],
+    [{ fallback: { replicas: 9 } }, 'fallback.replicas (9) must be a whole number from 1 to 8'],
+    [{ pollingInterval: Duration.seconds(0) }, "pollingInterval ('0s') must be a whole number of seconds from 1 to 3600"],
+    [{ scaleUp: { pods: 0 } }, 'scaleUp.pods (0) must be a whole number from 1 to 1000'],
+    [{ scaleDown: { period: Duration.hours(1) } }, "scaleDown.period ('3600s') must be a whole number of seconds from 1 to 1800"],
+    [{ authentication: { name: 'Prom Auth' } }, "authentication.name ('Prom Auth') must be a valid Kubernetes object name"],
+  ])('%j is refused', (props, message) => {
+    expect(() => scaled(props as Partial<QueueAutoscalerProps>)).toThrow(`${SUBJECT}: ${message}`);
+  });
+
+  test('a server without a namespace is refused', () => {
+    expect(() => scaled({}, testChart({}))).toThrow(
+      `${SUBJECT}: the server has no namespace: set one on the Chart or the VllmService, so the queue query is scoped to it`);
+  });
+
+  test('a second autoscaler on the same server is refused', () => {
+    const { chart, server } = scaled();
+    expect(() => new QueueAutoscaler(chart, 'second', { server, maxReplicas: 4, prometheusAddress: PROMETHEUS })).toThrow(
+      "QueueAutoscaler 'test/second': server ('test/server') is already scaled by 'test/autoscaler': KEDA refuses two ScaledObjects on one Deployment");
+  });
+});

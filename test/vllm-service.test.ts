@@ -1,0 +1,217 @@
+import { ApiObject, Duration, JsonPatch, Size, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Gpu, Model, ModelCache, VllmService, VllmServiceProps } from '../src';
+import { expectValidManifests } from './schema/validate';
+import { argValue, container, findOne, LLAMA_70B, LLAMA_8B, testChart } from './util';
+
+function synthServer(props: Partial<VllmServiceProps> = {}) {
+  const chart = testChart();
+  const server = new VllmService(chart, 'server', { model: LLAMA_8B, gpu: Gpu.L4, ...props });
+  const manifests = Testing.synth(chart);
+  return { chart, server, manifests, deployment: findOne(manifests, 'Deployment') };
+}
+
+describe('VllmService Deployment', () => {
+  test('runs vllm serve with typed arguments', () => {
+    const { deployment } = synthServer({ gpuCount: 2, tensorParallelSize: 2, maxNumSeqs: 64, extraArgs: ['--enable-prefix-caching'] });
+    const vllm = container(deployment, 'vllm');
+    expect(vllm.command).toEqual(['vllm', 'serve']);
+    expect(argValue(vllm.args, '--model')).toBe('meta-llama/Llama-3.1-8B-Instruct');
+    expect(argValue(vllm.args, '--served-model-name')).toBe('meta-llama/Llama-3.1-8B-Instruct');
+    expect(argValue(vllm.args, '--tensor-parallel-size')).toBe('2');
+    expect(argValue(vllm.args, '--gpu-memory-utilization')).toBe('0.85');
+    expect(argValue(vllm.args, '--max-num-seqs')).toBe('64');
+    expect(vllm.args[vllm.args.length - 1]).toBe('--enable-prefix-caching');
+    expect(vllm.image).toBe(VllmService.DEFAULT_IMAGE);
+  });
+
+  test('tensor parallel size defaults to the GPU count; a smaller one adds data parallel copies', () => {
+    expect(argValue(container(synthServer({ gpuCount: 4 }).deployment, 'vllm').args, '--tensor-parallel-size')).toBe('4');
+    const args = container(synthServer({ gpuCount: 4, tensorParallelSize: 1 }).deployment, 'vllm').args;
+    expect(argValue(args, '--tensor-parallel-size')).toBe('1');
+    expect(argValue(args, '--data-parallel-size')).toBe('4');
+  });
+
+  test('requests GPUs, selects and tolerates GPU nodes', () => {
+    const { deployment } = synthServer({ gpu: Gpu.H100_80GB, gpuCount: 4, model: LLAMA_70B });
+    expect(container(deployment, 'vllm').resources.limits['nvidia.com/gpu']).toBe(4);
+    expect(deployment.spec.template.spec.nodeSelector).toEqual({ 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' });
+    expect(deployment.spec.template.spec.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
+  });
+
+  test('node selection and tolerations can be overridden', () => {
+    const { deployment } = synthServer({
+      nodeSelector: { 'cloud.google.com/gke-accelerator': 'nvidia-l4' },
+      tolerations: [kplus.NodeTaintQuery.is('dedicated', 'inference')],
+    });
+    expect(deployment.spec.template.spec.nodeSelector).toEqual({ 'cloud.google.com/gke-accelerator': 'nvidia-l4' });
+    expect(deployment.spec.template.spec.tolerations).toEqual([{ key: 'dedicated', operator: 'Equal', value: 'inference' }]);
+  });
+
+  test('sizes CPU and memory deliberately, /dev/shm included, with no CPU limit', () => {
+    const vllm = container(synthServer({ gpuCount: 2 }).deployment, 'vllm');
+    // 8 GiB + 8 GiB per GPU + 2 GiB of shared memory per GPU.
+    expect(vllm.resources.requests).toEqual({ cpu: '8', memory: '28672Mi' });
+    expect(vllm.resources.limits).toEqual({ 'memory': '28672Mi', 'nvidia.com/gpu': 2 });
+    const shm = synthServer({ gpuCount: 2 }).deployment.spec.template.spec.volumes.find((v: any) => v.name === 'dshm');
+    expect(shm.emptyDir).toEqual({ medium: 'Memory', sizeLimit: '4096Mi' });
+    expect(vllm.volumeMounts).toContainEqual({ mountPath: '/dev/shm', name: 'dshm' });
+  });
+
+  test('a startup probe sized from the cold start; liveness that tolerates a busy server', () => {
+    const { deployment, server } = synthServer({ model: LLAMA_70B, gpu: Gpu.H100_80GB, gpuCount: 4 });
+    const vllm = container(deployment, 'vllm');
+    // 70B from the hub: 140 GB at 100 MB/s + 30 s = 1430 s; window = 2 x 1430 s.
+    expect(server.coldStart.totalSeconds).toBe(1430);
+    expect(vllm.startupProbe).toMatchObject({ httpGet: { path: '/health', port: 8000 }, periodSeconds: 10, failureThreshold: 286 });
+    expect(vllm.readinessProbe).toMatchObject({ httpGet: { path: '/health', port: 8000 }, periodSeconds: 5 });
+    expect(vllm.livenessProbe).toMatchObject({ periodSeconds: 20, timeoutSeconds: 10, failureThreshold: 6 });
+    expect(deployment.spec.progressDeadlineSeconds).toBeGreaterThan(286 * 10);
+  });
+
+  test('drains gracefully: preStop pause, shutdown timeout, grace period covering both', () => {
+    const { deployment } = synthServer({ drain: { preStopPause: Duration.seconds(5), shutdownTimeout: Duration.seconds(300) } });
+    const vllm = container(deployment, 'vllm');
+    expect(vllm.lifecycle.preStop.exec.command).toEqual(['sleep', '5']);
+    expect(argValue(vllm.args, '--shutdown-timeout')).toBe('300');
+    expect(deployment.spec.template.spec.terminationGracePeriodSeconds).toBe(315);
+  });
+
+  test('runs hardened: non-root, read-only root, no capabilities, no service-account token', () => {
+    const { deployment } = synthServer();
+    const pod = deployment.spec.template.spec;
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
+    expect(container(deployment, 'vllm').securityContext).toMatchObject({
+      readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ['ALL'] },
+    });
+    // Writable only where vLLM writes: /tmp, its cache directory and /dev/shm.
+    const writable = container(deployment, 'vllm').volumeMounts.filter((m: any) => !m.readOnly).map((m: any) => m.mountPath);
+    expect(writable.sort()).toEqual(['/dev/shm', '/tmp', '/var/cache/vllm']);
+  });
+
+  test('the hub token comes from the Secret reference', () => {
+    const chart = testChart();
+    const secret = kplus.Secret.fromSecretName(chart, 'token', 'hf-token');
+    const model = Model.huggingFace('meta-llama/Llama-3.1-8B-Instruct', { parametersBillions: 8, token: { secret, key: 'token' } });
+    new VllmService(chart, 'server', { model, gpu: Gpu.L4 });
+    const env = container(findOne(Testing.synth(chart), 'Deployment'), 'vllm').env;
+    expect(env).toContainEqual({ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: 'hf-token', key: 'token' } } });
+  });
+
+  test('fixed replicas without an autoscaler; none once an autoscaler owns it', () => {
+    expect(synthServer({ replicas: 3 }).deployment.spec.replicas).toBe(3);
+    const chart = testChart();
+    const server = new VllmService(chart, 'server', { model: LLAMA_8B, gpu: Gpu.L4 });
+    server.markHasAutoscaler();
+    expect(findOne(Testing.synth(chart), 'Deployment').spec).not.toHaveProperty('replicas');
+  });
+
+  test('the Deployment is the default child, so JSON patches reach it', () => {
+    const chart = testChart();
+    const server = new VllmService(chart, 'server', { model: LLAMA_8B, gpu: Gpu.L4 });
+    ApiObject.of(server.node.defaultChild!).addJsonPatch(JsonPatch.add('/spec/template/spec/priorityClassName', 'inference'));
+    expect(findOne(Testing.synth(chart), 'Deployment').spec.template.spec.priorityClassName).toBe('inference');
+  });
+});
+
+describe('VllmService Service, PodDisruptionBudget and ServiceMonitor', () => {
+  test('a named port 8000 selecting the pods', () => {
+    const { manifests, deployment, server } = synthServer();
+    const service = findOne(manifests, 'Service');
+    expect(service.spec.ports).toEqual([{ name: 'http', port: 8000, targetPort: 8000 }]);
+    expect(deployment.spec.template.metadata.labels).toMatchObject(service.spec.selector);
+    expect(server.serviceName).toBe(service.metadata.name);
+  });
+
+  test('a disruption budget that never blocks a drain', () => {
+    const { manifests, deployment } = synthServer();
+    const pdb = findOne(manifests, 'PodDisruptionBudget');
+    expect(pdb.spec.maxUnavailable).toBe(1);
+    expect(pdb.spec.unhealthyPodEvictionPolicy).toBe('AlwaysAllow');
+    expect(deployment.spec.template.metadata.labels).toMatchObject(pdb.spec.selector.matchLabels);
+  });
+
+  test('a ServiceMonitor scraping /metrics on the named port, labelled for a serviceMonitorSelector', () => {
+    const { manifests } = synthServer({ scrapeInterval: Duration.seconds(30), monitoringLabels: { release: 'kube-prometheus-stack' } });
+    const monitor = findOne(manifests, 'ServiceMonitor');
+    const service = findOne(manifests, 'Service');
+    expect(monitor.apiVersion).toBe('monitoring.coreos.com/v1');
+    expect(monitor.spec.endpoints).toEqual([{ port: 'http', path: '/metrics', interval: '30s', scrapeTimeout: '10s' }]);
+    expect(monitor.metadata.labels).toMatchObject({ 'release': 'kube-prometheus-stack', 'app.kubernetes.io/part-of': 'cdk8s-vllm' });
+    expect(service.metadata.labels).toMatchObject(monitor.spec.selector.matchLabels);
+  });
+
+  test('every object is schema-valid', () => {
+    expectValidManifests(synthServer({ gpuCount: 2 }).manifests);
+  });
+});
+
+describe('VllmService sizing and bad input', () => {
+  const SUBJECT = "VllmService 'test/server'";
+  const server = (props: Partial<VllmServiceProps>) => () => new VllmService(testChart(), 'server', { model: LLAMA_8B, gpu: Gpu.L4, ...props });
+
+  test('70B bf16 on one H100 is refused with the numbers and what to change', () => {
+    expect(server({ model: LLAMA_70B, gpu: Gpu.H100_80GB })).toThrow(
+      `${SUBJECT}: gpuCount (1) is too small for the model: weights 130.4 GiB x 1.25 = 163.0 GiB exceed 1 x H100-80GB 79.6 GiB x utilization 0.85 = 67.7 GiB; use more GPUs (gpuCount), a smaller precision, or a larger GPU`);
+  });
+
+  test('70B bf16 on four H100s fits at its full context', () => {
+    const { server: s } = synthServer({ model: LLAMA_70B, gpu: Gpu.H100_80GB, gpuCount: 4 });
+    expect(s.maxModelLen).toBe(131_072);
+  });
+
+  test('8B on one L4 fits with a context derived from the KV cache', () => {
+    const { deployment } = synthServer();
+    expect(argValue(container(deployment, 'vllm').args, '--max-model-len')).toBe('26112');
+  });
+
+  test('a max model length beyond the KV cache is refused', () => {
+    expect(server({ maxModelLen: 131_072 })).toThrow(
+      `${SUBJECT}: maxModelLen (131072) does not fit the KV cache: 3.19 GiB holds 26137 tokens; vLLM refuses to start. Allowed: 1 to 26137, or use more GPUs (gpuCount), a smaller precision, or a larger GPU`);
+  });
+
+  test('a max model length beyond the model context is refused', () => {
+    expect(server({ model: LLAMA_70B, gpu: Gpu.H100_80GB, gpuCount: 4, maxModelLen: 200_000 }))
+      .toThrow(`${SUBJECT}: maxModelLen (200000) must be <= the model's context length (131072)`);
+  });
+
+  test.each([
+    [{ gpuCount: 0 }, 'gpuCount (0) must be a whole number from 1 to 16'],
+    [{ gpuCount: 1.5 }, 'gpuCount (1.5) must be a whole number from 1 to 16'],
+    [{ replicas: -1 }, 'replicas (-1) must be a whole number >= 0'],
+    [{ maxNumSeqs: 0 }, 'maxNumSeqs (0) must be a whole number from 1 to 65536'],
+    [{ maxNumBatchedTokens: 0 }, 'maxNumBatchedTokens (0) must be a whole number from 1 to 1048576'],
+    [{ gpuMemoryUtilization: 0 }, 'gpuMemoryUtilization (0) must be in (0, 1]'],
+    [{ gpuMemoryUtilization: 1.2 }, 'gpuMemoryUtilization (1.2) must be in (0, 1]'],
+    [{ gpuCount: 4, tensorParallelSize: 3 }, 'tensorParallelSize (3) must divide gpuCount (4): allowed 1, 2, 4'],
+    [{ maxModelLen: 0 }, 'maxModelLen (0) must be a whole number >= 1'],
+    [{ scrapeInterval: Duration.millis(500) }, "scrapeInterval ('0.5s') must be a whole number of seconds from 1 to 3600"],
+    [{ drain: { preStopPause: Duration.seconds(10), shutdownTimeout: Duration.seconds(120), terminationGracePeriod: Duration.seconds(60) } },
+      "drain.terminationGracePeriod ('60s') must be >= preStopPause + shutdownTimeout (130s), or in-flight generations are killed"],
+    [{ drain: { shutdownTimeout: Duration.seconds(7200) } }, "drain.shutdownTimeout ('7200s') must be a whole number of seconds from 0 to 3600"],
+    [{ coldStart: { loadBandwidthMBps: 0 } }, 'coldStart.loadBandwidthMBps (0) must be a number > 0'],
+    [{ memory: Size.gibibytes(2), sharedMemory: Size.gibibytes(4) }, "memory ('2Gi') must exceed sharedMemory (4Gi): /dev/shm counts against the pod's memory"],
+    [{ env: { HF_TOKEN: kplus.EnvValue.fromValue('hf_abcdefghijklmnopqrstuvwxyz') } },
+      "env.HF_TOKEN ('<redacted>') must not be a literal Hugging Face token: pass Model.huggingFace(..., { token: { secret, key } })"],
+    [{ extraArgs: ['--hf-token', 'hf_abcdefghijklmnopqrstuvwxyz'] },
+      "extraArgs ('<redacted>') must not carry a Hugging Face token: pass Model.huggingFace(..., { token: { secret, key } })"],
+  ])('%j is refused', (props, message) => {
+    expect(server(props as Partial<VllmServiceProps>)).toThrow(`${SUBJECT}: ${message}`);
+  });
+
+  test('a cache of another model is refused', () => {
+    const chart = testChart();
+    const cache = new ModelCache(chart, 'weights', { model: LLAMA_70B });
+    expect(() => new VllmService(chart, 'server', { model: LLAMA_8B, gpu: Gpu.L4, cache })).toThrow(
+      `${SUBJECT}: cache ('test/weights') holds meta-llama/Llama-3.1-70B-Instruct@main, not the model served (meta-llama/Llama-3.1-8B-Instruct@main)`);
+  });
+
+  test('a cache in another namespace is refused at synth', () => {
+    const chart = testChart();
+    const cache = new ModelCache(chart, 'weights', { model: LLAMA_8B, namespace: 'models' });
+    new VllmService(chart, 'server', { model: LLAMA_8B, gpu: Gpu.L4, cache });
+    expect(() => Testing.synth(chart)).toThrow(
+      `${SUBJECT}: namespace (inference) must be the namespace of its cache 'test/weights' (models): a pod mounts only claims of its own namespace`);
+  });
+});
