@@ -263,6 +263,7 @@ export class Replay {
     let queued = this.atService.length;
     let running = 0;
     let replicas = 0;
+    let maxKv = 0;
     for (const pod of this.pods) {
       if (!pod.terminating) replicas++;
       if (pod.terminating && Number.isNaN(pod.ended)) this.checkDrained(pod, t);
@@ -280,10 +281,11 @@ export class Replay {
       };
       scrape.push(pod.sample);
       queued += engine.numWaiting;
+      maxKv = Math.max(maxKv, engine.kvUsage);
       running += engine.numRunning;
     }
     this.scrape = scrape;
-    if (t <= this.horizon) this.timeline.push({ time: t, replicas, readyReplicas: this.readyPods.length, queued, running });
+    if (t <= this.horizon) this.timeline.push({ time: t, replicas, readyReplicas: this.readyPods.length, queued, running, maxKvCacheUsage: maxKv });
   }
 
   private view(t: number): ClusterView {

@@ -10,6 +10,8 @@ export interface TimelinePoint {
   readonly queued: number;
   /** Requests running on the replicas. */
   readonly running: number;
+  /** The highest `vllm:kv_cache_usage_perc` of the ready replicas (0-1). */
+  readonly maxKvCacheUsage: number;
 }
 
 /** What one replay measured. Times in seconds, fractions 0-1, GPU-hours in hours. */
@@ -40,6 +42,8 @@ export interface SimulationResult {
   readonly preemptions: number;
   /** Requests lost: cut off by a shutdown timeout, rejected, or never served. */
   readonly failed: number;
+  /** The highest `vllm:kv_cache_usage_perc` any replica reported at a scrape (0-1). */
+  readonly peakKvCacheUsage: number;
   /** GPUs per replica. */
   readonly gpusPerReplica: number;
   /** Replicas, readiness and queue at each scrape. */

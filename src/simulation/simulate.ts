@@ -50,6 +50,7 @@ export function simulate(props: SimulationProps, onProgress?: (fraction: number)
     maxReplicas: outcome.maxReplicas,
     preemptions: outcome.preemptions,
     failed: outcome.failed,
+    peakKvCacheUsage: outcome.timeline.reduce((peak, p) => Math.max(peak, p.maxKvCacheUsage), 0),
     gpusPerReplica: server.gpuCount,
     timeline: outcome.timeline,
     ttftP95ByMinute: ttftByMinute(book.arrival, book.firstToken, outcome.horizonSeconds),

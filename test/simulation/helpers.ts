@@ -99,9 +99,10 @@ export function fakeResult(name: string, overrides: Partial<SimulationResult> = 
     preemptions: 7,
     failed: 1,
     gpusPerReplica: 4,
+    peakKvCacheUsage: 0.3,
     timeline: [
-      { time: 15, replicas: 2, readyReplicas: 1, queued: 10, running: 30 },
-      { time: 30, replicas: 3, readyReplicas: 3, queued: 0, running: 40 },
+      { time: 15, replicas: 2, readyReplicas: 1, queued: 10, running: 30, maxKvCacheUsage: 0.2 },
+      { time: 30, replicas: 3, readyReplicas: 3, queued: 0, running: 40, maxKvCacheUsage: 0.3 },
     ],
     ttftP95ByMinute: [0.5, -1, 3],
     ...overrides,

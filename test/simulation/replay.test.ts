@@ -43,7 +43,7 @@ describe('Replay', () => {
     // Scrape at 15 s: 3,001 arrived (the one at exactly 15 s too: arrivals go before a scrape at the same instant);
     // the engine ran the ceil(15 / step) = 1,881 steps that started before 15 s, one request each.
     expect(Math.ceil(15 / STEP)).toBe(1881);
-    expect(at(15)).toEqual({ time: 15, replicas: 1, readyReplicas: 1, queued: 3001 - 1881, running: 0 });
+    expect(at(15)).toEqual({ time: 15, replicas: 1, readyReplicas: 1, queued: 3001 - 1881, running: 0, maxKvCacheUsage: 0 });
     // HPA sync at 7.5 s: no series yet (an error, failure 1). At 22.5 s: ceil(1120 / 5) = 224 wanted, +2 pods per 60 s allowed -> 3.
     expect(at(30)).toMatchObject({ replicas: 3, readyReplicas: 1 });
     // Ready 46 s later, at 68.5 s.
