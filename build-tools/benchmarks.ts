@@ -7,10 +7,12 @@
  * The trace is read at run time and never copied into the repository.
  */
 import { appendFileSync } from 'fs';
+import { Duration } from 'cdk8s';
 import { main } from '../src/cli';
+import { QueueAutoscalerProps } from '../src/queue-autoscaler';
 import { exampleManifests } from '../src/simulation/example-chart';
 import { lowerBound, LowerBoundOutcome } from '../src/simulation/lower-bound';
-import { Manifest, readServer } from '../src/simulation/manifests';
+import { readServer } from '../src/simulation/manifests';
 import { SimulationResult } from '../src/simulation/results';
 import { simulate } from '../src/simulation/simulate';
 import { Trace } from '../src/simulation/trace';
@@ -20,34 +22,21 @@ const RATE_SCALE = Number(process.argv[3] ?? 8);
 const PAGE = 'docs/benchmarks.md';
 const SLO = 2;
 
-type Patch = (scaledObject: Manifest) => void;
+/** QueueAutoscaler props of one variant of the default policy. */
+type Variant = [name: string, props: Partial<QueueAutoscalerProps>];
 
-function withTrigger(name: string, aggregation: string, gauge: string, threshold: string, metricType: string): Patch {
-  return (so) => {
-    const queue = so.spec.triggers[0];
-    // Same labels as the library's own queue query.
-    const labels = /\{(.*)\}/.exec(queue.metadata.query)![1];
-    so.spec.triggers.push({
-      type: 'prometheus',
-      name,
-      metricType,
-      metadata: { serverAddress: queue.metadata.serverAddress, query: `${aggregation}(${gauge}{${labels}})`, threshold },
-    });
-  };
-}
+const UP0 = { stabilizationWindow: Duration.seconds(0) };
 
-function withThreshold(threshold: string): Patch {
-  return (so) => {
-    so.spec.triggers[0].metadata.threshold = threshold;
-  };
-}
-
-/** Replays the synthesized default ScaledObject with patches applied to a copy of it. */
-function replay(base: Manifest[], trace: Trace, bound: LowerBoundOutcome, name: string, patches: Patch[]): SimulationResult {
-  const manifests: Manifest[] = JSON.parse(JSON.stringify(base));
-  const so = manifests.find((m) => m.kind === 'ScaledObject')!;
-  for (const patch of patches) patch(so);
-  return simulate({ manifests, trace, sloTtftSeconds: SLO, name, lowerBoundGpuHours: bound.gpuHours, initialReplicas: bound.warmStartReplicas });
+/** Replays the example chart synthesized with a QueueAutoscaler built from `props` (its defaults otherwise). */
+function replay(trace: Trace, bound: LowerBoundOutcome, [name, props]: Variant): SimulationResult {
+  return simulate({
+    manifests: exampleManifests({ autoscaler: props }),
+    trace,
+    sloTtftSeconds: SLO,
+    name,
+    lowerBoundGpuHours: bound.gpuHours,
+    initialReplicas: bound.warmStartReplicas,
+  });
 }
 
 function row(scale: number, r: SimulationResult): string {
@@ -55,41 +44,51 @@ function row(scale: number, r: SimulationResult): string {
     + `${(r.gpuHours / r.lowerBoundGpuHours).toFixed(2)} | ${r.scaleUps}/${r.scaleDowns} | ${(r.peakKvCacheUsage * 100).toFixed(0)}% | ${r.preemptions} |`;
 }
 
-const HEADER = '| rate | variant | within SLO | TTFT p99 | GPU-hours | x lower bound | ups/downs | peak KV | preemptions |\n|---|---|---:|---:|---:|---:|---:|---:|---:|';
+const HEADER = '| rate | QueueAutoscaler props | within SLO | TTFT p99 | GPU-hours | x lower bound | ups/downs | peak KV | preemptions |\n|---|---|---:|---:|---:|---:|---:|---:|---:|';
+
+const EXPERIMENTS: [title: string, variants: Variant[]][] = [
+  ['A KV-cache trigger (`kvCacheTrigger`: mean `vllm:kv_cache_usage_perc`, metric type Value, as a second trigger)', [
+    ['defaults', {}],
+    ['kvCacheTrigger 0.8', { kvCacheTrigger: {} }],
+    ['kvCacheTrigger 0.6', { kvCacheTrigger: { threshold: 0.6 } }],
+    ['targetQueuePerReplica 2, scaleUp window 0 s', { targetQueuePerReplica: 2, scaleUp: UP0 }],
+    ['targetQueuePerReplica 2, scaleUp window 0 s, kvCacheTrigger 0.8', { targetQueuePerReplica: 2, scaleUp: UP0, kvCacheTrigger: {} }],
+  ]],
+  ['The waiting target (`targetQueuePerReplica`) and the scale-up stabilization window (`scaleUp.stabilizationWindow`)', [
+    ['defaults (target 5, scaleUp window 60 s)', {}],
+    ['target 1', { targetQueuePerReplica: 1 }],
+    ['target 2', { targetQueuePerReplica: 2 }],
+    ['target 3', { targetQueuePerReplica: 3 }],
+    ['target 10', { targetQueuePerReplica: 10 }],
+    ['scaleUp window 0 s', { scaleUp: UP0 }],
+    ['target 2, scaleUp window 30 s', { targetQueuePerReplica: 2, scaleUp: { stabilizationWindow: Duration.seconds(30) } }],
+    ['target 1, scaleUp window 0 s', { targetQueuePerReplica: 1, scaleUp: UP0 }],
+    ['target 2, scaleUp window 0 s', { targetQueuePerReplica: 2, scaleUp: UP0 }],
+    ['target 3, scaleUp window 0 s', { targetQueuePerReplica: 3, scaleUp: UP0 }],
+  ]],
+];
 
 function experiments(): string {
-  const base = exampleManifests();
-  const server = readServer(base);
+  const server = readServer(exampleManifests());
   const source = Trace.fromCsvFile(TRACE);
-  const kv: string[] = [HEADER];
-  const thresholds: string[] = [HEADER];
+  const tables = EXPERIMENTS.map(() => [HEADER]);
   for (const scale of [4, 6, 8]) {
     const trace = source.scaleRate(scale);
     const bound = lowerBound(server, trace, SLO);
-    kv.push(row(scale, replay(base, trace, bound, 'default', [])));
-    kv.push(row(scale, replay(base, trace, bound, '+ avg KV 0.8 (Value)', [withTrigger('kv-cache', 'avg', 'vllm:kv_cache_usage_perc', '0.8', 'Value')])));
-    kv.push(row(scale, replay(base, trace, bound, '+ avg KV 0.6 (Value)', [withTrigger('kv-cache', 'avg', 'vllm:kv_cache_usage_perc', '0.6', 'Value')])));
-    for (const threshold of ['1', '2', '3', '5', '10']) {
-      thresholds.push(row(scale, replay(base, trace, bound, `waiting ${threshold} per replica`, [withThreshold(threshold)])));
-    }
-    thresholds.push(row(scale, replay(base, trace, bound, 'waiting 3 + avg KV 0.8', [withThreshold('3'), withTrigger('kv-cache', 'avg', 'vllm:kv_cache_usage_perc', '0.8', 'Value')])));
+    EXPERIMENTS.forEach(([, variants], i) => {
+      for (const variant of variants) tables[i].push(row(scale, replay(trace, bound, variant)));
+    });
   }
   return [
     '',
     '## Experiments on the default policy',
     '',
-    'Generated by `npx ts-node --project test/tsconfig.json build-tools/benchmarks.ts` with the same trace. Each variant is the',
-    'ScaledObject the library synthesized with one change applied to a copy; everything else (engine, controller, cold start)',
-    'is the same. "peak KV" is the highest `vllm:kv_cache_usage_perc` any replica reported at a scrape.',
+    'Generated by `npx ts-node --project test/tsconfig.json build-tools/benchmarks.ts` on the same trace at 4x, 6x and 8x its rate.',
+    'Each row synthesizes the example chart with a QueueAutoscaler given the props shown (its defaults otherwise) and replays',
+    'the ScaledObject it emits; engine, controllers and cold start are the same for every row. "peak KV" is the highest',
+    '`vllm:kv_cache_usage_perc` any replica reported at a scrape.',
     '',
-    '### A KV-cache trigger (`avg(vllm:kv_cache_usage_perc)` as a second trigger)',
-    '',
-    ...kv,
-    '',
-    '### The waiting threshold (`sum(vllm:num_requests_waiting)` per replica, AverageValue)',
-    '',
-    ...thresholds,
-    '',
+    ...EXPERIMENTS.flatMap(([title], i) => [`### ${title}`, '', ...tables[i], '']),
   ].join('\n');
 }
 

@@ -1,13 +1,17 @@
-import { ApiObject, Chart, Testing } from 'cdk8s';
+import { Chart, Testing } from 'cdk8s';
 import { Gpu } from '../gpu';
 import { Model } from '../model';
 import { ModelCache } from '../model-cache';
+import { QueueAutoscaler, QueueAutoscalerProps } from '../queue-autoscaler';
 import { VllmService, VllmServiceProps } from '../vllm-service';
 import { ExampleDeploymentOptions } from './deployment-options';
 import { Manifest } from './manifests';
 
-interface ExampleServerOptions extends ExampleDeploymentOptions {
+export interface ExampleServerOptions extends ExampleDeploymentOptions {
+  /** More VllmService props. */
   readonly server?: Partial<VllmServiceProps>;
+  /** QueueAutoscaler props other than its defaults (for experiments on the default policy). */
+  readonly autoscaler?: Partial<QueueAutoscalerProps>;
 }
 
 /** The Prometheus the library's examples point KEDA at. */
@@ -21,15 +25,15 @@ export function quickStartModel(): Model {
 }
 
 /**
- * Synthesizes the example chart: ModelCache + VllmService + the library's default autoscaler.
+ * Synthesizes the example chart: ModelCache + VllmService + a QueueAutoscaler with its defaults.
  * Returns the manifests exactly as `Testing.synth` gives them.
  */
 export function exampleManifests(options: ExampleServerOptions = {}): Manifest[] {
   const app = Testing.app();
   const chart = new Chart(app, 'llama', { namespace: 'inference' });
   const server = exampleServer(chart, options);
-  server.markHasAutoscaler();
-  defaultAutoscaler(chart, server);
+  // The library's default policy, as a user writes it: no WarmFloor (floor 1), at most 8 replicas.
+  new QueueAutoscaler(chart, 'autoscaler', { server, maxReplicas: EXAMPLE_MAX_REPLICAS, prometheusAddress: PROMETHEUS_ADDRESS, ...options.autoscaler });
   return Testing.synth(chart);
 }
 
@@ -45,48 +49,3 @@ function exampleServer(chart: Chart, options: ExampleServerOptions): VllmService
     ...options.server,
   });
 }
-
-/**
- * The library's default autoscaler for `server`.
- *
- * Stand-in until the QueueAutoscaler construct lands on the main branch: this emits the ScaledObject that
- * the construct is specified to synthesize with its defaults (no WarmFloor, maxReplicas 8). Once it lands,
- * this function becomes `new QueueAutoscaler(chart, 'autoscaler', { server, maxReplicas: 8, prometheusAddress })`.
- */
-function defaultAutoscaler(chart: Chart, server: VllmService): void {
-  new ApiObject(chart, 'autoscaler', {
-    apiVersion: 'keda.sh/v1alpha1',
-    kind: 'ScaledObject',
-    metadata: { namespace: server.namespace },
-    spec: {
-      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: server.deployment.name },
-      pollingInterval: 15,
-      cooldownPeriod: 300,
-      initialCooldownPeriod: 400,
-      minReplicaCount: 1,
-      maxReplicaCount: EXAMPLE_MAX_REPLICAS,
-      fallback: { failureThreshold: 3, replicas: 1, behavior: 'currentReplicasIfHigher' },
-      advanced: {
-        horizontalPodAutoscalerConfig: {
-          behavior: {
-            scaleUp: { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 2, periodSeconds: 60 }] },
-            scaleDown: { stabilizationWindowSeconds: 300, selectPolicy: 'Min', policies: [{ type: 'Pods', value: 1, periodSeconds: 180 }] },
-          },
-        },
-      },
-      triggers: [{
-        type: 'prometheus',
-        name: 'queue',
-        metricType: 'AverageValue',
-        metadata: {
-          serverAddress: PROMETHEUS_ADDRESS,
-          query: `sum(vllm:num_requests_waiting{namespace="${server.namespace}",service="${server.serviceName}",model_name="${server.model.servedModelName}"})`,
-          threshold: '5',
-          activationThreshold: '0',
-          ignoreNullValues: 'false',
-        },
-      }],
-    },
-  });
-}
-

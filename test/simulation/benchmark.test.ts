@@ -19,6 +19,10 @@ describe('Benchmark', () => {
     const deployment = manifests.find((m) => m.kind === 'Deployment' && m.metadata.annotations?.['vllm.cdk8s.io/model']);
     expect(deployment.metadata.annotations['vllm.cdk8s.io/model']).toBe('meta-llama/Llama-3.1-70B-Instruct');
     expect(deployment.spec.template.spec.nodeSelector).toEqual({ 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' });
-    expect(manifests.filter((m) => m.kind === 'ScaledObject')).toHaveLength(1);
+    // The library's QueueAutoscaler with its defaults, at most 8 replicas, no WarmFloor.
+    const scaledObjects = manifests.filter((m) => m.kind === 'ScaledObject');
+    expect(scaledObjects).toHaveLength(1);
+    expect(scaledObjects[0].spec).toMatchObject({ minReplicaCount: 1, maxReplicaCount: 8 });
+    expect(scaledObjects[0].spec.triggers.map((t: any) => t.name)).toEqual(['queue']);
   });
 });

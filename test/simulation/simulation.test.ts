@@ -1,5 +1,15 @@
-import { testManifests } from './helpers';
+import { Chart, Testing } from 'cdk8s';
+import { smallModel, testManifests } from './helpers';
+import { Gpu, QueueAutoscaler, VllmService } from '../../src';
 import { Simulation, Trace } from '../../src/simulation';
+
+/** Llama 3.1 8B on one H100 scaled by a QueueAutoscaler with `targetQueuePerReplica`, synthesized. */
+function withQueueAutoscaler(targetQueuePerReplica?: number): any[] {
+  const chart = new Chart(Testing.app(), 'test', { namespace: 'inference' });
+  const server = new VllmService(chart, 'server', { model: smallModel(), gpu: Gpu.H100_80GB });
+  new QueueAutoscaler(chart, 'autoscaler', { server, maxReplicas: 8, prometheusAddress: 'http://prometheus:9090', targetQueuePerReplica });
+  return Testing.synth(chart);
+}
 
 // Five minutes of 40 requests/s on Llama 3.1 8B with 500-token prompts and 100-token answers: one replica carries it.
 const trace = Trace.uniform({ requestsPerSecond: 40, durationSeconds: 300, promptTokens: 500, outputTokens: 100 });
@@ -37,6 +47,14 @@ describe('Simulation', () => {
     const fifty = Simulation.run({ manifests: testManifests({ scaledObject: (spec) => { spec.triggers[0].metadata.threshold = '50'; } }), ...fixed, trace: heavy });
     expect(fifty.gpuHours).toBeLessThan(five.gpuHours);
     expect(fifty.sloAttainment).toBeLessThan(five.sloAttainment);
+  });
+
+  test('a change to a QueueAutoscaler prop shows up: targetQueuePerReplica', () => {
+    const byDefault = Simulation.run({ manifests: withQueueAutoscaler(), ...fixed, trace: heavy });
+    const lax = Simulation.run({ manifests: withQueueAutoscaler(50), ...fixed, trace: heavy });
+    expect(byDefault.name).toMatch(/^test-autoscaler-/);
+    expect(lax.gpuHours).toBeLessThan(byDefault.gpuHours);
+    expect(lax.sloAttainment).toBeLessThan(byDefault.sloAttainment);
   });
 
   test('a plain HorizontalPodAutoscaler is replayed too', () => {
