@@ -10,6 +10,7 @@ import { appendFileSync } from 'fs';
 import { Duration } from 'cdk8s';
 import { main } from '../src/cli';
 import { QueueAutoscalerProps } from '../src/queue-autoscaler';
+import { runBenchmark } from '../src/simulation/benchmark';
 import { exampleManifests } from '../src/simulation/example-chart';
 import { lowerBound, LowerBoundOutcome } from '../src/simulation/lower-bound';
 import { readServer } from '../src/simulation/manifests';
@@ -68,6 +69,19 @@ const EXPERIMENTS: [title: string, variants: Variant[]][] = [
   ]],
 ];
 
+/** Policies of the bench that have both fewer GPU-hours and more requests within the SLO than `default`. */
+function dominating(): string {
+  const result = runBenchmark({ trace: Trace.fromCsvFile(TRACE).scaleRate(RATE_SCALE), sloTtftSeconds: SLO });
+  const own = result.policies.find((p) => p.name === 'default')!;
+  const better = result.policies.filter((p) => p.gpuHours < own.gpuHours && p.sloAttainment > own.sloAttainment);
+  const verdict = better.length === 0
+    ? 'no compared policy has both fewer GPU-hours and more requests within the SLO: `default` is on the cost/SLO frontier.'
+    : `\`default\` is NOT on the cost/SLO frontier: ${better.map((p) => `\`${p.name}\` (${(p.sloAttainment * 100).toFixed(2)}%, `
+      + `${p.gpuHours.toFixed(1)} GPU-hours)`).join(', ')} has both fewer GPU-hours and more requests within the SLO than \`default\` `
+      + `(${(own.sloAttainment * 100).toFixed(2)}%, ${own.gpuHours.toFixed(1)} GPU-hours).`;
+  return ['', '## Frontier check', '', `At ${RATE_SCALE}x: ${verdict}`, ''].join('\n');
+}
+
 function experiments(): string {
   const server = readServer(exampleManifests());
   const source = Trace.fromCsvFile(TRACE);
@@ -97,5 +111,5 @@ const started = Date.now();
 const code = main(args);
 if (code !== 0) process.exit(code);
 console.log(`bench: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-appendFileSync(PAGE, experiments());
+appendFileSync(PAGE, dominating() + experiments());
 console.log(`wrote ${PAGE}`);

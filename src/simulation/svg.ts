@@ -31,10 +31,10 @@ interface Panel { readonly top: number; readonly yMax: number; readonly label: s
 function panelFrame(panel: Panel, xMax: number, xLabel: boolean): string {
   const plotWidth = WIDTH - LEFT - RIGHT;
   const parts = [`<rect x="${LEFT}" y="${panel.top}" width="${plotWidth}" height="${PANEL}" fill="none" stroke="#999"/>`];
-  for (let i = 0; i <= 4; i++) {
-    const y = panel.top + PANEL - (i / 4) * PANEL;
+  for (let i = 0; i <= 5; i++) {
+    const y = panel.top + PANEL - (i / 5) * PANEL;
     parts.push(`<line x1="${LEFT}" y1="${y}" x2="${WIDTH - RIGHT}" y2="${y}" stroke="#eee"/>`);
-    parts.push(`<text x="${LEFT - 6}" y="${y + 4}" text-anchor="end" font-size="11">${fmt((panel.yMax * i) / 4)}</text>`);
+    parts.push(`<text x="${LEFT - 6}" y="${y + 4}" text-anchor="end" font-size="11">${fmt((panel.yMax * i) / 5)}</text>`);
   }
   parts.push(`<text x="14" y="${panel.top + PANEL / 2}" transform="rotate(-90 14 ${panel.top + PANEL / 2})" text-anchor="middle" font-size="12">${escape(panel.label)}</text>`);
   if (xLabel) {
@@ -99,7 +99,7 @@ export function policyChart(result: SimulationResult, sloTtftSeconds: number): s
 /** Every policy as a point: GPU-hours over the lower bound (x) against the fraction of requests within the SLO (y). */
 export function costChart(results: SimulationResult[], sloTtftSeconds: number): string {
   const height = 480;
-  const plotWidth = WIDTH - LEFT - 200;
+  const plotWidth = WIDTH - LEFT - 300;
   const plotHeight = height - TOP - 70;
   const ratios = results.map((r) => r.gpuHours / r.lowerBoundGpuHours);
   const xMax = niceMax(Math.max(1.5, ...ratios) * 1.05);
