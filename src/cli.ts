@@ -18,6 +18,7 @@ import { Trace } from './simulation/trace';
 
 const USAGE = `usage:
   cdk8s-vllm bench --trace FILE [--rate-scale X] [--slo-ttft SECONDS] [--json] [--svg DIR] [--markdown FILE]
+                   [--diurnal MIN_FACTOR] [--flash-crowd START_S,DURATION_S,MULTIPLIER] [--seed N]
                    [--policies a,b,...] [--model ID --parameters-billions N] [--gpu NAME] [--gpu-count N] [--max-num-seqs N]
   cdk8s-vllm simulate --trace FILE --manifests YAML [--rate-scale X] [--slo-ttft SECONDS] [--json] [--svg DIR]
                    [--deployment NAME] [--model ID --parameters-billions N] [--gpu NAME] [--gpu-count N]
@@ -28,7 +29,7 @@ const USAGE = `usage:
 
 const FLAGS = new Set(['json', 'help']);
 const OPTIONS = new Set(['trace', 'rate-scale', 'slo-ttft', 'svg', 'markdown', 'policies', 'model', 'parameters-billions', 'gpu',
-  'gpu-count', 'max-num-seqs', 'manifests', 'deployment', 'seed']);
+  'gpu-count', 'max-num-seqs', 'manifests', 'deployment', 'seed', 'diurnal', 'flash-crowd']);
 
 /** A command-line problem: printed with the usage, exit code 2. */
 class UsageError extends Error {}
@@ -83,8 +84,21 @@ function loadTrace(options: Map<string, string>): Trace {
   if (file === undefined) throw new UsageError('--trace FILE is required');
   const scale = numberOption(options, 'rate-scale', 1, (n) => n > 0, 'a number > 0');
   const seed = numberOption(options, 'seed', 1, (n) => Number.isInteger(n), 'a whole number');
-  const trace = Trace.fromCsvFile(file);
-  return scale === 1 ? trace : trace.scaleRate(scale, seed);
+  let trace = Trace.fromCsvFile(file);
+  if (scale !== 1) trace = trace.scaleRate(scale, seed);
+  if (options.has('diurnal')) {
+    const minFactor = numberOption(options, 'diurnal', 0.2, (n) => n >= 0 && n <= 1, 'a fraction from 0 to 1');
+    trace = trace.withDiurnalEnvelope({ minFactor, seed });
+  }
+  const crowd = options.get('flash-crowd');
+  if (crowd !== undefined) {
+    const [startSeconds, durationSeconds, multiplier] = crowd.split(',').map(Number);
+    if (![startSeconds, durationSeconds, multiplier].every(Number.isFinite)) {
+      throw new UsageError(`--flash-crowd (${crowd}) must be START_SECONDS,DURATION_SECONDS,MULTIPLIER`);
+    }
+    trace = trace.withFlashCrowd({ startSeconds, durationSeconds, multiplier, seed });
+  }
+  return trace;
 }
 
 /** A progress bar on stderr, only when stderr is a terminal. */

@@ -54,6 +54,15 @@ describe('cdk8s-vllm command line', () => {
     expect(JSON.parse(out).policies[0].name).toBe('test-autoscaler');
   });
 
+  test('the trace can be reshaped: a diurnal envelope and a flash crowd', () => {
+    const plain = JSON.parse(capture(['bench', '--trace', trace, '--json', '--policies', 'default', ...small]).out);
+    const crowd = JSON.parse(capture(['bench', '--trace', trace, '--json', '--policies', 'default', '--flash-crowd', '30,20,3', ...small]).out);
+    const diurnal = JSON.parse(capture(['bench', '--trace', trace, '--json', '--policies', 'default', '--diurnal', '0.1', ...small]).out);
+    expect(crowd.trace.requests).toBe(plain.trace.requests + 100);
+    expect(diurnal.trace.requests).toBeLessThan(plain.trace.requests);
+    expect(capture(['bench', '--trace', trace, '--flash-crowd', '30,x']).err).toContain('--flash-crowd (30,x) must be START_SECONDS,DURATION_SECONDS,MULTIPLIER');
+  });
+
   test('usage errors exit with 2 and say what is wrong', () => {
     expect(capture(['bench']).err).toContain('cdk8s-vllm: --trace FILE is required');
     expect(capture(['bench', '--trace', trace, '--rate-scale', '-1']).code).toBe(2);
