@@ -208,7 +208,6 @@ export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
       },
       spec: Lazy.any({ produce: () => this.toSpec() }) as ScaledObjectSpec,
     });
-    this.node.addValidation({ validate: () => this.validateFloor() });
   }
 
   /** The replica floor: the WarmFloor's, or 1. */
@@ -234,13 +233,6 @@ export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
 
   private queries(): Queries {
     return new Queries({ namespace: this.namespace, service: this.server.serviceName, modelName: this.server.model.servedModelName });
-  }
-
-  private validateFloor(): string[] {
-    const floor = this.minReplicas;
-    return floor > this.maxReplicas
-      ? [`${subjectOf(this, 'QueueAutoscaler')}: maxReplicas (${this.maxReplicas}) must be >= the replica floor (${floor})`]
-      : [];
   }
 
   private toSpec(): ScaledObjectSpec {

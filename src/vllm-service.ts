@@ -8,6 +8,7 @@ import { ServiceMonitor } from './imports/service-monitor-monitoring.coreos.com'
 import { Model } from './model';
 import { ModelCache } from './model-cache';
 import { hardenedContainerSecurity, hardenedPodSecurity, writableScratch } from './pod-security';
+import { checkCacheServes, checkNoLiteralToken, defaultBatchedTokens, divisors, resolveDrain, resolveMaxModelLen } from './server-settings';
 import { ColdStart, ColdStartOptions, Sizing } from './sizing';
 
 /** The port vLLM's OpenAI-compatible server listens on. */
@@ -17,7 +18,6 @@ const PORT_NAME = 'http';
 const STARTUP_PROBE_PERIOD_SECONDS = 10;
 const GPU_RESOURCE = 'nvidia.com/gpu';
 const GPU_PRODUCT_LABEL = 'nvidia.com/gpu.product';
-const HF_TOKEN_PATTERN = /hf_[A-Za-z0-9]{20,}/;
 
 /** How a replica stops without cutting off generations in flight. */
 export interface DrainOptions {
@@ -426,72 +426,4 @@ export class VllmService extends Construct {
       'vllm.cdk8s.io/cold-start-seconds': String(this.coldStart.totalSeconds),
     };
   }
-}
-
-interface ResolvedDrain { readonly preStopPause: Duration; readonly shutdownTimeout: Duration; readonly grace: Duration }
-
-function resolveDrain(check: Check, drain: DrainOptions = {}): ResolvedDrain {
-  const preStopPause = drain.preStopPause ?? Duration.seconds(10);
-  const shutdownTimeout = drain.shutdownTimeout ?? Duration.seconds(120);
-  const needed = check.wholeSeconds('drain.preStopPause', preStopPause, 0, 3600) + check.wholeSeconds('drain.shutdownTimeout', shutdownTimeout, 0, 3600);
-  const grace = drain.terminationGracePeriod ?? Duration.seconds(needed + 10);
-  check.that(check.wholeSeconds('drain.terminationGracePeriod', grace, 0, 7200) >= needed, 'drain.terminationGracePeriod', `${grace.toSeconds()}s`,
-    `must be >= preStopPause + shutdownTimeout (${needed}s), or in-flight generations are killed`);
-  return { preStopPause, shutdownTimeout, grace };
-}
-
-function resolveMaxModelLen(check: Check, sizing: Sizing, props: VllmServiceProps, gpusPerCopy: number): number | undefined {
-  const fix = 'use more GPUs (gpuCount), a smaller precision, or a larger GPU';
-  check.that(sizing.weightsFit, 'gpuCount', props.gpuCount ?? 1,
-    `is too small for the model: weights ${sizing.weightsGib.toFixed(1)} GiB x 1.25 = ${sizing.requiredGib.toFixed(1)} GiB `
-    + `exceed ${gpusPerCopy} x ${props.gpu.name} ${props.gpu.memoryGib.toFixed(1)} GiB x utilization `
-    + `${props.gpuMemoryUtilization ?? Sizing.DEFAULT_GPU_MEMORY_UTILIZATION} = ${sizing.budgetGib.toFixed(1)} GiB; ${fix}`);
-  const kvLimit = sizing.maxContextTokens;
-  if (props.maxModelLen === undefined) {
-    if (kvLimit !== undefined) {
-      check.that(kvLimit >= Sizing.CONTEXT_GRANULARITY_TOKENS, 'gpuCount', props.gpuCount ?? 1,
-        `leaves ${sizing.kvCacheGib.toFixed(2)} GiB for the KV cache, less than one ${Sizing.CONTEXT_GRANULARITY_TOKENS}-token sequence; ${fix}`);
-    }
-    return kvLimit;
-  }
-  check.integer('maxModelLen', props.maxModelLen, 1);
-  const contextLength = props.model.architecture?.contextLength;
-  if (contextLength !== undefined) {
-    check.that(props.maxModelLen <= contextLength, 'maxModelLen', props.maxModelLen, `must be <= the model's context length (${contextLength})`);
-  }
-  if (sizing.kvCacheTokens !== undefined) {
-    check.that(props.maxModelLen <= sizing.kvCacheTokens, 'maxModelLen', props.maxModelLen,
-      `does not fit the KV cache: ${sizing.kvCacheGib.toFixed(2)} GiB holds ${sizing.kvCacheTokens} tokens; `
-      + `vLLM refuses to start. Allowed: 1 to ${sizing.kvCacheTokens}, or ${fix}`);
-  }
-  return props.maxModelLen;
-}
-
-function checkNoLiteralToken(check: Check, props: VllmServiceProps): void {
-  for (const [name, value] of Object.entries(props.env ?? {})) {
-    const literal = value.value;
-    const isTokenVariable = /^(HF_TOKEN|HUGGING_FACE_HUB_TOKEN|HUGGINGFACE_TOKEN)$/.test(name);
-    if (literal !== undefined && (isTokenVariable || HF_TOKEN_PATTERN.test(literal))) {
-      throw check.error(`env.${name}`, '<redacted>', 'must not be a literal Hugging Face token: pass Model.huggingFace(..., { token: { secret, key } })');
-    }
-  }
-  for (const arg of props.extraArgs ?? []) {
-    if (HF_TOKEN_PATTERN.test(arg) || /^--hf-token/.test(arg)) {
-      throw check.error('extraArgs', '<redacted>', 'must not carry a Hugging Face token: pass Model.huggingFace(..., { token: { secret, key } })');
-    }
-  }
-}
-
-function checkCacheServes(check: Check, cache: ModelCache, model: Model): void {
-  check.that(cache.model.id === model.id && cache.model.revision === model.revision, 'cache', cache.node.path,
-    `holds ${cache.model.id}@${cache.model.revision}, not the model served (${model.id}@${model.revision})`);
-}
-
-/** vLLM's default for its OpenAI server (EngineArgs batch defaults): large GPUs other than the A100 batch 8192 tokens. */
-function defaultBatchedTokens(gpu: Gpu): number {
-  return gpu.memoryGib >= 70 && !/a100/i.test(gpu.name) ? 8192 : 2048;
-}
-
-function divisors(n: number): number[] {
-  return Array.from({ length: n }, (_, i) => i + 1).filter((d) => n % d === 0);
 }
