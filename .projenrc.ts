@@ -27,9 +27,10 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'kubernetes-models@^5.1.0',
     '@kubernetes-models/keda@^2.0.0',
     '@kubernetes-models/prometheus-operator@^6.0.0',
-    'yaml@^2.8.0',
     'tsconfig-paths@^4.2.0',
   ],
+  // The command line reads synthesized YAML; jsii packages bundle their non-jsii runtime dependencies.
+  bundledDeps: ['yaml@^2.8.0'],
   bin: { 'cdk8s-vllm': 'lib/cli.js' },
 
   // Other languages are published from the same jsii assembly.
@@ -109,6 +110,11 @@ project.packageTask.spawn(project.tasks.tryFind('package:js')!);
 project.addTask('bindings', {
   description: 'Generate the Python, Java, .NET and Go bindings as source only (no toolchains needed)',
   exec: 'jsii-pacmak --code-only --target python --target java --target dotnet --target go --outdir dist/bindings',
+});
+
+project.addTask('benchmarks', {
+  description: 'Replay the Azure conversation trace through every policy and write docs/benchmarks.md with its charts',
+  exec: 'ts-node --project test/tsconfig.json build-tools/benchmarks.ts ../shared/traces/azure-llm-2023-conv.csv 8',
 });
 
 project.addTask('bench:synth', {

@@ -6,3 +6,4 @@ export * from './vllm-service';
 export * from './queue-autoscaler';
 export * from './warm-floor';
 export * from './alerts';
+export * from './simulation';
