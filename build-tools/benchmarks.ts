@@ -26,7 +26,9 @@ const SLO = 2;
 /** QueueAutoscaler props of one variant of the default policy. */
 type Variant = [name: string, props: Partial<QueueAutoscalerProps>];
 
-const UP0 = { stabilizationWindow: Duration.seconds(0) };
+const seconds = (n: number) => Duration.seconds(n);
+/** The defaults before the replay evidence: 5 waiting per replica, 60 s scale-up stabilization. */
+const EARLIER: Partial<QueueAutoscalerProps> = { targetQueuePerReplica: 5, scaleUp: { stabilizationWindow: seconds(60) } };
 
 /** Replays the example chart synthesized with a QueueAutoscaler built from `props` (its defaults otherwise). */
 function replay(trace: Trace, bound: LowerBoundOutcome, [name, props]: Variant): SimulationResult {
@@ -52,20 +54,24 @@ const EXPERIMENTS: [title: string, variants: Variant[]][] = [
     ['defaults', {}],
     ['kvCacheTrigger 0.8', { kvCacheTrigger: {} }],
     ['kvCacheTrigger 0.6', { kvCacheTrigger: { threshold: 0.6 } }],
-    ['targetQueuePerReplica 2, scaleUp window 0 s', { targetQueuePerReplica: 2, scaleUp: UP0 }],
-    ['targetQueuePerReplica 2, scaleUp window 0 s, kvCacheTrigger 0.8', { targetQueuePerReplica: 2, scaleUp: UP0, kvCacheTrigger: {} }],
+    ['earlier defaults (target 5, scaleUp window 60 s)', EARLIER],
+    ['earlier defaults, kvCacheTrigger 0.8', { ...EARLIER, kvCacheTrigger: {} }],
   ]],
   ['The waiting target (`targetQueuePerReplica`) and the scale-up stabilization window (`scaleUp.stabilizationWindow`)', [
-    ['defaults (target 5, scaleUp window 60 s)', {}],
+    ['earlier defaults (target 5, scaleUp window 60 s)', EARLIER],
+    ['target 5, scaleUp window 0 s', { targetQueuePerReplica: 5 }],
+    ['target 2, scaleUp window 60 s', { scaleUp: { stabilizationWindow: seconds(60) } }],
+    ['target 2, scaleUp window 30 s', { scaleUp: { stabilizationWindow: seconds(30) } }],
+    ['defaults (target 2, scaleUp window 0 s)', {}],
     ['target 1', { targetQueuePerReplica: 1 }],
-    ['target 2', { targetQueuePerReplica: 2 }],
     ['target 3', { targetQueuePerReplica: 3 }],
     ['target 10', { targetQueuePerReplica: 10 }],
-    ['scaleUp window 0 s', { scaleUp: UP0 }],
-    ['target 2, scaleUp window 30 s', { targetQueuePerReplica: 2, scaleUp: { stabilizationWindow: Duration.seconds(30) } }],
-    ['target 1, scaleUp window 0 s', { targetQueuePerReplica: 1, scaleUp: UP0 }],
-    ['target 2, scaleUp window 0 s', { targetQueuePerReplica: 2, scaleUp: UP0 }],
-    ['target 3, scaleUp window 0 s', { targetQueuePerReplica: 3, scaleUp: UP0 }],
+  ]],
+  ['Scale-down (`scaleDown`: stabilization window, pods per period)', [
+    ['defaults (300 s, 1 pod per 180 s)', {}],
+    ['300 s, 1 pod per 300 s', { scaleDown: { period: seconds(300) } }],
+    ['600 s, 1 pod per 180 s', { scaleDown: { stabilizationWindow: seconds(600) } }],
+    ['120 s, 1 pod per 60 s', { scaleDown: { stabilizationWindow: seconds(120), period: seconds(60) } }],
   ]],
 ];
 

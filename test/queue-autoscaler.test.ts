@@ -25,7 +25,7 @@ describe('QueueAutoscaler ScaledObject', () => {
     expect(deployment.spec).not.toHaveProperty('replicas');
   });
 
-  test('scales on the summed queue of this server, AverageValue, threshold 5, no metricName', () => {
+  test('scales on the summed queue of this server, AverageValue, threshold 2, no metricName', () => {
     const { chart, server } = scaled();
     const { scaledObject } = scaledObjectOf(chart);
     const [queue] = scaledObject.spec.triggers;
@@ -36,7 +36,7 @@ describe('QueueAutoscaler ScaledObject', () => {
       metadata: {
         serverAddress: PROMETHEUS,
         query: `sum(vllm:num_requests_waiting{namespace="inference",service="${server.serviceName}",model_name="meta-llama/Llama-3.1-8B-Instruct"})`,
-        threshold: '5',
+        threshold: '2',
         activationThreshold: '0',
         ignoreNullValues: 'false',
       },
@@ -64,7 +64,7 @@ describe('QueueAutoscaler ScaledObject', () => {
       maxReplicaCount: 8,
     });
     expect(scaledObject.spec.advanced.horizontalPodAutoscalerConfig.behavior).toEqual({
-      scaleUp: { stabilizationWindowSeconds: 60, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 2, periodSeconds: 60 }] },
+      scaleUp: { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 2, periodSeconds: 60 }] },
       scaleDown: { stabilizationWindowSeconds: 300, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 1, periodSeconds: 180 }] },
     });
   });
