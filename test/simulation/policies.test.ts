@@ -19,7 +19,7 @@ describe('policies', () => {
     expect(withPolicy(manifests, 'default').find((m) => m.kind === 'ScaledObject')).toBe(own);
   });
 
-  test('the baselines say what the brief says', () => {
+  test('the baselines are configured as the compared write-ups and charts describe them', () => {
     const get = (name: string): any => withPolicy(manifests, name).find((m) => m.kind === 'ScaledObject' || m.kind === 'HorizontalPodAutoscaler');
     expect(get('cpu-hpa').spec.metrics[0].resource.target).toEqual({ type: 'Utilization', averageUtilization: 80 });
     expect(get('gpu-util-hpa').spec.metrics[0].pods).toEqual({ metric: { name: 'DCGM_FI_DEV_GPU_UTIL' }, target: { type: 'AverageValue', averageValue: '80' } });
