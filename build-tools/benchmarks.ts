@@ -54,6 +54,8 @@ const EXPERIMENTS: [title: string, variants: Variant[]][] = [
     ['defaults', {}],
     ['kvCacheTrigger 0.8', { kvCacheTrigger: {} }],
     ['kvCacheTrigger 0.6', { kvCacheTrigger: { threshold: 0.6 } }],
+    ['kvCacheTrigger 0.4', { kvCacheTrigger: { threshold: 0.4 } }],
+    ['kvCacheTrigger 0.3', { kvCacheTrigger: { threshold: 0.3 } }],
     ['earlier defaults (target 5, scaleUp window 60 s)', EARLIER],
     ['earlier defaults, kvCacheTrigger 0.8', { ...EARLIER, kvCacheTrigger: {} }],
   ]],

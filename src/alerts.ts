@@ -190,12 +190,9 @@ export class ServingAlerts extends Construct {
     if (autoscaler) {
       check.integer('autoscaler.maxReplicas', autoscaler.maxReplicas, 1);
       check.positive('autoscaler.targetQueuePerReplica', autoscaler.targetQueuePerReplica);
-      const other = autoscaler.server;
-      this.node.addValidation({
-        validate: () => other === server ? [] : [
-          check.problem(`autoscaler scales VllmService '${other.node.path}', not the server '${server.node.path}' these alerts watch`).message,
-        ],
-      });
+      if (autoscaler.server !== server) {
+        throw check.problem(`autoscaler scales VllmService '${autoscaler.server.node.path}', not the server '${server.node.path}' these alerts watch`);
+      }
     }
 
     const queries = new AlertQueries({

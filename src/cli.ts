@@ -7,7 +7,7 @@ import { Model } from './model';
 import { ASSUMPTIONS } from './simulation/assumptions';
 import { BenchmarkResult, runBenchmark } from './simulation/benchmark';
 import { ExampleDeploymentOptions } from './simulation/deployment-options';
-import { exampleManifests } from './simulation/example-chart';
+import { EXAMPLE_DEPLOYMENTS, exampleManifests } from './simulation/example-chart';
 import { Manifest, readServer } from './simulation/manifests';
 import { POLICY_NAMES } from './simulation/policies';
 import { jsonReport, markdownTable, ReportTrace, summary, textTable } from './simulation/report';
@@ -18,18 +18,20 @@ import { Trace } from './simulation/trace';
 
 const USAGE = `usage:
   cdk8s-vllm bench --trace FILE [--rate-scale X] [--slo-ttft SECONDS] [--json] [--svg DIR] [--markdown FILE]
-                   [--diurnal MIN_FACTOR] [--flash-crowd START_S,DURATION_S,MULTIPLIER] [--seed N]
-                   [--policies a,b,...] [--model ID --parameters-billions N] [--gpu NAME] [--gpu-count N] [--max-num-seqs N]
-  cdk8s-vllm simulate --trace FILE --manifests YAML [--rate-scale X] [--slo-ttft SECONDS] [--json] [--svg DIR]
-                   [--deployment NAME] [--model ID --parameters-billions N] [--gpu NAME] [--gpu-count N]
+                   [--diurnal MIN_FACTOR] [--flash-crowd START_S,DURATION_S,MULTIPLIER] [--seed N] [--policies a,b,...]
+                   [--example NAME] [--model ID --parameters-billions N] [--gpu NAME] [--gpu-count N] [--max-num-seqs N]
+  cdk8s-vllm simulate --trace FILE [--manifests YAML] [--rate-scale X] [--slo-ttft SECONDS] [--json] [--svg DIR]
+                   [--deployment NAME] [--example NAME] [--model ID --parameters-billions N] [--gpu NAME] [--gpu-count N]
 
   bench compares the autoscaling policies (${POLICY_NAMES.join(', ')}) on one trace;
-  simulate replays the autoscaler of a synthesized YAML file. Both model, unless told otherwise, the
-  README's quick start: Llama 3.1 70B on 4 x H100 from a ModelCache.`;
+  simulate replays one autoscaler: the one in a synthesized YAML file, or without --manifests the library's
+  default QueueAutoscaler. Both model, unless told otherwise, the README's quick start: Llama 3.1 70B on
+  4 x H100 from a ModelCache. --example selects another deployment (${Object.keys(EXAMPLE_DEPLOYMENTS).join(', ')});
+  --model, --gpu, --gpu-count and --max-num-seqs change it.`;
 
 const FLAGS = new Set(['json', 'help']);
 const OPTIONS = new Set(['trace', 'rate-scale', 'slo-ttft', 'svg', 'markdown', 'policies', 'model', 'parameters-billions', 'gpu',
-  'gpu-count', 'max-num-seqs', 'manifests', 'deployment', 'seed', 'diurnal', 'flash-crowd']);
+  'gpu-count', 'max-num-seqs', 'manifests', 'deployment', 'seed', 'diurnal', 'flash-crowd', 'example']);
 
 /** A command-line problem: printed with the usage, exit code 2. */
 class UsageError extends Error {}
@@ -76,7 +78,11 @@ function deploymentOptions(options: Map<string, string>): ExampleDeploymentOptio
   if (gpuName !== undefined && gpu === undefined) throw new UsageError(`--gpu '${gpuName}' is not one of ${Gpu.presets().map((g) => g.name).join(', ')}`);
   const gpuCount = options.has('gpu-count') ? numberOption(options, 'gpu-count', 4, (n) => Number.isInteger(n) && n >= 1, 'a whole number >= 1') : undefined;
   const maxNumSeqs = options.has('max-num-seqs') ? numberOption(options, 'max-num-seqs', 256, (n) => Number.isInteger(n) && n >= 1, 'a whole number >= 1') : undefined;
-  return { model, gpu, gpuCount, maxNumSeqs };
+  const exampleName = options.get('example') ?? 'llama-70b-h100';
+  const example = EXAMPLE_DEPLOYMENTS[exampleName];
+  if (example === undefined) throw new UsageError(`--example '${exampleName}' is not one of ${Object.keys(EXAMPLE_DEPLOYMENTS).join(', ')}`);
+  const preset = example();
+  return { model: model ?? preset.model, gpu: gpu ?? preset.gpu, gpuCount: gpuCount ?? preset.gpuCount, maxNumSeqs: maxNumSeqs ?? preset.maxNumSeqs };
 }
 
 function loadTrace(options: Map<string, string>): Trace {
@@ -210,9 +216,8 @@ function readManifests(file: string): Manifest[] {
 function simulateCommand(parsed: Parsed, out: (text: string) => void, err: (text: string) => void): void {
   const { options, flags } = parsed;
   const file = options.get('manifests');
-  if (file === undefined) throw new UsageError('--manifests YAML is required');
   const slo = numberOption(options, 'slo-ttft', ASSUMPTIONS.defaultSloTtftSeconds, (n) => n > 0, 'a number of seconds > 0');
-  let manifests = readManifests(file);
+  let manifests = file === undefined ? exampleManifests(deploymentOptions(options)) : readManifests(file);
   const hasServer = manifests.some((m) => m.kind === 'Deployment' && (m.spec?.template?.spec?.containers ?? []).some((c: Manifest) => (c.command ?? []).includes('vllm')));
   if (!hasServer) {
     // Only an autoscaler: run it against the example deployment.

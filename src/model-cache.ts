@@ -66,6 +66,13 @@ export interface ModelCacheProps {
  * Scale-ups then read weights from the claim instead of downloading them.
  */
 export class ModelCache extends Construct {
+  /** Whether pods on several nodes can mount the claim at once (ReadWriteMany, ReadOnlyMany, or an existing claim). */
+  public get sharable(): boolean {
+    return this.accessMode === undefined
+      || this.accessMode === kplus.PersistentVolumeAccessMode.READ_WRITE_MANY
+      || this.accessMode === kplus.PersistentVolumeAccessMode.READ_ONLY_MANY;
+  }
+
   /** Weights x 1.25 plus 5 GiB for tokenizer, configuration and download metadata, rounded up. */
   public static defaultSize(model: Model): Size {
     return Size.gibibytes(Math.ceil(model.weightsGib * 1.25 + 5));
@@ -85,6 +92,8 @@ export class ModelCache extends Construct {
   public readonly completionMarkerPath: string;
   /** Namespace of the claim. */
   public readonly namespace?: string;
+  /** Access mode of a new claim; undefined for an existing claim (whose mode the library cannot see). */
+  public readonly accessMode?: kplus.PersistentVolumeAccessMode;
 
   public constructor(scope: Construct, id: string, props: ModelCacheProps) {
     super(scope, id);
@@ -106,13 +115,14 @@ export class ModelCache extends Construct {
     this.weightsPath = `${CACHE_MOUNT_PATH}/${props.model.directoryName}`;
     this.completionMarkerPath = `${this.weightsPath}/${COMPLETION_MARKER}`;
     const metadata = { namespace: props.namespace };
+    this.accessMode = props.existingClaimName === undefined ? props.accessMode ?? kplus.PersistentVolumeAccessMode.READ_WRITE_MANY : undefined;
 
     this.claim = props.existingClaimName !== undefined
       ? kplus.PersistentVolumeClaim.fromClaimName(this, 'Resource', props.existingClaimName)
       : new kplus.PersistentVolumeClaim(this, 'Resource', {
         metadata,
         storageClassName: props.storageClassName,
-        accessModes: [props.accessMode ?? kplus.PersistentVolumeAccessMode.READ_WRITE_MANY],
+        accessModes: [this.accessMode!],
         storage: props.size ?? ModelCache.defaultSize(props.model),
         volumeMode: kplus.PersistentVolumeMode.FILE_SYSTEM,
       });

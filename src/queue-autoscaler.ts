@@ -11,6 +11,7 @@ import {
   ScaledObjectSpecTriggersAuthenticationRefKind,
 } from './imports/keda-keda.sh';
 import { Queries } from './promql';
+import { checkCacheSharable } from './server-settings';
 import { VllmService } from './vllm-service';
 import type { WarmFloor } from './warm-floor';
 
@@ -90,8 +91,9 @@ export interface QueueAutoscalerProps {
    */
   readonly targetQueuePerReplica?: number;
   /**
-   * A second trigger on KV-cache fill. Off by default: in the replay benchmark it changed nothing (the mean fill
-   * stays under 0.8 while `--max-num-seqs` caps the batch), see docs/benchmarks.md.
+   * A second trigger on KV-cache fill. Off by default: in the replay benchmark it never acted at 0.6-0.8 (the mean
+   * fill stays below while `--max-num-seqs` caps the batch) and bought at most 0.17 points of SLO at 0.3-0.4, see
+   * docs/benchmarks.md.
    * @default - no KV-cache trigger
    */
   readonly kvCacheTrigger?: KvCacheTriggerOptions;
@@ -187,6 +189,11 @@ export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
     if (namespace === undefined) {
       throw check.problem('the server has no namespace: set one on the Chart or the VllmService, so the queue query is scoped to it');
     }
+    if (props.server.replicas !== undefined) {
+      throw check.error('server', props.server.node.path,
+        `sets replicas (${props.server.replicas}); an autoscaled server must not: KEDA owns the replica count (set a floor with WarmFloor)`);
+    }
+    if (props.server.cache && props.maxReplicas > 1) checkCacheSharable(check, 'maxReplicas', props.maxReplicas, props.server.cache);
     const existing = props.server.node.tryFindChild(AUTOSCALER_MARK);
     if (existing) {
       throw check.error('server', props.server.node.path, `is already scaled by '${(existing as AutoscalerMark).autoscalerPath}': KEDA refuses two ScaledObjects on one Deployment`);

@@ -64,12 +64,19 @@ export function checkNoLiteralToken(check: Check, props: VllmServiceProps): void
   }
 }
 
-export function checkCacheServes(check: Check, cache: ModelCache, model: Model): void {
+export function checkCacheServes(check: Check, cache: ModelCache, model: Model, namespace: string | undefined): void {
   check.that(cache.model.id === model.id && cache.model.revision === model.revision, 'cache', cache.node.path,
     `holds ${cache.model.id}@${cache.model.revision}, not the model served (${model.id}@${model.revision})`);
+  check.that(cache.namespace === namespace, 'cache', cache.node.path,
+    `is in namespace ${cache.namespace ?? 'none'}, not the server's (${namespace ?? 'none'}): a pod mounts only claims of its own namespace`);
 }
 
-/** vLLM's default for its OpenAI server (EngineArgs batch defaults): large GPUs other than the A100 batch 8192 tokens. */
+/** Replicas on several nodes need a claim every node can mount. */
+export function checkCacheSharable(check: Check, prop: string, replicas: number, cache: ModelCache): void {
+  check.that(cache.sharable, prop, replicas,
+    `needs a cache every node can mount, but '${cache.node.path}' is ${cache.accessMode}: use ReadWriteMany (or ReadOnlyMany for a pre-filled claim)`);
+}
+
 export function defaultBatchedTokens(gpu: Gpu): number {
   return gpu.memoryGib >= 70 && !/a100/i.test(gpu.name) ? 8192 : 2048;
 }

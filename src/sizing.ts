@@ -109,7 +109,10 @@ export class ColdStart {
   /** The shortest startup window, seconds. */
   public static readonly MIN_STARTUP_WINDOW_SECONDS = 300;
 
-  /** The cold start of `model` read from a cache (`fromCache`) or downloaded from the hub. */
+  /**
+   * The cold start of `model` read from a cache (`fromCache`) or downloaded from the hub.
+   * @param options bandwidth and engine start-up; default: see ColdStartOptions
+   */
   public static estimate(model: Model, fromCache: boolean, options: ColdStartOptions = {}): ColdStart {
     const bandwidth = options.loadBandwidthMBps ?? (fromCache ? ColdStart.CACHE_LOAD_MBPS : ColdStart.HUB_DOWNLOAD_MBPS);
     const engineStartup = options.engineStartup?.toSeconds() ?? ColdStart.ENGINE_STARTUP_SECONDS;

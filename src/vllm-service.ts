@@ -8,7 +8,7 @@ import { ServiceMonitor } from './imports/service-monitor-monitoring.coreos.com'
 import { Model } from './model';
 import { ModelCache } from './model-cache';
 import { hardenedContainerSecurity, hardenedPodSecurity, writableScratch } from './pod-security';
-import { checkCacheServes, checkNoLiteralToken, defaultBatchedTokens, divisors, resolveDrain, resolveMaxModelLen } from './server-settings';
+import { checkCacheServes, checkCacheSharable, checkNoLiteralToken, defaultBatchedTokens, divisors, resolveDrain, resolveMaxModelLen } from './server-settings';
 import { ColdStart, ColdStartOptions, Sizing } from './sizing';
 
 /** The port vLLM's OpenAI-compatible server listens on. */
@@ -188,6 +188,12 @@ export class VllmService extends Construct {
   public readonly maxNumBatchedTokens: number;
   /** `terminationGracePeriodSeconds` of the pods. */
   public readonly terminationGracePeriod: Duration;
+  /** How long vLLM lets in-flight requests finish after SIGTERM (`--shutdown-timeout`). */
+  public readonly shutdownTimeout: Duration;
+  /** The replica count set in the props, when one was set. */
+  public readonly replicas?: number;
+  /** The weight cache the servers read, when there is one. */
+  public readonly cache?: ModelCache;
   /** Labels on every object (and the pods) of this server. */
   public readonly labels: { [label: string]: string };
 
@@ -206,7 +212,8 @@ export class VllmService extends Construct {
     checkNoLiteralToken(check, props);
     check.positive('coldStart.loadBandwidthMBps', props.coldStart?.loadBandwidthMBps);
     if (props.coldStart?.engineStartup) check.wholeSeconds('coldStart.engineStartup', props.coldStart.engineStartup, 0, 86_400);
-    if (props.cache) checkCacheServes(check, props.cache, props.model);
+    if (props.cache) checkCacheServes(check, props.cache, props.model, props.namespace ?? Chart.of(this).namespace);
+    if (props.cache && (props.replicas ?? 1) > 1) checkCacheSharable(check, 'replicas', props.replicas!, props.cache);
 
     this.model = props.model;
     this.gpu = props.gpu;
@@ -225,6 +232,9 @@ export class VllmService extends Construct {
 
     const drain = resolveDrain(check, props.drain);
     this.terminationGracePeriod = drain.grace;
+    this.shutdownTimeout = drain.shutdownTimeout;
+    this.replicas = props.replicas;
+    this.cache = props.cache;
     this.labels = {
       'app.kubernetes.io/name': 'vllm',
       'app.kubernetes.io/instance': Names.toLabelValue(this),
@@ -349,15 +359,7 @@ export class VllmService extends Construct {
       },
     });
 
-    if (props.cache) {
-      const cache = props.cache;
-      this.deployment.node.addDependency(cache);
-      this.node.addValidation({
-        validate: () => cache.namespace === this.namespace ? [] : [
-          `${subjectOf(this, 'VllmService')}: namespace (${this.namespace ?? 'none'}) must be the namespace of its cache '${cache.node.path}' (${cache.namespace ?? 'none'}): a pod mounts only claims of its own namespace`,
-        ],
-      });
-    }
+    if (props.cache) this.deployment.node.addDependency(props.cache);
     for (const [key, value] of Object.entries(this.annotations())) deploymentObject.metadata.addAnnotation(key, value);
   }
 

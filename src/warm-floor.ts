@@ -1,4 +1,4 @@
-import { ApiObject, JsonPatch, Names } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch, Names } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { cronProblem, isTimeZone } from './cron';
@@ -30,6 +30,18 @@ export interface ScaleToZeroOptions {
    * @default 'keda'
    */
   readonly addOnNamespace?: string;
+  /**
+   * How long the interceptor holds a request while the first replica starts (`timeouts.conditionWait`).
+   * The add-on's own default (20 s) is far shorter than a model's cold start.
+   * @default - the server's startup window plus 5 minutes for a GPU node to be provisioned
+   */
+  readonly coldStartTimeout?: Duration;
+  /**
+   * How long the interceptor waits for response headers once a request is sent (`timeouts.responseHeader`);
+   * a non-streaming completion sends them only when it is done. The add-on's own default is 500 ms.
+   * @default - the server's shutdown timeout: the longest generation it lets finish
+   */
+  readonly responseHeaderTimeout?: Duration;
 }
 
 /** Properties shared by every floor profile. */
@@ -48,7 +60,8 @@ export interface WarmFloorProfileProps {
    */
   readonly scaleToZero?: ScaleToZeroOptions;
   /**
-   * Accept a floor of 0 without a buffering proxy: requests fail until a replica is ready (minutes).
+   * Accept a floor of 0 without a buffering proxy: requests fail until a replica is ready (minutes), and only a
+   * schedule wakes the server (at zero replicas there is no queue metric).
    * @default false
    */
   readonly acceptColdStartFailures?: boolean;
@@ -67,6 +80,9 @@ export interface WarmFloorProps extends WarmFloorProfileProps {
    */
   readonly spreadAcrossNodes?: boolean;
 }
+
+/** Time allowed for a cluster autoscaler to bring up a GPU node before the first replica can start. */
+const NODE_PROVISIONING_SECONDS = 300;
 
 /**
  * The replica floor of a QueueAutoscaler: how many replicas stay warm, when the floor rises, and how a floor of
@@ -111,6 +127,8 @@ export class WarmFloor extends Construct {
       `must be <= the autoscaler's maxReplicas (${autoscaler.maxReplicas})`);
     check.that(this.replicas > 0 || props.scaleToZero !== undefined || props.acceptColdStartFailures === true, 'replicas', this.replicas,
       'of 0 needs scaleToZero (the KEDA HTTP add-on buffers requests during the cold start) or acceptColdStartFailures: true');
+    check.that(this.replicas > 0 || props.scaleToZero !== undefined || (props.schedules ?? []).length > 0, 'replicas', this.replicas,
+      'of 0 without scaleToZero needs a schedule: at zero replicas there is no queue metric, so nothing else would start a replica');
     check.that(props.scaleToZero === undefined || this.replicas === 0, 'replicas', this.replicas, 'must be 0 when scaleToZero is set');
 
     this.schedules = props.schedules ?? [];
@@ -119,16 +137,22 @@ export class WarmFloor extends Construct {
       const addOnNamespace = props.scaleToZero.addOnNamespace ?? 'keda';
       check.that(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(addOnNamespace), 'scaleToZero.addOnNamespace', addOnNamespace, 'must be a valid namespace name');
       this.addOnNamespace = addOnNamespace;
+      if (props.scaleToZero.coldStartTimeout) check.wholeSeconds('scaleToZero.coldStartTimeout', props.scaleToZero.coldStartTimeout, 1, 86_400);
+      if (props.scaleToZero.responseHeaderTimeout) check.wholeSeconds('scaleToZero.responseHeaderTimeout', props.scaleToZero.responseHeaderTimeout, 1, 86_400);
       this.interceptorService = this.createInterceptorService(autoscaler, addOnNamespace);
       this.httpScaledObject = this.createHttpScaledObject(autoscaler, props.scaleToZero);
     }
     autoscaler._setFloor(this);
 
     if (props.spreadAcrossNodes ?? this.replicas >= 2) {
+      // Best effort (ScheduleAnyway): a full or tainted GPU node must never keep a scale-out Pending; the budget
+      // (maxUnavailable 1) keeps a replica serving through a drain.
       ApiObject.of(autoscaler.server.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/topologySpreadConstraints', [{
         maxSkew: 1,
         topologyKey: 'kubernetes.io/hostname',
-        whenUnsatisfiable: 'DoNotSchedule',
+        whenUnsatisfiable: 'ScheduleAnyway',
+        nodeTaintsPolicy: 'Honor',
+        matchLabelKeys: ['pod-template-hash'],
         labelSelector: { matchLabels: { 'app.kubernetes.io/instance': autoscaler.server.labels['app.kubernetes.io/instance'] } },
       }]));
     }
@@ -166,6 +190,10 @@ export class WarmFloor extends Construct {
         replicas: { min: 0, max: autoscaler.maxReplicas },
         // One replica runs up to max-num-seqs requests at once.
         scalingMetric: { concurrency: { targetValue: server.maxNumSeqs } },
+        timeouts: {
+          conditionWait: `${options.coldStartTimeout?.toSeconds() ?? server.coldStart.startupWindowSeconds + NODE_PROVISIONING_SECONDS}s`,
+          responseHeader: `${(options.responseHeaderTimeout ?? server.shutdownTimeout).toSeconds()}s`,
+        },
       },
     });
   }

@@ -37,3 +37,16 @@ test('every public type and member is documented', () => {
   }
   expect(undocumented).toEqual([]);
 });
+
+test('every optional method parameter documents its default', () => {
+  const missing: string[] = [];
+  for (const type of Object.values<any>(assembly().types)) {
+    for (const method of [...(type.methods ?? []), ...(type.initializer ? [type.initializer] : [])]) {
+      for (const parameter of method.parameters ?? []) {
+        const docs = `${parameter.docs?.summary ?? ''} ${parameter.docs?.remarks ?? ''}`;
+        if (parameter.optional && !/default/i.test(docs)) missing.push(`${type.fqn}.${method.name ?? 'constructor'}(${parameter.name})`);
+      }
+    }
+  }
+  expect(missing).toEqual([]);
+});

@@ -54,6 +54,20 @@ describe('cdk8s-vllm command line', () => {
     expect(JSON.parse(out).policies[0].name).toBe('test-autoscaler');
   });
 
+  test('simulate without --manifests replays the library default on the example deployment, and --example selects another', () => {
+    const quickStart = capture(['simulate', '--trace', trace, '--json']);
+    expect(quickStart.code).toBe(0);
+    const onL4 = capture(['simulate', '--trace', trace, '--json', '--example', 'llama-8b-l4']);
+    expect(onL4.code).toBe(0);
+    // Same trace, same policy: 4 x H100 per replica against 1 x L4 per replica.
+    const [big, small4] = [JSON.parse(quickStart.out).policies[0], JSON.parse(onL4.out).policies[0]];
+    expect(big.name).toMatch(/autoscaler/);
+    expect(big.lowerBoundGpuHours).not.toBe(small4.lowerBoundGpuHours);
+    const unknown = capture(['simulate', '--trace', trace, '--example', 'nope']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain("--example 'nope' is not one of llama-70b-h100, llama-8b-l4, qwen-7b-a10g");
+  });
+
   test('the trace can be reshaped: a diurnal envelope and a flash crowd', () => {
     const plain = JSON.parse(capture(['bench', '--trace', trace, '--json', '--policies', 'default', ...small]).out);
     const crowd = JSON.parse(capture(['bench', '--trace', trace, '--json', '--policies', 'default', '--flash-crowd', '30,20,3', ...small]).out);
@@ -68,7 +82,7 @@ describe('cdk8s-vllm command line', () => {
     expect(capture(['bench', '--trace', trace, '--rate-scale', '-1']).code).toBe(2);
     expect(capture(['bench', '--trace', trace, '--policies', 'magic']).err).toContain("--policies: unknown policy 'magic'");
     expect(capture(['launch']).err).toContain("unknown command 'launch'");
-    expect(capture(['simulate', '--trace', trace]).err).toContain('--manifests YAML is required');
+    expect(capture(['simulate', '--trace', trace, '--manifests', join(dir, 'none.yaml')]).err).toContain(`--manifests '${join(dir, 'none.yaml')}' cannot be read`);
     expect(capture(['bench', '--trace', join(dir, 'none.csv')]).code).toBe(1);
     expect(capture(['help']).out).toContain('usage:');
   });

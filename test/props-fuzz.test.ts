@@ -1,4 +1,5 @@
 import { Duration, Size, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
 import fc from 'fast-check';
 import { Gpu, Model, ModelCache, Precision, QueueAutoscaler, ServingAlerts, VllmService, WarmFloor } from '../src';
 import { ValidationError } from '../src/errors';
@@ -31,6 +32,8 @@ const scenario = fc.record({
   cache: fc.boolean(),
   cacheSizeGi: optional(mostly(fc.integer({ min: 200, max: 2000 }), fc.constantFrom(0, 1))),
   existingClaim: optional(mostly(fc.constant('weights'), fc.constant('Bad_Name'))),
+  cacheNamespace: optional(fc.constantFrom('inference', 'models')),
+  cacheAccessMode: optional(fc.constantFrom(...Object.values(kplus.PersistentVolumeAccessMode))),
   autoscale: fc.boolean(),
   maxReplicas: mostly(fc.integer({ min: 1, max: 16 }), fc.constantFrom(0, -1, 2.5)),
   target: optional(mostly(fc.double({ min: 0.5, max: 20, noNaN: true }), fc.constantFrom(0, -1, NaN))),
@@ -54,6 +57,8 @@ test('random props either synthesize schema-valid manifests or throw a Validatio
         ? new ModelCache(chart, 'weights', {
           model,
           existingClaimName: s.existingClaim,
+          namespace: s.cacheNamespace,
+          accessMode: s.existingClaim ? undefined : s.cacheAccessMode,
           size: s.cacheSizeGi === undefined || s.existingClaim ? undefined : Size.gibibytes(s.cacheSizeGi),
         })
         : undefined;

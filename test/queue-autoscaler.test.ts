@@ -1,5 +1,6 @@
 import { Chart, Duration, Testing } from 'cdk8s';
-import { Gpu, QueueAutoscaler, QueueAutoscalerProps, VllmService, WarmFloor } from '../src';
+import * as kplus from 'cdk8s-plus-28';
+import { Gpu, ModelCache, QueueAutoscaler, QueueAutoscalerProps, VllmService, WarmFloor } from '../src';
 import { expectValidManifests } from './schema/validate';
 import { findAll, findOne, LLAMA_8B, testChart } from './util';
 
@@ -150,6 +151,21 @@ describe('QueueAutoscaler bad input', () => {
   test('a server without a namespace is refused', () => {
     expect(() => scaled({}, testChart({}))).toThrow(
       `${SUBJECT}: the server has no namespace: set one on the Chart or the VllmService, so the queue query is scoped to it`);
+  });
+
+  test('a server with fixed replicas is refused', () => {
+    const chart = testChart();
+    const server = new VllmService(chart, 'server', { model: LLAMA_8B, gpu: Gpu.L4, replicas: 3 });
+    expect(() => new QueueAutoscaler(chart, 'autoscaler', { server, maxReplicas: 8, prometheusAddress: PROMETHEUS })).toThrow(
+      `${SUBJECT}: server ('test/server') sets replicas (3); an autoscaled server must not: KEDA owns the replica count (set a floor with WarmFloor)`);
+  });
+
+  test('more than one replica on a ReadWriteOnce cache is refused', () => {
+    const chart = testChart();
+    const cache = new ModelCache(chart, 'weights', { model: LLAMA_8B, accessMode: kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE });
+    const server = new VllmService(chart, 'server', { model: LLAMA_8B, gpu: Gpu.L4, cache });
+    expect(() => new QueueAutoscaler(chart, 'autoscaler', { server, maxReplicas: 8, prometheusAddress: PROMETHEUS })).toThrow(
+      `${SUBJECT}: maxReplicas (8) needs a cache every node can mount, but 'test/weights' is ReadWriteOnce: use ReadWriteMany (or ReadOnlyMany for a pre-filled claim)`);
   });
 
   test('a second autoscaler on the same server is refused', () => {

@@ -147,6 +147,9 @@ describe('VllmService Service, PodDisruptionBudget and ServiceMonitor', () => {
   });
 });
 
+// 1.86 GiB of weights: on a small budget the 1 GiB engine reserve leaves no KV cache although the weights fit.
+const TINY = Model.huggingFace('org/tiny', { parametersBillions: 1, architecture: { layers: 16, kvHeads: 8, headDim: 64, contextLength: 131_072 } });
+
 describe('VllmService sizing and bad input', () => {
   const SUBJECT = "VllmService 'test/server'";
   const server = (props: Partial<VllmServiceProps>) => () => new VllmService(testChart(), 'server', { model: LLAMA_8B, gpu: Gpu.L4, ...props });
@@ -185,6 +188,11 @@ describe('VllmService sizing and bad input', () => {
     [{ gpuMemoryUtilization: 0 }, 'gpuMemoryUtilization (0) must be in (0, 1]'],
     [{ gpuMemoryUtilization: 1.2 }, 'gpuMemoryUtilization (1.2) must be in (0, 1]'],
     [{ gpuCount: 4, tensorParallelSize: 3 }, 'tensorParallelSize (3) must divide gpuCount (4): allowed 1, 2, 4'],
+    [{ tensorParallelSize: 0 }, 'tensorParallelSize (0) must be a whole number >= 1'],
+    [{ coldStart: { engineStartup: Duration.millis(2500) } }, "coldStart.engineStartup ('2.5s') must be a whole number of seconds from 0 to 86400"],
+    [{ drain: { preStopPause: Duration.hours(2) } }, "drain.preStopPause ('7200s') must be a whole number of seconds from 0 to 3600"],
+    [{ model: TINY, gpuMemoryUtilization: 0.11 },
+      'gpuCount (1) leaves -0.39 GiB for the KV cache, less than one 256-token sequence; use more GPUs (gpuCount), a smaller precision, or a larger GPU'],
     [{ maxModelLen: 0 }, 'maxModelLen (0) must be a whole number >= 1'],
     [{ scrapeInterval: Duration.millis(500) }, "scrapeInterval ('0.5s') must be a whole number of seconds from 1 to 3600"],
     [{ drain: { preStopPause: Duration.seconds(10), shutdownTimeout: Duration.seconds(120), terminationGracePeriod: Duration.seconds(60) } },
@@ -207,11 +215,17 @@ describe('VllmService sizing and bad input', () => {
       `${SUBJECT}: cache ('test/weights') holds meta-llama/Llama-3.1-70B-Instruct@main, not the model served (meta-llama/Llama-3.1-8B-Instruct@main)`);
   });
 
-  test('a cache in another namespace is refused at synth', () => {
+  test('a cache in another namespace is refused', () => {
     const chart = testChart();
     const cache = new ModelCache(chart, 'weights', { model: LLAMA_8B, namespace: 'models' });
-    new VllmService(chart, 'server', { model: LLAMA_8B, gpu: Gpu.L4, cache });
-    expect(() => Testing.synth(chart)).toThrow(
-      `${SUBJECT}: namespace (inference) must be the namespace of its cache 'test/weights' (models): a pod mounts only claims of its own namespace`);
+    expect(() => new VllmService(chart, 'server', { model: LLAMA_8B, gpu: Gpu.L4, cache })).toThrow(
+      `${SUBJECT}: cache ('test/weights') is in namespace models, not the server's (inference): a pod mounts only claims of its own namespace`);
+  });
+
+  test('several replicas on a ReadWriteOnce cache are refused', () => {
+    const chart = testChart();
+    const cache = new ModelCache(chart, 'weights', { model: LLAMA_8B, accessMode: kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE });
+    expect(() => new VllmService(chart, 'server', { model: LLAMA_8B, gpu: Gpu.L4, cache, replicas: 2 })).toThrow(
+      `${SUBJECT}: replicas (2) needs a cache every node can mount, but 'test/weights' is ReadWriteOnce: use ReadWriteMany (or ReadOnlyMany for a pre-filled claim)`);
   });
 });

@@ -1,4 +1,4 @@
-import { Testing } from 'cdk8s';
+import { Duration, Testing } from 'cdk8s';
 import { Gpu, QueueAutoscaler, VllmService, WarmFloor, WarmFloorProps } from '../src';
 import { expectValidManifests } from './schema/validate';
 import { findAll, findOne, LLAMA_8B, testChart } from './util';
@@ -27,10 +27,13 @@ describe('WarmFloor', () => {
   test('high availability: 2 replicas spread across nodes, a budget that still lets a node drain', () => {
     const { scaledObject, deployment, manifests, server } = withFloor((autoscaler) => WarmFloor.highAvailability(autoscaler, 'floor', { autoscaler }));
     expect(scaledObject.spec.minReplicaCount).toBe(2);
+    // Best effort, so a full or tainted GPU node never keeps a scale-out pending; counted per revision.
     expect(deployment.spec.template.spec.topologySpreadConstraints).toEqual([{
       maxSkew: 1,
       topologyKey: 'kubernetes.io/hostname',
-      whenUnsatisfiable: 'DoNotSchedule',
+      whenUnsatisfiable: 'ScheduleAnyway',
+      nodeTaintsPolicy: 'Honor',
+      matchLabelKeys: ['pod-template-hash'],
       labelSelector: { matchLabels: { 'app.kubernetes.io/instance': server.labels['app.kubernetes.io/instance'] } },
     }]);
     expect(findOne(manifests, 'PodDisruptionBudget').spec.maxUnavailable).toBe(1);
@@ -71,6 +74,12 @@ describe('WarmFloor', () => {
       expect(findAll(manifests, 'ScaledObject')).toHaveLength(1);
     });
 
+    test('the interceptor holds requests through a cold start and a whole non-streaming generation', () => {
+      // Startup window (2 x 190 s cold start from the hub) + 300 s for a GPU node; the 120 s shutdown timeout.
+      expect(server.coldStart.startupWindowSeconds).toBe(380);
+      expect(http.spec.timeouts).toEqual({ conditionWait: '680s', responseHeader: '120s' });
+    });
+
     test('an external-push trigger on the library ScaledObject, floor 0, empty queue reads as 0', () => {
       expect(scaledObject.spec.minReplicaCount).toBe(0);
       expect(scaledObject.spec.triggers).toContainEqual({
@@ -95,8 +104,15 @@ describe('WarmFloor', () => {
     });
   });
 
-  test('a zero floor without a buffering proxy is accepted only explicitly', () => {
-    const { scaledObject, manifests } = withFloor({ replicas: 0, acceptColdStartFailures: true });
+  test('the interceptor timeouts can be set', () => {
+    const scaleToZero = { coldStartTimeout: Duration.minutes(20), responseHeaderTimeout: Duration.minutes(10) };
+    const { manifests } = withFloor({ replicas: 0, scaleToZero });
+    expect(findOne(manifests, 'HTTPScaledObject').spec.timeouts).toEqual({ conditionWait: '1200s', responseHeader: '600s' });
+  });
+
+  test('a zero floor without a buffering proxy is accepted only explicitly, woken by a schedule', () => {
+    const schedules = [{ timezone: 'UTC', start: '0 8 * * 1-5', end: '0 18 * * 1-5', replicas: 1 }];
+    const { scaledObject, manifests } = withFloor({ replicas: 0, acceptColdStartFailures: true, schedules });
     expect(scaledObject.spec.minReplicaCount).toBe(0);
     expect(findAll(manifests, 'HTTPScaledObject')).toHaveLength(0);
   });
@@ -110,6 +126,13 @@ describe('WarmFloor bad input', () => {
     [{ replicas: 9 }, "replicas (9) must be <= the autoscaler's maxReplicas (8)"],
     [{ replicas: 0 }, 'replicas (0) of 0 needs scaleToZero (the KEDA HTTP add-on buffers requests during the cold start) or acceptColdStartFailures: true'],
     [{ replicas: 1, scaleToZero: {} }, 'replicas (1) must be 0 when scaleToZero is set'],
+    [{ replicas: 0, acceptColdStartFailures: true },
+      'replicas (0) of 0 without scaleToZero needs a schedule: at zero replicas there is no queue metric, so nothing else would start a replica'],
+    [{ replicas: 0, scaleToZero: { coldStartTimeout: Duration.millis(1500) } },
+      "scaleToZero.coldStartTimeout ('1.5s') must be a whole number of seconds from 1 to 86400"],
+    [{ replicas: 0, scaleToZero: { responseHeaderTimeout: Duration.seconds(0) } },
+      "scaleToZero.responseHeaderTimeout ('0s') must be a whole number of seconds from 1 to 86400"],
+    [{ schedules: [{ ...schedule, start: '0 9 * * 1-7' }] }, "schedules[0].start ('0 9 * * 1-7') day of week field '1-7' must hold values from 0 to 6 or SUN-SAT"],
     [{ replicas: 0, scaleToZero: { addOnNamespace: 'KEDA' } }, "scaleToZero.addOnNamespace ('KEDA') must be a valid namespace name"],
     [{ schedules: [{ ...schedule, replicas: 9 }] }, 'schedules[0].replicas (9) must be a whole number from 1 to 8'],
     [{ schedules: [{ ...schedule, replicas: 0 }] }, 'schedules[0].replicas (0) must be a whole number from 1 to 8'],

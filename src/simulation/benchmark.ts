@@ -68,7 +68,10 @@ export class Benchmark {
     return [...POLICY_NAMES];
   }
 
-  /** The example chart's manifests (Deployment, Service, ServiceMonitor, ScaledObject, ...), as `Testing.synth` gives them. */
+  /**
+   * The example chart's manifests (Deployment, Service, ServiceMonitor, ScaledObject, ...), as `Testing.synth` gives them.
+   * @param deployment the server to model; default: the README quick start (Llama 3.1 70B on 4 x H100 from a ModelCache)
+   */
   public static exampleManifests(deployment?: ExampleDeploymentOptions): any[] {
     return exampleManifests(deployment);
   }

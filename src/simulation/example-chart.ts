@@ -19,6 +19,16 @@ export const PROMETHEUS_ADDRESS = 'http://prometheus-operated.monitoring.svc:909
 /** The replica ceiling of the benchmark's example deployment. */
 export const EXAMPLE_MAX_REPLICAS = 8;
 
+/**
+ * The deployments the command line models by name (`--example`), each served from a ModelCache.
+ * `llama-70b-h100` is the README quick start and the default.
+ */
+export const EXAMPLE_DEPLOYMENTS: { readonly [name: string]: () => ExampleDeploymentOptions } = {
+  'llama-70b-h100': () => ({}),
+  'llama-8b-l4': () => ({ model: Model.huggingFace('meta-llama/Llama-3.1-8B-Instruct', { parametersBillions: 8 }), gpu: Gpu.L4, gpuCount: 1 }),
+  'qwen-7b-a10g': () => ({ model: Model.huggingFace('Qwen/Qwen2.5-7B-Instruct', { parametersBillions: 7.6 }), gpu: Gpu.A10G, gpuCount: 1 }),
+};
+
 /** The model of the quick start. */
 export function quickStartModel(): Model {
   return Model.huggingFace('meta-llama/Llama-3.1-70B-Instruct', { parametersBillions: 70 });

@@ -54,7 +54,8 @@ export class KedaAutoscaler implements Autoscaler {
   private readonly failures: number[];
   private lastActive = 0;
 
-  public constructor(scaledObject: Manifest) {
+  /** `httpScaledObjects`: the HTTPScaledObjects beside the ScaledObject, which set the targets of its external-push triggers. */
+  public constructor(scaledObject: Manifest, httpScaledObjects: Manifest[] = []) {
     const subject = `ScaledObject '${scaledObject.metadata?.name}'`;
     const spec = scaledObject.spec ?? {};
     const whole = (value: unknown, field: string, fallback: number, min = 0): number => {
@@ -81,7 +82,7 @@ export class KedaAutoscaler implements Autoscaler {
     });
     const triggers: any[] = spec.triggers ?? [];
     if (triggers.length === 0) throw new Error(`${subject}: spec.triggers is empty`);
-    this.triggers = triggers.map((t, i) => readTrigger(t, `${subject} trigger ${t?.name ?? i}`));
+    this.triggers = triggers.map((t, i) => readTrigger(t, `${subject} trigger ${t?.name ?? i}`, httpScaledObjects));
     this.failures = this.triggers.map(() => 0);
     const floor = this.minReplicas > 0 ? this.minReplicas : 0;
     // A ScaledObject shipped paused leaves the Deployment as it is: the Deployment's own default, 1 replica.
@@ -158,6 +159,16 @@ function fallbackReplicas(fallback: Fallback, current: number): number {
   }
 }
 
+/** The concurrency target of the HTTPScaledObject an external-push trigger names (the add-on's default without one). */
+function httpAddOnTarget(name: string | undefined, httpScaledObjects: Manifest[], subject: string): number {
+  const http = httpScaledObjects.find((o) => o.metadata?.name === name);
+  if (!http) return HTTP_ADD_ON_DEFAULT_TARGET;
+  const metric = http.spec?.scalingMetric ?? {};
+  if (metric.requestRate !== undefined) throw new Error(`${subject}: HTTPScaledObject '${name}' scales on requestRate, which is not modelled (concurrency is)`);
+  const target = metric.concurrency?.targetValue ?? http.spec?.targetPendingRequests;
+  return target === undefined ? HTTP_ADD_ON_DEFAULT_TARGET : parseQuantity(String(target), `${subject} HTTPScaledObject '${name}' target`);
+}
+
 function readFallback(raw: any, subject: string): Fallback | undefined {
   if (raw === undefined) return undefined;
   const behavior = raw.behavior ?? 'static';
@@ -172,7 +183,7 @@ function readFallback(raw: any, subject: string): Fallback | undefined {
   return { failureThreshold, replicas, behavior };
 }
 
-function readTrigger(raw: any, subject: string): Trigger {
+function readTrigger(raw: any, subject: string, httpScaledObjects: Manifest[]): Trigger {
   const metadata: { [key: string]: string } = raw?.metadata ?? {};
   const metricType = raw?.metricType ?? 'AverageValue';
   if (!['AverageValue', 'Value', 'Utilization'].includes(metricType)) throw new Error(`${subject}: metricType '${metricType}' must be AverageValue, Value or Utilization`);
@@ -182,7 +193,7 @@ function readTrigger(raw: any, subject: string): Trigger {
     case 'external-push': return {
       name: `external-push:${raw.name ?? metadata.httpScaledObject ?? ''}`,
       metricType: 'AverageValue',
-      target: metadata.targetPendingRequests !== undefined ? parseQuantity(metadata.targetPendingRequests, `${subject} targetPendingRequests`) : HTTP_ADD_ON_DEFAULT_TARGET,
+      target: httpAddOnTarget(metadata.httpScaledObject, httpScaledObjects, subject),
       read: (view) => {
         const inFlight = view.pendingAtService + view.scrape.reduce((sum, s) => sum + s['vllm:num_requests_waiting'] + s['vllm:num_requests_running'], 0);
         return { value: inFlight, active: inFlight > 0 };

@@ -66,7 +66,10 @@ function findAutoscaler(manifests: Manifest[], server: ServerSpec): { autoscaler
     throw new Error(`Manifests: expected exactly one ScaledObject or HorizontalPodAutoscaler with scaleTargetRef '${server.deploymentName}', `
       + `found ${scaledObjects.length} ScaledObject(s) and ${hpas.length} HorizontalPodAutoscaler(s)`);
   }
-  if (scaledObjects.length === 1) return { autoscaler: new KedaAutoscaler(scaledObjects[0]), name: scaledObjects[0].metadata?.name ?? 'scaledobject' };
+  if (scaledObjects.length === 1) {
+    const httpScaledObjects = manifests.filter((o) => o.kind === 'HTTPScaledObject');
+    return { autoscaler: new KedaAutoscaler(scaledObjects[0], httpScaledObjects), name: scaledObjects[0].metadata?.name ?? 'scaledobject' };
+  }
   return { autoscaler: new HpaAutoscaler(hpas[0]), name: hpas[0].metadata?.name ?? 'hpa' };
 }
 

@@ -64,7 +64,10 @@ export class Simulation {
     return simulate(props);
   }
 
-  /** The GPU-hours of the ideal provisioner for the server in `manifests` on `trace` (see docs/simulation.md). */
+  /**
+   * The GPU-hours of the ideal provisioner for the server in `manifests` on `trace` (see docs/simulation.md).
+   * @param sloTtftSeconds the time-to-first-token objective; default: `Simulation.DEFAULT_SLO_TTFT_SECONDS` (2 s)
+   */
   public static lowerBoundGpuHours(manifests: any[], trace: Trace, sloTtftSeconds?: number): number {
     return lowerBound(readServer(manifests), trace, sloTtftSeconds ?? Simulation.DEFAULT_SLO_TTFT_SECONDS).gpuHours;
   }

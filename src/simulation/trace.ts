@@ -87,6 +87,7 @@ export class Trace {
   /**
    * Parses CSV text: a `TIMESTAMP,ContextTokens,GeneratedTokens` header, then one request per line.
    * Timestamps are `YYYY-MM-DD HH:MM:SS.fraction` (read as UTC) or plain seconds; times become relative to the first request.
+   * @param name the trace's name in reports; default: 'trace'
    */
   public static parseCsv(text: string, name?: string): Trace {
     const label = name ?? 'trace';
@@ -117,7 +118,10 @@ export class Trace {
     return trace;
   }
 
-  /** A trace from a list of requests (sorted by arrival here). */
+  /**
+   * A trace from a list of requests (sorted by arrival here).
+   * @param name the trace's name in reports; default: 'trace'
+   */
   public static fromRequests(requests: TraceRequest[], name?: string): Trace {
     if (requests.length === 0) throw new Error(`Trace '${name ?? 'trace'}' has no requests`);
     for (const [i, r] of requests.entries()) {
@@ -207,6 +211,7 @@ export class Trace {
    * The same traffic at `factor` times the rate over the same hour: each request is repeated
    * floor(factor) times, plus once more with probability frac(factor); copies arrive at seeded
    * random times between the original arrival and the next one, so the shape of the trace is kept.
+   * @param seed seed of the random arrival times; default: 1
    */
   public scaleRate(factor: number, seed = 1): Trace {
     if (!(factor > 0) || !Number.isFinite(factor)) throw new Error(`Trace '${this.name}': rate scale (${factor}) must be a number > 0`);
@@ -219,7 +224,10 @@ export class Trace {
     return out;
   }
 
-  /** The trace thinned by a cosine envelope: rate 1x at the peak (mid-period), `minFactor` at the troughs. */
+  /**
+   * The trace thinned by a cosine envelope: rate 1x at the peak (mid-period), `minFactor` at the troughs.
+   * @param props the envelope; default: see DiurnalEnvelopeProps
+   */
   public withDiurnalEnvelope(props: DiurnalEnvelopeProps = {}): Trace {
     const period = props.periodSeconds ?? this.duration;
     const minFactor = props.minFactor ?? 0.2;

@@ -144,6 +144,16 @@ describe('KedaAutoscaler', () => {
     expect(keda.push(view(3, 1, undefined, { pendingAtService: 1 }))).toBeUndefined();
   });
 
+  test('external-push: the target is the concurrency of the HTTPScaledObject the trigger names', () => {
+    const withTarget = (targetValue?: number) => new KedaAutoscaler(scaledObject({
+      minReplicaCount: 1,
+      triggers: [{ type: 'external-push', metadata: { httpScaledObject: 'llama', scalerAddress: 'keda-add-ons-http-external-scaler.keda:9090' } }],
+    }), targetValue === undefined ? [] : [{ kind: 'HTTPScaledObject', metadata: { name: 'llama' }, spec: { scalingMetric: { concurrency: { targetValue } } } }]);
+    // 50 requests in flight on one replica: ceil(50 / 10) = 5 with a target of 10; the add-on's default 100 keeps 1.
+    expect(withTarget(10).hpaSync(view(15, 1, undefined, { pendingAtService: 50 }))).toBe(5);
+    expect(withTarget().hpaSync(view(15, 1, undefined, { pendingAtService: 50 }))).toBeUndefined();
+  });
+
   test('a query the simulator cannot read is refused with the reason', () => {
     expect(() => new KedaAutoscaler(scaledObject({ triggers: [{ type: 'prometheus', metadata: { serverAddress: 'x', query: 'rate(vllm:num_preemptions_total[1m])', threshold: '1' } }] })))
       .toThrow(/ScaledObject 'so' trigger 0: query 'rate\(vllm:num_preemptions_total\[1m\]\)' is not supported/);
