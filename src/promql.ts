@@ -54,9 +54,23 @@ export function quote(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 }
 
+/** `{label="value",…}` with every value quoted and escaped, in the order given. */
+export function selector(matchers: { [label: string]: string }): string {
+  return `{${Object.entries(matchers).map(([label, value]) => `${label}=${quote(value)}`).join(',')}}`;
+}
+
 /** `{namespace="…",service="…",model_name="…"}`: the selector every vLLM query of one server uses. */
 export function serverSelector(scope: ServerScope): string {
-  return `{${LABEL.namespace}=${quote(scope.namespace)},${LABEL.service}=${quote(scope.service)},${LABEL.modelName}=${quote(scope.modelName)}}`;
+  return selector(serverMatchers(scope));
+}
+
+function serverMatchers(scope: ServerScope): { [label: string]: string } {
+  return { [LABEL.namespace]: scope.namespace, [LABEL.service]: scope.service, [LABEL.modelName]: scope.modelName };
+}
+
+/** `sum(metric{…})` or `avg(metric{…})`: one element, as KEDA's Prometheus scaler requires. */
+export function aggregate(aggregation: 'sum' | 'avg', metric: string, matchers: { [label: string]: string }): string {
+  return `${aggregation}(${metric}${selector(matchers)})`;
 }
 
 /** Query builders. Aggregated queries return exactly one element, as KEDA's Prometheus scaler requires. */
@@ -65,17 +79,21 @@ export class Queries {
 
   /** Requests waiting over every replica of the server: KEDA's scale-out signal. */
   public waitingTotal(): string {
-    return `sum(${METRIC.waiting}${serverSelector(this.scope)})`;
+    return aggregate('sum', METRIC.waiting, this.matchers());
   }
 
   /** Mean KV-cache fill over the replicas (0-1). */
   public kvCacheAverage(): string {
-    return `avg(${METRIC.kvCacheUsage}${serverSelector(this.scope)})`;
+    return aggregate('avg', METRIC.kvCacheUsage, this.matchers());
   }
 
   /** A metric of this server, unaggregated (one series per pod and engine). */
   public perPod(metric: string): string {
     return `${metric}${serverSelector(this.scope)}`;
+  }
+
+  private matchers(): { [label: string]: string } {
+    return serverMatchers(this.scope);
   }
 }
 
@@ -99,7 +117,7 @@ function num(value: number): string {
 
 /** `{namespace="…",<label>="…"}`: a kube-state-metrics selector for one named object. */
 export function objectSelector(namespace: string, label: string, name: string): string {
-  return `{${LABEL.namespace}=${quote(namespace)},${label}=${quote(name)}}`;
+  return selector({ [LABEL.namespace]: namespace, [label]: name });
 }
 
 /** The labels that identify one server on its vLLM series. */
@@ -139,17 +157,17 @@ export class AlertQueries {
 
   /** Waiting per replica above `target` while the HPA `hpaName` runs at its maximum. */
   public waitingAboveTargetAtMaxReplicas(hpaName: string, target: number): string {
-    const selector = objectSelector(this.scope.namespace, LABEL.hpa, hpaName);
+    const hpa = objectSelector(this.scope.namespace, LABEL.hpa, hpaName);
     const by = `${LABEL.namespace}, ${LABEL.hpa}`;
-    const atMax = `max by (${by}) (${METRIC.hpaCurrentReplicas}${selector}) >= max by (${by}) (${METRIC.hpaMaxReplicas}${selector})`;
+    const atMax = `max by (${by}) (${METRIC.hpaCurrentReplicas}${hpa}) >= max by (${by}) (${METRIC.hpaMaxReplicas}${hpa})`;
     return `${this.waitingPerReplicaAbove(target)} and on (${LABEL.namespace}) (${atMax})`;
   }
 
   /** Replicas of Deployment `deployment` wanted but not ready, when there are any. */
   public replicasNotReady(deployment: string): string {
-    const selector = objectSelector(this.scope.namespace, LABEL.deployment, deployment);
+    const target = objectSelector(this.scope.namespace, LABEL.deployment, deployment);
     const by = `${LABEL.namespace}, ${LABEL.deployment}`;
-    return `(max by (${by}) (${METRIC.deploymentSpecReplicas}${selector}) - max by (${by}) (${METRIC.deploymentReadyReplicas}${selector})) > 0`;
+    return `(max by (${by}) (${METRIC.deploymentSpecReplicas}${target}) - max by (${by}) (${METRIC.deploymentReadyReplicas}${target})) > 0`;
   }
 
   /** The `quantile` of time to first token over every replica, over `window`, above `sloSeconds`. */

@@ -1,7 +1,7 @@
 import { ASSUMPTIONS } from './assumptions';
 import { externalAverageValueReplicas, externalValueReplicas, HpaController, perPodReplicas, PodSample, resolveBehavior } from './hpa';
 import { Manifest } from './manifests';
-import { PodGauges, SeriesLabels } from './queries';
+import { GAUGES, PodGauges, SeriesLabels } from './queries';
 
 /** One pod's series in the latest Prometheus scrape (and the resource metrics of the same instant). */
 export interface ScrapedPod extends PodGauges {
@@ -62,7 +62,7 @@ export function parseQuantity(raw: unknown, subject: string): number {
 }
 
 type PodMetricName = 'DCGM_FI_DEV_GPU_UTIL' | keyof PodGauges;
-const POD_METRICS: PodMetricName[] = ['DCGM_FI_DEV_GPU_UTIL', 'vllm:num_requests_waiting', 'vllm:num_requests_running', 'vllm:kv_cache_usage_perc'];
+const POD_METRICS: PodMetricName[] = ['DCGM_FI_DEV_GPU_UTIL', ...GAUGES];
 
 /** The value of a per-pod metric in a scraped sample. */
 export function podMetric(sample: ScrapedPod, name: PodMetricName): number {

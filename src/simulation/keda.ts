@@ -1,3 +1,4 @@
+import { METRIC } from '../promql';
 import { ASSUMPTIONS } from './assumptions';
 import { Autoscaler, ClusterView, parseQuantity } from './autoscaler';
 import { CronWindow } from './cron';
@@ -195,7 +196,7 @@ function readTrigger(raw: any, subject: string, httpScaledObjects: Manifest[]): 
       metricType: 'AverageValue',
       target: httpAddOnTarget(metadata.httpScaledObject, httpScaledObjects, subject),
       read: (view) => {
-        const inFlight = view.pendingAtService + view.scrape.reduce((sum, s) => sum + s['vllm:num_requests_waiting'] + s['vllm:num_requests_running'], 0);
+        const inFlight = view.pendingAtService + view.scrape.reduce((sum, s) => sum + s[METRIC.waiting] + s[METRIC.running], 0);
         return { value: inFlight, active: inFlight > 0 };
       },
     };

@@ -1,3 +1,4 @@
+import { aggregate, LABEL, METRIC } from '../promql';
 import { ASSUMPTIONS } from './assumptions';
 import { Manifest, manifestsOfKind, readServer, ServerSpec } from './manifests';
 
@@ -25,8 +26,12 @@ export function withPolicy(manifests: Manifest[], policy: string): Manifest[] {
 }
 
 /** The waiting-queue query the library emits, for a baseline that should read the same series. */
+/** The write-ups' queries select a server by namespace and served model. */
 function vllmQuery(aggregation: 'sum' | 'avg', gauge: string, server: ServerSpec): string {
-  return `${aggregation}(${gauge}{namespace="${server.namespace}",model_name="${server.servedModelName}"})`;
+  const matchers: { [label: string]: string } = {};
+  if (server.namespace !== undefined) matchers[LABEL.namespace] = server.namespace;
+  matchers[LABEL.modelName] = server.servedModelName;
+  return aggregate(aggregation, gauge, matchers);
 }
 
 function target(server: ServerSpec) {
@@ -59,7 +64,7 @@ function baseline(policy: string, server: ServerSpec): Manifest {
     case 'hpa-waiting5':
       return hpa(policy, server, {
         minReplicas: 2,
-        metrics: [podsMetric('vllm:num_requests_waiting', '5')],
+        metrics: [podsMetric(METRIC.waiting, '5')],
         behavior: {
           scaleUp: { stabilizationWindowSeconds: 60, policies: [{ type: 'Pods', value: 2, periodSeconds: 120 }] },
           scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Pods', value: 1, periodSeconds: 180 }] },
@@ -67,7 +72,7 @@ function baseline(policy: string, server: ServerSpec): Manifest {
       });
     case 'hpa-running5':
       return hpa(policy, server, {
-        metrics: [podsMetric('vllm:num_requests_running', '5')],
+        metrics: [podsMetric(METRIC.running, '5')],
         behavior: { scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Percent', value: 10, periodSeconds: 60 }] } },
       });
     case 'keda-queue10-kv':
@@ -76,8 +81,8 @@ function baseline(policy: string, server: ServerSpec): Manifest {
         maxReplicaCount: MAX,
         cooldownPeriod: 300,
         triggers: [
-          prometheus('waiting', vllmQuery('sum', 'vllm:num_requests_waiting', server), '10', 'AverageValue'),
-          prometheus('kv-cache', vllmQuery('avg', 'vllm:kv_cache_usage_perc', server), '0.8', 'Value'),
+          prometheus('waiting', vllmQuery('sum', METRIC.waiting, server), '10', 'AverageValue'),
+          prometheus('kv-cache', vllmQuery('avg', METRIC.kvCacheUsage, server), '0.8', 'Value'),
         ],
       });
     case 'production-stack':
@@ -87,7 +92,7 @@ function baseline(policy: string, server: ServerSpec): Manifest {
         cooldownPeriod: 360,
         minReplicaCount: 1,
         maxReplicaCount: 5,
-        triggers: [prometheus('waiting', `sum(vllm:num_requests_waiting{model_name="${server.servedModelName}"})`, '5', 'AverageValue')],
+        triggers: [prometheus('waiting', aggregate('sum', METRIC.waiting, { [LABEL.modelName]: server.servedModelName }), '5', 'AverageValue')],
       });
     default:
       throw new Error(`unknown policy '${policy}': choose one of ${POLICY_NAMES.join(', ')}`);

@@ -1,8 +1,10 @@
+import { METRIC } from '../promql';
+
 /**
  * The Prometheus queries a ScaledObject may carry, recognised rather than evaluated: an aggregation
  * (`sum` or `avg`) over one vLLM gauge with label matchers. Anything else is refused by name.
  */
-export const GAUGES = ['vllm:num_requests_waiting', 'vllm:num_requests_running', 'vllm:kv_cache_usage_perc'] as const;
+export const GAUGES = [METRIC.waiting, METRIC.running, METRIC.kvCacheUsage] as const;
 export type Gauge = typeof GAUGES[number];
 
 export interface LabelMatcher {
@@ -19,9 +21,9 @@ export interface GaugeQuery {
 
 /** One scraped pod's gauges. */
 export interface PodGauges {
-  readonly 'vllm:num_requests_waiting': number;
-  readonly 'vllm:num_requests_running': number;
-  readonly 'vllm:kv_cache_usage_perc': number;
+  readonly [METRIC.waiting]: number;
+  readonly [METRIC.running]: number;
+  readonly [METRIC.kvCacheUsage]: number;
 }
 
 /** Labels Prometheus adds to every scraped series (Prometheus Operator); the simulator assumes they match. */

@@ -1,3 +1,4 @@
+import { METRIC } from '../promql';
 import { ASSUMPTIONS } from './assumptions';
 import { Autoscaler, ClusterView, PodView, ScrapedPod } from './autoscaler';
 import { MinHeap } from './collections';
@@ -273,11 +274,11 @@ export class Replay {
       const busy = Math.min(1, Math.max(0, (engine.busySeconds - pod.busyAtLastScrape) / interval));
       pod.busyAtLastScrape = engine.busySeconds;
       pod.sample = {
-        'vllm:num_requests_waiting': engine.numWaiting,
-        'vllm:num_requests_running': engine.numRunning,
-        'vllm:kv_cache_usage_perc': engine.kvUsage,
-        'gpuUtilPercent': busy * 100,
-        'cpuUtilization': ASSUMPTIONS.cpuUtilizationIdle + ASSUMPTIONS.cpuUtilizationAtFullLoad * busy,
+        [METRIC.waiting]: engine.numWaiting,
+        [METRIC.running]: engine.numRunning,
+        [METRIC.kvCacheUsage]: engine.kvUsage,
+        gpuUtilPercent: busy * 100,
+        cpuUtilization: ASSUMPTIONS.cpuUtilizationIdle + ASSUMPTIONS.cpuUtilizationAtFullLoad * busy,
       };
       scrape.push(pod.sample);
       queued += engine.numWaiting;
