@@ -1,6 +1,6 @@
 import { cdk8s, javascript, JsonFile } from 'projen';
 
-const CRD_DIR = '../shared/crds';
+const CRD_DIR = 'data/crds';
 
 const project = new cdk8s.ConstructLibraryCdk8s({
   name: 'cdk8s-vllm',
@@ -80,7 +80,7 @@ project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
 
 // Typed classes for the custom resources, generated from the upstream CRDs.
 const importCrds = project.addTask('import-crds', {
-  description: 'Regenerate src/imports from the upstream CRDs in ../shared/crds',
+  description: 'Regenerate src/imports from the upstream CRDs in data/crds',
 });
 const crdModules: Record<string, string> = {
   'keda': 'keda.sh_scaledobjects.yaml',
@@ -121,7 +121,7 @@ project.addTask('bindings', {
 
 project.addTask('benchmarks', {
   description: 'Replay the Azure conversation trace through every policy and write docs/benchmarks.md with its charts',
-  exec: 'ts-node --project test/tsconfig.json build-tools/benchmarks.ts ../shared/traces/azure-llm-2023-conv.csv 8',
+  exec: 'ts-node --project test/tsconfig.json build-tools/benchmarks.ts data/traces/azure-llm-2023-conv.csv 8',
 });
 
 project.addTask('bench:synth', {

@@ -18,7 +18,7 @@ import { SimulationResult } from '../src/simulation/results';
 import { simulate } from '../src/simulation/simulate';
 import { Trace } from '../src/simulation/trace';
 
-const TRACE = process.argv[2] ?? '../shared/traces/azure-llm-2023-conv.csv';
+const TRACE = process.argv[2] ?? 'data/traces/azure-llm-2023-conv.csv';
 const RATE_SCALE = Number(process.argv[3] ?? 8);
 const PAGE = 'docs/benchmarks.md';
 const SLO = 2;

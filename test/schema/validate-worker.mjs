@@ -10,7 +10,7 @@ import { formats } from '@kubernetes-models/validate';
 import { parseAllDocuments } from 'yaml';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const CRD_DIR = resolve(here, '../..', '../shared/crds');
+const CRD_DIR = resolve(here, '../..', 'data/crds');
 
 // Tried in order; each ships `<pkg>/<group>/<version>/<Kind>` modules exporting a model class
 // whose `validate()` runs a precompiled ajv validator and throws an error carrying `errors`.

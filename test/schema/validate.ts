@@ -24,7 +24,7 @@ const WORKER = path.join(__dirname, 'validate-worker.mjs');
 /**
  * Validates Kubernetes objects against upstream schemas: kubernetes-models (core kinds),
  * @kubernetes-models/keda, @kubernetes-models/prometheus-operator, and otherwise the CRDs in
- * ../shared/crds. Objects no schema covers are invalid. All objects go through one child
+ * data/crds. Objects no schema covers are invalid. All objects go through one child
  * process because the schema packages are ESM-only.
  */
 export function validateManifests(manifests: any[]): ValidationResult[] {
