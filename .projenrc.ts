@@ -76,6 +76,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 
 // unrs-resolver 1.13.0 (used by jest and the eslint import resolver) lacks most of its platform
 // bindings on the registry, which leaves the lock file incomplete and breaks `npm ci`; 1.12.2 has them all.
+// Upstream data files are kept byte for byte as published (the trace has CRLF line ends).
+project.gitattributes.addAttributes('/data/**', '-text');
+
 project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
 
 // Typed classes for the custom resources, generated from the upstream CRDs.
