@@ -23,6 +23,26 @@ export interface EngineConfig {
   readonly stepOverheadSeconds: number;
 }
 
+/**
+ * The scheduler statistics vLLM publishes after an engine step (`vllm/v1/core/sched/scheduler.py` `make_stats`,
+ * called from `update_from_output`): the waiting queue left by that step's `schedule()`, the running requests
+ * after finished ones were freed, and the KV-cache fill. New requests reach the scheduler only between steps
+ * (`vllm/v1/engine/core.py` `_process_input_queue`), so a request that arrives during a step is in no gauge until
+ * the next step has scheduled it or left it waiting.
+ */
+export interface EngineStats {
+  /** `vllm:num_requests_waiting`. */
+  readonly waiting: number;
+  /** `vllm:num_requests_running`. */
+  readonly running: number;
+  /** `vllm:kv_cache_usage_perc` (0-1). */
+  readonly kvUsage: number;
+  /** When the step that produced them ended. */
+  readonly at: number;
+}
+
+const NO_STATS: EngineStats = { waiting: 0, running: 0, kvUsage: 0, at: -Infinity };
+
 /** Called when a request gets its first token or completes. */
 export interface EngineListener {
   onFirstToken?(id: number, time: number): void;
@@ -60,6 +80,9 @@ export class EngineReplica {
   private running = 0;
   private decoding = 0;
   private counter = 0;
+  private waitingAfterSchedule = 0;
+  private stats: EngineStats = NO_STATS;
+  private previousStats: EngineStats = NO_STATS;
 
   public constructor(private readonly config: EngineConfig, private readonly book: RequestBook, start: number,
     private readonly listener: EngineListener = {}) {
@@ -67,19 +90,27 @@ export class EngineReplica {
     this.lastStepEnd = start;
   }
 
-  /** `vllm:num_requests_waiting`. */
+  /** Requests in the scheduler's waiting queue now (what the next `schedule()` sees). */
   public get numWaiting(): number {
     return this.waiting.length;
   }
 
-  /** `vllm:num_requests_running`. */
+  /** Requests running now. */
   public get numRunning(): number {
     return this.running;
   }
 
-  /** `vllm:kv_cache_usage_perc` (0-1). */
+  /** KV-cache fill now (0-1). */
   public get kvUsage(): number {
     return this.kvTokens / this.config.kvCapacityTokens;
+  }
+
+  /**
+   * The gauges a `/metrics` scrape at time `t` reads (after `advance(t)`): the statistics of the last step that
+   * had ended by `t` (see EngineStats).
+   */
+  public statsAt(t: number): EngineStats {
+    return this.stats.at <= t ? this.stats : this.previousStats;
   }
 
   /** Requests the replica holds (waiting or running). */
@@ -199,6 +230,7 @@ export class EngineReplica {
       prefillTokens += chunk;
       budget -= chunk;
     }
+    this.waitingAfterSchedule = this.waiting.length;
     if (decodeTokens + prefillTokens === 0) {
       // Nothing fits: running prefills hold the whole cache. Free room the way vLLM does.
       if (this.running > 0) this.preemptLast();
@@ -214,6 +246,13 @@ export class EngineReplica {
     this.kvTokens += decodeTokens;
     if (prefillTokens > 0) this.completePrefills();
     this.completeDecodes();
+    this.publishStats();
+  }
+
+  /** Records the statistics of the step that just ended (vLLM's `make_stats` after `update_from_output`). */
+  private publishStats(): void {
+    this.previousStats = this.stats;
+    this.stats = { waiting: this.waitingAfterSchedule, running: this.running, kvUsage: this.kvUsage, at: this.clock };
   }
 
   /** Many decode-only steps at once, until the next completion, the cache running out, or `t`. */
@@ -252,7 +291,17 @@ export class EngineReplica {
     this.steps += n;
     this.counter += n;
     this.kvTokens += n * batch;
+    this.waitingAfterSchedule = this.waiting.length;
+    // Steps 1 to n-1 of the run finished nothing: the last of them published the same queue and batch.
+    const beforeLast: EngineStats | undefined = n > 1 ? {
+      waiting: this.waitingAfterSchedule,
+      running: this.running,
+      kvUsage: (this.kvTokens - batch) / c.kvCapacityTokens,
+      at: this.clock - (seconds - elapsed(n - 1)),
+    } : undefined;
     this.completeDecodes();
+    this.publishStats();
+    if (beforeLast) this.previousStats = beforeLast;
   }
 
   /** The fewest steps whose total time reaches `remaining` seconds. */

@@ -273,17 +273,18 @@ export class Replay {
       engine.advance(t);
       const busy = Math.min(1, Math.max(0, (engine.busySeconds - pod.busyAtLastScrape) / interval));
       pod.busyAtLastScrape = engine.busySeconds;
+      const stats = engine.statsAt(t);
       pod.sample = {
-        [METRIC.waiting]: engine.numWaiting,
-        [METRIC.running]: engine.numRunning,
-        [METRIC.kvCacheUsage]: engine.kvUsage,
+        [METRIC.waiting]: stats.waiting,
+        [METRIC.running]: stats.running,
+        [METRIC.kvCacheUsage]: stats.kvUsage,
         gpuUtilPercent: busy * 100,
         cpuUtilization: ASSUMPTIONS.cpuUtilizationIdle + ASSUMPTIONS.cpuUtilizationAtFullLoad * busy,
       };
       scrape.push(pod.sample);
-      queued += engine.numWaiting;
-      maxKv = Math.max(maxKv, engine.kvUsage);
-      running += engine.numRunning;
+      queued += stats.waiting;
+      maxKv = Math.max(maxKv, stats.kvUsage);
+      running += stats.running;
     }
     this.scrape = scrape;
     if (t <= this.horizon) this.timeline.push({ time: t, replicas, readyReplicas: this.readyPods.length, queued, running, maxKvCacheUsage: maxKv });

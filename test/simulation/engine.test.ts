@@ -135,3 +135,45 @@ describe('EngineReplica', () => {
     expect(prefill.book.firstToken[0]).toBeCloseTo((8192 * 2 * 8e9) / (989e12 * 0.6) + 0.002, 6);
   });
 });
+
+describe('EngineReplica statistics (what /metrics shows)', () => {
+  test('a request that arrives during a step is in no gauge until a later step has scheduled it', () => {
+    // GIVEN an idle replica with 10 ms steps that takes a request at 0 and another at 1 ms, during the first step
+    const config = flatEngine();
+    const trace = Trace.fromRequests([
+      { arrivalSeconds: 0, promptTokens: 100, outputTokens: 50 },
+      { arrivalSeconds: 0.001, promptTokens: 100, outputTokens: 50 },
+    ]);
+    const book = new RequestBook(trace, config.maxModelLen);
+    const engine = new EngineReplica(config, book, 0);
+    engine.advance(0);
+    engine.enqueue(0, 0);
+    engine.advance(0.001);
+    engine.enqueue(1, 0.001);
+    // THEN the scheduler's queue holds request 1, but no step has ended, so nothing is published
+    expect(engine.numWaiting).toBe(1);
+    expect(engine.statsAt(0.001)).toMatchObject({ waiting: 0, running: 0 });
+    // WHEN the first step has ended (10 ms): it was scheduled before request 1 came, so it shows 1 running, 0 waiting
+    engine.advance(0.015);
+    expect(engine.statsAt(0.015)).toMatchObject({ waiting: 0, running: 1, at: 0.01 });
+    // AND a scrape during the third step (20-30 ms) reads the second: request 1 was scheduled at 10 ms
+    engine.advance(0.025);
+    expect(engine.statsAt(0.025)).toMatchObject({ waiting: 0, running: 2, at: 0.02 });
+  });
+
+  test('a saturated replica publishes the queue its last step left', () => {
+    // GIVEN --max-num-seqs 2 and five requests at once
+    const config = flatEngine({ maxNumSeqs: 2 });
+    const trace = Trace.fromRequests(Array.from({ length: 5 }, () => ({ arrivalSeconds: 0, promptTokens: 10, outputTokens: 100 })));
+    const book = new RequestBook(trace, config.maxModelLen);
+    const engine = new EngineReplica(config, book, 0);
+    engine.advance(0);
+    for (let i = 0; i < 5; i++) engine.enqueue(i, 0);
+    // WHEN scraped during the fourth step
+    engine.advance(0.035);
+    // THEN the gauges are those of the third step: two running, three left waiting
+    const stats = engine.statsAt(0.035);
+    expect(stats).toMatchObject({ waiting: 3, running: 2 });
+    expect(stats.at).toBeCloseTo(0.03, 12);
+  });
+});

@@ -40,11 +40,13 @@ describe('Replay', () => {
 
     // First request: one step. The engine is never idle afterwards.
     expect(outcome.book.firstToken[0]).toBeCloseTo(STEP, 9);
-    // Scrape at 15 s: 3,001 arrived (the one at exactly 15 s too: arrivals go before a scrape at the same instant);
-    // the engine ran the ceil(15 / step) = 1,881 steps that started before 15 s, one request each.
-    expect(Math.ceil(15 / STEP)).toBe(1881);
-    expect(at(15)).toEqual({ time: 15, replicas: 1, readyReplicas: 1, queued: 3001 - 1881, running: 0, maxKvCacheUsage: 0 });
-    // HPA sync at 7.5 s: no series yet (an error, failure 1). At 22.5 s: ceil(1120 / 5) = 224 wanted, +2 pods per 60 s allowed -> 3.
+    // Scrape at 15 s: it reads the statistics of the last step that had ended, step 1,880 (ends at 1,880 x step
+    // = 14.993 s; step 1,881 ends after 15 s). That step was scheduled at 1,879 x step = 14.985 s, when 2,998
+    // requests had arrived (one per 5 ms from 0) and 1,880 had been taken: 1,118 left waiting.
+    expect(Math.floor(15 / STEP)).toBe(1880);
+    expect(Math.floor((1879 * STEP) / 0.005) + 1).toBe(2998);
+    expect(at(15)).toEqual({ time: 15, replicas: 1, readyReplicas: 1, queued: 2998 - 1880, running: 0, maxKvCacheUsage: 0 });
+    // HPA sync at 7.5 s: no series yet (an error, failure 1). At 22.5 s: ceil(1118 / 5) = 224 wanted, +2 pods per 60 s allowed -> 3.
     expect(at(30)).toMatchObject({ replicas: 3, readyReplicas: 1 });
     // Ready 46 s later, at 68.5 s.
     expect(at(60)).toMatchObject({ replicas: 3, readyReplicas: 1 });
