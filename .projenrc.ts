@@ -123,8 +123,8 @@ project.addTask('bindings', {
 });
 
 project.addTask('benchmarks', {
-  description: 'Replay the Azure conversation trace through every policy and write docs/benchmarks.md with its charts',
-  exec: 'ts-node --project test/tsconfig.json build-tools/benchmarks.ts data/traces/azure-llm-2023-conv.csv 8',
+  description: 'Run the scenario suite through every policy and write docs/benchmarks.md with its charts',
+  exec: 'ts-node --project test/tsconfig.json build-tools/benchmarks.ts',
 });
 
 project.addTask('bench:synth', {

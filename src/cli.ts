@@ -5,33 +5,65 @@ import { parseAllDocuments } from 'yaml';
 import { Gpu } from './gpu';
 import { Model } from './model';
 import { ASSUMPTIONS } from './simulation/assumptions';
-import { BenchmarkResult, runBenchmark } from './simulation/benchmark';
+import { benchJson, benchMarkdownTable, benchSources, benchSummary, benchTextTable } from './simulation/bench-report';
+import { Benchmark, BenchmarkResult, runBenchmark } from './simulation/benchmark';
 import { ExampleDeploymentOptions } from './simulation/deployment-options';
 import { EXAMPLE_DEPLOYMENTS, exampleManifests } from './simulation/example-chart';
 import { Manifest, readServer } from './simulation/manifests';
-import { POLICY_NAMES } from './simulation/policies';
-import { jsonReport, markdownTable, ReportTrace, summary, textTable } from './simulation/report';
+import { PEER_POLICIES, policyNames } from './simulation/policies';
+import { jsonReport, modelled, ReportTrace, summary, textTable } from './simulation/report';
 import { SimulationResult } from './simulation/results';
-import { simulate } from './simulation/simulate';
-import { costChart, policyChart } from './simulation/svg';
+import { findAutoscaler, simulate } from './simulation/simulate';
+import { runSuite, ScenarioResult, standardScenarios } from './simulation/suite';
+import { suiteJson, suiteSections, suiteSources, suiteSummaryTable, suiteText } from './simulation/suite-report';
+import { CostReference, costChart, policyChart } from './simulation/svg';
 import { Trace } from './simulation/trace';
 
 const USAGE = `usage:
-  cdk8s-vllm bench --trace FILE [--rate-scale X] [--slo-ttft SECONDS] [--json] [--svg DIR] [--markdown FILE]
-                   [--diurnal MIN_FACTOR] [--flash-crowd START_S,DURATION_S,MULTIPLIER] [--seed N] [--policies a,b,...]
-                   [--example NAME] [--model ID --parameters-billions N] [--gpu NAME] [--gpu-count N] [--max-num-seqs N]
-  cdk8s-vllm simulate --trace FILE [--manifests YAML] [--rate-scale X] [--slo-ttft SECONDS] [--json] [--svg DIR]
-                   [--deployment NAME] [--example NAME] [--model ID --parameters-billions N] [--gpu NAME] [--gpu-count N]
+  cdk8s-vllm bench --trace FILE [options]       compare autoscaling policies on one trace
+  cdk8s-vllm bench --suite [options]            ... on every scenario of the suite (docs/benchmarks.md)
+  cdk8s-vllm simulate --trace FILE [options]    replay one autoscaler
+  cdk8s-vllm --version | --help
 
-  bench compares the autoscaling policies (${POLICY_NAMES.join(', ')}) on one trace;
-  simulate replays one autoscaler: the one in a synthesized YAML file, or without --manifests the library's
-  default QueueAutoscaler. Both model, unless told otherwise, the README's quick start: Llama 3.1 70B on
-  4 x H100 from a ModelCache. --example selects another deployment (${Object.keys(EXAMPLE_DEPLOYMENTS).join(', ')});
-  --model, --gpu, --gpu-count and --max-num-seqs change it.`;
+  bench replays the trace through the library's default policy (or, with --manifests, your chart's
+  autoscaler), the peer policies (${PEER_POLICIES.map((p) => p.name).join(', ')}) under the same floor and ceiling,
+  and static (the fewest fixed replicas that meet the SLO target), against two references: the clairvoyant
+  provisioner (knows the trace, pays cold starts, replayed) and the optimistic one (instant replicas, not replayed).
+  simulate replays one autoscaler: the one in a synthesized YAML file, or without --manifests the library's default.
+  Without --manifests both model the README's quick start (Llama 3.1 70B on 4 x H100 from a ModelCache).
 
-const FLAGS = new Set(['json', 'help']);
+traffic:
+  --trace FILE              CSV of TIMESTAMP,ContextTokens,GeneratedTokens, one request per row
+  --suite                   bench: the scenario suite (the trace at 1x, 4x, 8x, cold, shuffled, random routing, and
+                            generated days: diurnal, ramp, flash crowds), seeds 1-3; --trace defaults to the bundled
+                            Azure conversation trace
+  --rate-scale X            replay at X times the trace's rate (default 1)
+  --diurnal MIN_FACTOR      thin the trace by a cosine day shape down to MIN_FACTOR (0-1)
+  --flash-crowd START_S,DURATION_S,MULTIPLIER   multiply the rate inside a window
+  --shuffle-tokens          shuffle (prompt, output) pairs among the arrivals
+  --seed N                  seed of the random steps above, and of random routing (default 1)
+  --seeds N                 bench: repeat over seeds N, N+1, ... and report the mean and range (default 1)
+server and policies:
+  --manifests YAML          your synthesized chart: simulate replays its autoscaler; bench makes it the default row
+  --deployment NAME         the Deployment to replay when the manifests hold several
+  --example NAME            the example deployment (${Object.keys(EXAMPLE_DEPLOYMENTS).join(', ')})
+  --model ID --parameters-billions N   another model for the example deployment
+  --gpu NAME --gpu-count N --max-num-seqs N   another GPU, GPU count or sequence cap for it
+  --policies a,b,...        bench: the rows to run (default: all; ${[...policyNames(), 'static'].join(', ')})
+  --max-replicas N          bench: the ceiling of every policy and reference (default: the default policy's)
+  --start warm|cold         warm: replay the trace's first 15 min first, unmeasured (default); cold: start at the floor
+  --random-routing          the Service picks a random ready pod (kube-proxy iptables) instead of round-robin
+objective and output:
+  --slo-ttft SECONDS        time-to-first-token objective (default 2)
+  --slo-target FRACTION     bench: fraction of requests within it that counts as meeting it (default 0.99)
+  --json                    print one JSON object instead of tables
+  --svg DIR                 write SVG charts to DIR and print their paths
+  --markdown FILE           bench: write a Markdown page with the command, the tables and the charts`;
+
+const FLAGS = new Set(['json', 'help', 'version', 'shuffle-tokens', 'random-routing', 'suite']);
 const OPTIONS = new Set(['trace', 'rate-scale', 'slo-ttft', 'svg', 'markdown', 'policies', 'model', 'parameters-billions', 'gpu',
-  'gpu-count', 'max-num-seqs', 'manifests', 'deployment', 'seed', 'diurnal', 'flash-crowd', 'example']);
+  'gpu-count', 'max-num-seqs', 'manifests', 'deployment', 'seed', 'diurnal', 'flash-crowd', 'example', 'max-replicas', 'seeds',
+  'start', 'slo-target']);
 
 /** A command-line problem: printed with the usage, exit code 2. */
 class UsageError extends Error {}
@@ -85,7 +117,7 @@ function deploymentOptions(options: Map<string, string>): ExampleDeploymentOptio
   return { model: model ?? preset.model, gpu: gpu ?? preset.gpu, gpuCount: gpuCount ?? preset.gpuCount, maxNumSeqs: maxNumSeqs ?? preset.maxNumSeqs };
 }
 
-function loadTrace(options: Map<string, string>): Trace {
+function loadTrace(options: Map<string, string>, flags: Set<string>): Trace {
   const file = options.get('trace');
   if (file === undefined) throw new UsageError('--trace FILE is required');
   const scale = numberOption(options, 'rate-scale', 1, (n) => n > 0, 'a number > 0');
@@ -104,6 +136,7 @@ function loadTrace(options: Map<string, string>): Trace {
     }
     trace = trace.withFlashCrowd({ startSeconds, durationSeconds, multiplier, seed });
   }
+  if (flags.has('shuffle-tokens')) trace = trace.shuffleTokens(seed);
   return trace;
 }
 
@@ -122,56 +155,177 @@ function progressBar(): ((label: string, fraction: number) => void) & { done(): 
   return Object.assign(update, { done: () => { if (tty && last !== '') process.stderr.write(`\r${' '.repeat(60)}\r`); } });
 }
 
-function writeCharts(dir: string, results: SimulationResult[], slo: number): string[] {
-  mkdirSync(dir, { recursive: true });
-  const files: string[] = [];
-  for (const result of results) {
-    const file = join(dir, `${result.name.replace(/[^A-Za-z0-9_.-]+/g, '-')}.svg`);
-    writeFileSync(file, policyChart(result, slo));
-    files.push(file);
+function writeCharts(dir: string, results: SimulationResult[], slo: number, reference?: CostReference): string[] {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new UsageError(`--svg '${dir}' cannot be created: ${(error as Error).message}`);
   }
-  const cost = join(dir, 'cost-vs-slo.svg');
-  writeFileSync(cost, costChart(results, slo));
-  return [cost, ...files];
+  const files: string[] = [];
+  const write = (file: string, text: string): void => {
+    try {
+      writeFileSync(file, text);
+    } catch (error) {
+      throw new UsageError(`--svg: '${file}' cannot be written: ${(error as Error).message}`);
+    }
+    files.push(file);
+  };
+  write(join(dir, 'cost-vs-slo.svg'), costChart(results, slo, reference));
+  for (const result of results) write(join(dir, `${result.name.replace(/[^A-Za-z0-9_.-]+/g, '-')}.svg`), policyChart(result, slo, reference));
+  return files;
 }
 
 function traceInfo(trace: Trace): ReportTrace {
   return { file: trace.name, requests: trace.length, durationSeconds: trace.durationSeconds, rateScale: trace.rateScale };
 }
 
-function bench(parsed: Parsed, argv: string[], out: (text: string) => void): void {
-  const { options, flags } = parsed;
-  const slo = numberOption(options, 'slo-ttft', ASSUMPTIONS.defaultSloTtftSeconds, (n) => n > 0, 'a number of seconds > 0');
-  const policies = options.get('policies')?.split(',').map((p) => p.trim()).filter((p) => p !== '');
-  for (const p of policies ?? []) {
-    if (!(POLICY_NAMES as readonly string[]).includes(p)) throw new UsageError(`--policies: unknown policy '${p}'; choose from ${POLICY_NAMES.join(', ')}`);
-  }
-  const trace = loadTrace(options);
-  const progress = progressBar();
-  const count = policies?.length ?? POLICY_NAMES.length;
-  let index = -1;
-  let current = '';
-  const props = { trace, sloTtftSeconds: slo, deployment: deploymentOptions(options), policies };
-  const result: BenchmarkResult = runBenchmark(props, (policy, fraction) => {
-    if (policy !== current) {
-      current = policy;
-      index++;
-    }
-    progress(policy, (index + fraction) / count);
-  });
-  progress.done();
-  const charts = options.has('svg') ? writeCharts(options.get('svg')!, result.policies, slo) : [];
-  if (options.has('markdown')) writeMarkdown(options.get('markdown')!, argv, result, slo, charts);
-  if (flags.has('json')) {
-    out(jsonReport(result.trace, result.policies));
-    return;
-  }
-  out(summary(result.trace, result.policies, slo));
-  out(`one replica sustains ${result.sustainableRequestsPerSecond.toFixed(2)} requests/s within the SLO at this token mix\n`);
-  out(textTable(result.policies));
+function startOption(options: Map<string, string>): 'warm' | 'cold' {
+  const start = options.get('start') ?? 'warm';
+  if (start !== 'warm' && start !== 'cold') throw new UsageError(`--start (${start}) must be warm or cold`);
+  return start;
 }
 
-function writeMarkdown(file: string, argv: string[], result: BenchmarkResult, slo: number, charts: string[]): void {
+/** The Azure conversation trace that ships with the package (data/traces; CC-BY 4.0, see its README). */
+const BUNDLED_TRACE = join(__dirname, '..', 'data', 'traces', 'azure-llm-2023-conv.csv');
+
+function suite(parsed: Parsed, argv: string[], out: (text: string) => void, err: (text: string) => void): void {
+  const { options, flags } = parsed;
+  for (const name of ['rate-scale', 'diurnal', 'flash-crowd', 'seeds', 'start', 'policies']) {
+    if (options.has(name)) throw new UsageError(`--${name} does not go with --suite: each scenario sets its own`);
+  }
+  const slo = numberOption(options, 'slo-ttft', ASSUMPTIONS.defaultSloTtftSeconds, (n) => n > 0, 'a number of seconds > 0');
+  const sloTarget = numberOption(options, 'slo-target', ASSUMPTIONS.sloTarget, (n) => n > 0 && n <= 1, 'a fraction > 0 and <= 1');
+  const maxReplicas = options.has('max-replicas')
+    ? numberOption(options, 'max-replicas', 1, (n) => Number.isInteger(n) && n >= 1 && n <= 1000, 'a whole number from 1 to 1000') : undefined;
+  const file = options.get('manifests');
+  const azure = Trace.fromCsvFile(options.get('trace') ?? BUNDLED_TRACE);
+  const progress = progressBar();
+  const results = runSuite(standardScenarios(azure), {
+    sloTtftSeconds: slo,
+    sloTarget,
+    deployment: file === undefined ? deploymentOptions(options) : undefined,
+    manifests: file === undefined ? undefined : readManifests(file),
+    deploymentName: options.get('deployment'),
+    maxReplicas,
+  }, (scenario, fraction) => progress(scenario, fraction));
+  progress.done();
+  const charted = results.find((r) => r.scenario.name === CHARTED_SCENARIO) ?? results[0];
+  const charts = options.has('svg') ? writeCharts(options.get('svg')!, charted.result.policies.map((p) => p.results[0]), slo,
+    { name: 'clairvoyant', gpuHours: charted.result.clairvoyant.gpuHours.mean }) : [];
+  if (options.has('markdown')) writeSuiteMarkdown(options.get('markdown')!, argv, results, charts, charted.scenario.name);
+  for (const chart of charts) err(`wrote ${chart}`);
+  out(flags.has('json') ? suiteJson(results) : suiteText(results));
+}
+
+/** The scenario whose replays the suite's charts show. */
+const CHARTED_SCENARIO = 'azure-8x';
+
+function writeSuiteMarkdown(file: string, argv: string[], results: ScenarioResult[], charts: string[], charted: string): void {
+  const dir = dirname(file);
+  const link = (chart: string): string => relative(dir, chart).split('\\').join('/');
+  const lines = [
+    '# Benchmarks',
+    '',
+    '<!-- Generated by the bench command below; do not edit by hand. -->',
+    '',
+    'Command (`npx projen benchmarks` runs it):',
+    '',
+    '```sh',
+    `cdk8s-vllm ${argv.join(' ')}`,
+    '```',
+    '',
+    SUITE_METHOD,
+    '',
+    '## The default against the goals',
+    '',
+    suiteSummaryTable(results),
+    '',
+    '## Policies compared',
+    '',
+    suiteSources(results),
+    '',
+    '## Every scenario',
+    '',
+    suiteSections(results),
+    `## Charts (\`${charted}\`, first seed)`,
+    '',
+    ...charts.map((chart) => `![${link(chart)}](${link(chart)})\n`),
+  ];
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(file, lines.join('\n'));
+  } catch (error) {
+    throw new UsageError(`--markdown '${file}' cannot be written: ${(error as Error).message}`);
+  }
+}
+
+const SUITE_METHOD = [
+  'Every scenario replays its trace through the same server (the README quick start: Llama 3.1 70B on 4 x H100 from a',
+  'ModelCache) and the same engine, cluster and controller models (docs/simulation.md). Each policy runs under the default',
+  "policy's floor and ceiling (1-8 replicas); a peer whose source ships another floor or ceiling gets a second row,",
+  '`(as shipped)`. `static` is the fewest fixed replicas that meet the SLO target with hindsight. Two references:',
+  'the **clairvoyant** provisioner knows every arrival, pays the real cold start and readiness, is replayed through the',
+  'same engine, and is the cheapest schedule its search finds that meets the target; costs are reported against it.',
+  'The **optimistic** reference starts replicas instantly and is not replayed: a yardstick, not a bound. A **warm** start',
+  "replays the trace's first 15 minutes first, from each policy's floor, and measures nothing of them; a **cold** start",
+  'begins at the floor. Figures are means over the seeds, with the range in brackets.',
+  '',
+  'Goals, on every scenario where the clairvoyant provisioner meets the target (99% of requests with a time to first',
+  'token within 2 s): the default meets the target, costs at most 1.3x the clairvoyant, and no peer or static baseline is',
+  'both cheaper and better.',
+].join('\n');
+
+function bench(parsed: Parsed, argv: string[], out: (text: string) => void, err: (text: string) => void): void {
+  const { options, flags } = parsed;
+  if (flags.has('suite')) return suite(parsed, argv, out, err);
+  const slo = numberOption(options, 'slo-ttft', ASSUMPTIONS.defaultSloTtftSeconds, (n) => n > 0, 'a number of seconds > 0');
+  const sloTarget = numberOption(options, 'slo-target', ASSUMPTIONS.sloTarget, (n) => n > 0 && n <= 1, 'a fraction > 0 and <= 1');
+  const known = Benchmark.policyNames();
+  let policies: string[] | undefined;
+  if (options.has('policies')) {
+    policies = options.get('policies')!.split(',').map((p) => p.trim()).filter((p) => p !== '');
+    if (policies.length === 0) throw new UsageError(`--policies (${options.get('policies')}) names no policy; choose from ${known.join(', ')}`);
+    for (const p of policies) {
+      if (!known.includes(p)) throw new UsageError(`--policies: unknown policy '${p}'; choose from ${known.join(', ')}`);
+    }
+  }
+  const maxReplicas = options.has('max-replicas')
+    ? numberOption(options, 'max-replicas', 1, (n) => Number.isInteger(n) && n >= 1 && n <= 1000, 'a whole number from 1 to 1000') : undefined;
+  const seeds = numberOption(options, 'seeds', 1, (n) => Number.isInteger(n) && n >= 1 && n <= 100, 'a whole number from 1 to 100');
+  const firstSeed = numberOption(options, 'seed', 1, (n) => Number.isInteger(n), 'a whole number');
+  const file = options.get('manifests');
+  const trace = loadTrace(options, flags);
+  const progress = progressBar();
+  const result: BenchmarkResult = runBenchmark({
+    trace,
+    sloTtftSeconds: slo,
+    sloTarget,
+    deployment: file === undefined ? deploymentOptions(options) : undefined,
+    manifests: file === undefined ? undefined : readManifests(file),
+    deploymentName: options.get('deployment'),
+    policies,
+    maxReplicas,
+    start: startOption(options),
+    seeds,
+    firstSeed,
+    randomRouting: flags.has('random-routing'),
+  }, (step, fraction) => progress(step, fraction));
+  progress.done();
+  const firstSeedResults = result.policies.map((p) => p.results[0]);
+  const reference: CostReference = { name: 'clairvoyant', gpuHours: result.clairvoyant.gpuHours.mean };
+  const charts = options.has('svg') ? writeCharts(options.get('svg')!, firstSeedResults, slo, reference) : [];
+  if (options.has('markdown')) writeMarkdown(options.get('markdown')!, argv, result, charts);
+  for (const chart of charts) err(`wrote ${chart}`);
+  if (flags.has('json')) {
+    out(benchJson(result));
+    return;
+  }
+  out(benchSummary(result) + '\n');
+  out(benchTextTable(result));
+  out('\nsources:\n' + benchSources(result));
+}
+
+function writeMarkdown(file: string, argv: string[], result: BenchmarkResult, charts: string[]): void {
   const dir = dirname(file);
   const link = (chart: string): string => relative(dir, chart).split('\\').join('/');
   const lines = [
@@ -185,15 +339,20 @@ function writeMarkdown(file: string, argv: string[], result: BenchmarkResult, sl
     `cdk8s-vllm ${argv.join(' ')}`,
     '```',
     '',
-    summary(result.trace, result.policies, slo) + '.',
-    `One replica sustains ${result.sustainableRequestsPerSecond.toFixed(2)} requests/s within the SLO at the trace's token mix (see docs/simulation.md for the lower bound).`,
+    ...benchSummary(result).split('\n').map((line) => `- ${line}`),
     '',
-    markdownTable(result.policies),
+    benchMarkdownTable(result),
+    '',
+    benchSources(result, true),
     '',
     ...charts.map((chart) => `![${link(chart)}](${link(chart)})\n`),
   ];
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(file, lines.join('\n'));
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(file, lines.join('\n'));
+  } catch (error) {
+    throw new UsageError(`--markdown '${file}' cannot be written: ${(error as Error).message}`);
+  }
 }
 
 function readManifests(file: string): Manifest[] {
@@ -229,17 +388,32 @@ function simulateCommand(parsed: Parsed, out: (text: string) => void, err: (text
     manifests = [...example, ...manifests.map(retarget)];
     err(`note: ${file} holds no vLLM Deployment; the autoscaler is replayed against the example deployment '${name}'`);
   }
-  const trace = loadTrace(options);
+  const trace = loadTrace(options, flags);
   const progress = progressBar();
-  const result = simulate({ manifests, trace, sloTtftSeconds: slo, deploymentName: options.get('deployment') }, (f) => progress('replay', f));
+  const result = simulate({
+    manifests,
+    trace,
+    sloTtftSeconds: slo,
+    deploymentName: options.get('deployment'),
+    start: startOption(options),
+    randomRouting: flags.has('random-routing'),
+    seed: numberOption(options, 'seed', 1, (n) => Number.isInteger(n), 'a whole number'),
+  }, (f) => progress('replay', f));
   progress.done();
-  if (options.has('svg')) writeCharts(options.get('svg')!, [result], slo);
+  if (options.has('svg')) for (const chart of writeCharts(options.get('svg')!, [result], slo)) err(`wrote ${chart}`);
   if (flags.has('json')) {
-    out(jsonReport(traceInfo(trace), [result]));
+    out(jsonReport(traceInfo(trace), [result], slo));
     return;
   }
-  out(summary(traceInfo(trace), [result], slo) + '\n');
+  const server = readServer(manifests, options.get('deployment'));
+  out(summary(traceInfo(trace), [result], slo));
+  out(modelled(server, result, findAutoscaler(manifests, server).autoscaler.maxReplicas) + '\n');
   out(textTable([result]));
+}
+
+/** The version in the package's package.json. */
+function packageVersion(): string {
+  return JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')).version;
 }
 
 /** Runs the command line; returns the exit code. */
@@ -250,7 +424,11 @@ export function main(argv: string[], out: (text: string) => void = console.log, 
       out(USAGE);
       return 0;
     }
-    if (parsed.command === 'bench') bench(parsed, argv, out);
+    if (parsed.flags.has('version') || parsed.command === '--version' || parsed.command === 'version') {
+      out(packageVersion());
+      return 0;
+    }
+    if (parsed.command === 'bench') bench(parsed, argv, out, err);
     else if (parsed.command === 'simulate') simulateCommand(parsed, out, err);
     else throw new UsageError(parsed.command === '' ? 'a command is required' : `unknown command '${parsed.command}'`);
     return 0;

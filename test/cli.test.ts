@@ -25,21 +25,43 @@ describe('cdk8s-vllm command line', () => {
   const trace = traceFile(dir);
   const small = ['--model', 'meta-llama/Llama-3.1-8B-Instruct', '--parameters-billions', '8', '--gpu', 'H100-80GB', '--gpu-count', '1'];
 
-  test('bench --json prints exactly one JSON object with the policies asked for', () => {
-    const { code, out } = capture(['bench', '--trace', trace, '--json', '--policies', 'default,cpu-hpa', '--rate-scale', '2', ...small]);
+  test('bench --json prints exactly one JSON object with the policies asked for, the SLO and the references', () => {
+    const { code, out } = capture(['bench', '--trace', trace, '--json', '--policies', 'default,cpu-hpa,static', '--rate-scale', '2', '--max-replicas', '3', ...small]);
     expect(code).toBe(0);
     const parsed = JSON.parse(out);
     expect(parsed.trace).toMatchObject({ file: 'small.csv', requests: 600, rateScale: 2 });
-    expect(parsed.policies.map((p: any) => p.name)).toEqual(['default', 'cpu-hpa']);
+    expect(parsed.policies.map((p: any) => p.name)).toEqual(['default', 'cpu-hpa', 'static']);
+    for (const policy of parsed.policies) {
+      expect(Object.keys(policy)).toEqual(expect.arrayContaining(['name', 'sloAttainment', 'gpuHours', 'failed', 'maxReplicas', 'source']));
+      expect(policy.maxReplicas).toBeLessThanOrEqual(3);
+    }
+    expect(parsed.sloTtftSeconds).toBe(2);
+    expect(parsed.sloTarget).toBe(0.99);
+    expect(parsed.references.clairvoyant).toMatchObject({ gpuHours: expect.any(Number), sloAttainment: expect.any(Number) });
+    expect(parsed.references.optimistic).toMatchObject({ gpuHours: expect.any(Number) });
+    expect(parsed.setup).toMatchObject({ maxReplicas: 3, gpuCount: 1, start: 'warm' });
+  });
+
+  test('bench --seeds reports the mean and range over seeds; --manifests benchmarks your chart as the default row', () => {
+    const yaml = join(dir, 'mine.yaml');
+    writeFileSync(yaml, testManifests().map((m) => stringify(m)).join('---\n'));
+    const { code, out } = capture(['bench', '--trace', trace, '--json', '--policies', 'default', '--rate-scale', '1.5', '--seeds', '2', '--manifests', yaml]);
+    expect(code).toBe(0);
+    const parsed = JSON.parse(out);
+    expect(parsed.seeds).toBe(2);
+    expect(parsed.setup.seeds).toEqual([1, 2]);
+    expect(parsed.policies[0].sloAttainmentRange).toHaveLength(2);
+    expect(parsed.setup.model).toBe('meta-llama/Llama-3.1-8B-Instruct');
   });
 
   test('bench writes SVG charts and a Markdown page that names the command', () => {
     const svgDir = join(dir, 'svg');
     const markdown = join(dir, 'bench.md');
-    const { code, out } = capture(['bench', '--trace', trace, '--policies', 'default', '--svg', svgDir, '--markdown', markdown, ...small]);
+    const { code, out, err } = capture(['bench', '--trace', trace, '--policies', 'default', '--svg', svgDir, '--markdown', markdown, ...small]);
     expect(code).toBe(0);
     expect(out).toContain('within SLO');
     expect(existsSync(join(svgDir, 'default.svg'))).toBe(true);
+    expect(err).toContain(`wrote ${join(svgDir, 'default.svg')}`);
     expect(existsSync(join(svgDir, 'cost-vs-slo.svg'))).toBe(true);
     const page = readFileSync(markdown, 'utf8');
     expect(page).toContain(`cdk8s-vllm bench --trace ${trace}`);
@@ -62,7 +84,7 @@ describe('cdk8s-vllm command line', () => {
     // Same trace, same policy: 4 x H100 per replica against 1 x L4 per replica.
     const [big, small4] = [JSON.parse(quickStart.out).policies[0], JSON.parse(onL4.out).policies[0]];
     expect(big.name).toMatch(/autoscaler/);
-    expect(big.lowerBoundGpuHours).not.toBe(small4.lowerBoundGpuHours);
+    expect(big.optimisticGpuHours).not.toBe(small4.optimisticGpuHours);
     const unknown = capture(['simulate', '--trace', trace, '--example', 'nope']);
     expect(unknown.code).toBe(2);
     expect(unknown.err).toContain("--example 'nope' is not one of llama-70b-h100, llama-8b-l4, qwen-7b-a10g");
@@ -85,5 +107,13 @@ describe('cdk8s-vllm command line', () => {
     expect(capture(['simulate', '--trace', trace, '--manifests', join(dir, 'none.yaml')]).err).toContain(`--manifests '${join(dir, 'none.yaml')}' cannot be read`);
     expect(capture(['bench', '--trace', join(dir, 'none.csv')]).code).toBe(1);
     expect(capture(['help']).out).toContain('usage:');
+    expect(capture(['bench', '--trace', trace, '--policies', ',']).err).toContain('--policies (,) names no policy');
+    expect(capture(['bench', '--trace', trace, '--start', 'hot']).err).toContain('--start (hot) must be warm or cold');
+  });
+
+  test('--version prints the package version', () => {
+    const { code, out } = capture(['--version']);
+    expect(code).toBe(0);
+    expect(out).toBe(JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')).version);
   });
 });

@@ -69,30 +69,34 @@ export const ASSUMPTIONS = {
   // ---- Edges of a run ------------------------------------------------------------------------------
 
   /**
-   * Replicas at time 0 are warm, and as many as the ideal provisioner runs at the busiest of the first
-   * this many minutes (within the policy's floor and ceiling): the trace starts in the middle of a day,
-   * on a cluster already sized for it, and no reactive policy can add capacity faster than a cold start
-   * (about 3 minutes for the example), so the first minutes would otherwise measure the unknown past.
+   * A warm start replays the trace's own first this many seconds before it, from the policy's floor, and does not
+   * measure them: the cluster meets the trace in the state this traffic and this policy put it in, rather than
+   * in one the simulator guesses. 15 minutes is five cold starts of the 70B example, enough for a reactive
+   * policy to settle. A cold start begins at the floor with nothing replayed before.
    */
-  warmStartMinutes: 5,
+  warmUpSeconds: 900,
   /** After the last arrival, in-flight requests are followed for at most this long, seconds; then they fail. */
   drainHorizonSeconds: 3600,
 
   /** The default time-to-first-token objective, seconds. */
   defaultSloTtftSeconds: 2,
 
-  // ---- Lower bound ---------------------------------------------------------------------------------
+  // ---- References ------------------------------------------------------------------------------------
 
-  /** The lower bound's provisioning period, seconds: the ideal provisioner re-sizes every minute. */
-  lowerBoundPeriodSeconds: 60,
+  /** The references size capacity per period of this many seconds (a minute). */
+  referencePeriodSeconds: 60,
   /**
    * The steady-state run that measures one replica's sustainable throughput: this many seconds or this
    * many requests, whichever is shorter; its first tenth is a warm-up and is not measured.
    */
-  lowerBoundProbeSeconds: 600,
-  lowerBoundProbeRequests: 5000,
-  /** Fraction of requests within the TTFT SLO that counts as sustainable. */
-  lowerBoundAttainment: 0.99,
+  sustainableProbeSeconds: 600,
+  sustainableProbeRequests: 5000,
+  /** Fraction of requests within the TTFT SLO that the references and the benchmark's verdicts aim for. */
+  sloTarget: 0.99,
+  /** Capacity factors the clairvoyant search tries in turn, until one meets the SLO target. */
+  clairvoyantFactors: [0.6, 0.8, 1, 1.25, 1.5, 2, 3, 5, 1e6],
+  /** Bisection steps of the clairvoyant search between the last factor that missed and the first that met. */
+  clairvoyantBisections: 4,
 } as const;
 
 /** Seconds in an hour. */

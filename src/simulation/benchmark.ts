@@ -1,14 +1,15 @@
 import { ASSUMPTIONS } from './assumptions';
 import { ExampleDeploymentOptions } from './deployment-options';
 import { exampleManifests } from './example-chart';
-import { lowerBound } from './lower-bound';
-import { readServer } from './manifests';
-import { POLICY_NAMES, withPolicy } from './policies';
+import { clairvoyantReference, HindsightContext, staticReference } from './hindsight';
+import { Manifest, readServer, ServerSpec } from './manifests';
+import { PEER_POLICIES, policyNames, ReplicaBounds, withPolicy } from './policies';
+import { optimisticReference } from './references';
 import { SimulationResult } from './results';
-import { simulate } from './simulate';
+import { findAutoscaler, measureReplay, ReplayStart } from './simulate';
 import { Trace } from './trace';
 
-/** Inputs of a benchmark: one trace through several policies. */
+/** Inputs of a benchmark: one trace through several policies, and the references. */
 export interface BenchmarkProps {
   /** The traffic to replay. */
   readonly trace: Trace;
@@ -18,22 +19,63 @@ export interface BenchmarkProps {
    */
   readonly sloTtftSeconds?: number;
   /**
-   * The server the policies scale, when not the example deployment.
+   * The fraction of requests that must be within the objective (the references are sized to it).
+   * @default 0.99
+   */
+  readonly sloTarget?: number;
+  /**
+   * The server the policies scale, when not the example deployment (ignored with `manifests`).
    * @default - the README quick start: Llama 3.1 70B on 4 x H100 with a ModelCache
    */
   readonly deployment?: ExampleDeploymentOptions;
   /**
-   * The policies to compare, by name (see `Benchmark.policyNames()`).
-   * @default - all of them
+   * Your own synthesized chart (plain JSON objects): its autoscaler is the `default` row and its server the one
+   * every policy scales.
+   * @default - the example deployment with the library's default QueueAutoscaler
+   */
+  readonly manifests?: any[];
+  /**
+   * The Deployment to benchmark, when `manifests` holds several servers.
+   * @default - the only Deployment that runs `vllm serve`
+   */
+  readonly deploymentName?: string;
+  /**
+   * The policies to compare, by name (see `Benchmark.policyNames()`); `static` is the static baseline.
+   * @default - all of them and `static`
    */
   readonly policies?: string[];
+  /**
+   * The replica ceiling of every policy and reference.
+   * @default - the default policy's own ceiling
+   */
+  readonly maxReplicas?: number;
+  /**
+   * `warm` (a lead-in replays the trace's first 15 minutes and is not measured) or `cold` (every policy starts at its floor).
+   * @default 'warm'
+   */
+  readonly start?: string;
+  /**
+   * Seeds to draw the trace with (`Trace.withSeed`, and the routing when random): results are the mean over them, with their range.
+   * @default 1
+   */
+  readonly seeds?: number;
+  /**
+   * The first seed.
+   * @default 1
+   */
+  readonly firstSeed?: number;
+  /**
+   * Route requests to a random ready pod (kube-proxy iptables mode) rather than round-robin.
+   * @default false
+   */
+  readonly randomRouting?: boolean;
 }
 
 /** The trace a benchmark replayed. */
 export interface BenchmarkTrace {
   /** The trace's name (its file name when read from a file). */
   readonly file: string;
-  /** Requests replayed. */
+  /** Requests replayed (of the first seed). */
   readonly requests: number;
   /** Length of the trace, seconds. */
   readonly durationSeconds: number;
@@ -41,21 +83,92 @@ export interface BenchmarkTrace {
   readonly rateScale: number;
 }
 
+/** What a benchmark modelled: the server every policy scales. */
+export interface BenchmarkSetup {
+  readonly model: string;
+  readonly gpu: string;
+  /** GPUs per replica. */
+  readonly gpuCount: number;
+  readonly tensorParallelSize: number;
+  /** The default policy's floor. */
+  readonly minReplicas: number;
+  /** The ceiling of every policy. */
+  readonly maxReplicas: number;
+  /** The ServiceMonitor's scrape interval, seconds. */
+  readonly scrapeIntervalSeconds: number;
+  /** Seconds from pod creation to ready (the Deployment's cold-start estimate). */
+  readonly coldStartSeconds: number;
+  /** `warm` or `cold`. */
+  readonly start: string;
+  /** The seeds the trace was drawn with. */
+  readonly seeds: number[];
+  /** `round-robin` or `random`. */
+  readonly routing: string;
+}
+
+/** A measure over seeds: the mean and the range. */
+export interface SeededValue {
+  readonly mean: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** One row of a benchmark: a policy over every seed. */
+export interface BenchmarkPolicy {
+  /** The policy's name (`default`, a peer, `<peer> (as shipped)`, `static`). */
+  readonly name: string;
+  /** Where it comes from: repository, file and version, or doc page. */
+  readonly source: string;
+  /** One line on what it is. */
+  readonly description: string;
+  /** Fraction of requests within the SLO, over the seeds. */
+  readonly sloAttainment: SeededValue;
+  /** GPU-hours, over the seeds. */
+  readonly gpuHours: SeededValue;
+  /** One result per seed. */
+  readonly results: SimulationResult[];
+}
+
+/** A reference replayed with hindsight. */
+export interface BenchmarkReference {
+  readonly sloAttainment: SeededValue;
+  readonly gpuHours: SeededValue;
+  /** Whether it met the SLO target on every seed. */
+  readonly reachesTarget: boolean;
+  /** The setting found on each seed: the capacity factor of the clairvoyant, the replica count of static. */
+  readonly settings: number[];
+}
+
 /** The outcome of a benchmark. */
 export interface BenchmarkResult {
   /** The trace replayed. */
   readonly trace: BenchmarkTrace;
-  /** Requests per second one replica sustains within the SLO at the trace's token mix (used by the lower bound). */
+  /** The time-to-first-token objective, seconds. */
+  readonly sloTtftSeconds: number;
+  /** The fraction of requests that must be within it. */
+  readonly sloTarget: number;
+  /** The server and the conditions of the replay. */
+  readonly setup: BenchmarkSetup;
+  /** Requests per second one replica sustains within the SLO at the trace's token mix (first seed). */
   readonly sustainableRequestsPerSecond: number;
-  /** GPU-hours of the ideal provisioner. */
+  /** GPU-hours of the optimistic reference (instant replicas sized per minute; not replayed), mean over seeds. */
+  readonly optimisticGpuHours: number;
+  /**
+   * GPU-hours of the optimistic reference.
+   * @deprecated use `optimisticGpuHours`
+   */
   readonly lowerBoundGpuHours: number;
-  /** One result per policy, in the order asked. */
-  readonly policies: SimulationResult[];
+  /** The clairvoyant provisioner: the cheapest schedule found with hindsight that meets the target, cold starts paid. */
+  readonly clairvoyant: BenchmarkReference;
+  /** One row per policy, in the order asked. */
+  readonly policies: BenchmarkPolicy[];
 }
 
 /**
- * Compares autoscaling policies on one trace: the library's default (read from its synthesized
- * ScaledObject) against the baselines, all through the same controller and engine models.
+ * Compares autoscaling policies on one trace: the library's default (read from its synthesized ScaledObject, or
+ * your chart's autoscaler) against peer policies as their sources ship them and a static baseline, all under the
+ * same floor and ceiling and through the same controller and engine models, with two references: the
+ * clairvoyant provisioner (replayed) and the optimistic one (instant replicas, not replayed).
  */
 export class Benchmark {
   /** Runs the benchmark. */
@@ -63,9 +176,9 @@ export class Benchmark {
     return runBenchmark(props);
   }
 
-  /** The names of the policies a benchmark can compare. */
+  /** The names of the policies a benchmark can compare (`default` first, the peers, then `static`). */
   public static policyNames(): string[] {
-    return [...POLICY_NAMES];
+    return [...policyNames(), STATIC];
   }
 
   /**
@@ -79,24 +192,136 @@ export class Benchmark {
   private constructor() {}
 }
 
+const STATIC = 'static';
+
 /** The benchmark behind `Benchmark.run`, with progress reporting for the command line. */
-export function runBenchmark(props: BenchmarkProps, onProgress?: (policy: string, fraction: number) => void): BenchmarkResult {
+export function runBenchmark(props: BenchmarkProps, onProgress?: (step: string, fraction: number) => void): BenchmarkResult {
   const slo = props.sloTtftSeconds ?? ASSUMPTIONS.defaultSloTtftSeconds;
-  const manifests = exampleManifests(props.deployment);
-  const bound = lowerBound(readServer(manifests), props.trace, slo);
-  const policies = props.policies ?? [...POLICY_NAMES];
-  const results = policies.map((policy) => simulate({
-    manifests: withPolicy(manifests, policy),
-    trace: props.trace,
-    sloTtftSeconds: slo,
-    name: policy,
-    lowerBoundGpuHours: bound.gpuHours,
-    initialReplicas: bound.warmStartReplicas,
-  }, onProgress ? (fraction) => onProgress(policy, fraction) : undefined));
+  if (!(slo > 0)) throw new Error(`Benchmark: sloTtftSeconds (${slo}) must be > 0`);
+  const target = props.sloTarget ?? ASSUMPTIONS.sloTarget;
+  if (!(target > 0 && target <= 1)) throw new Error(`Benchmark: sloTarget (${target}) must be > 0 and <= 1`);
+  const start = (props.start ?? 'warm') as ReplayStart;
+  if (start !== 'warm' && start !== 'cold') throw new Error(`Benchmark: start ('${props.start}') must be 'warm' or 'cold'`);
+  const seedCount = props.seeds ?? 1;
+  if (!Number.isInteger(seedCount) || seedCount < 1) throw new Error(`Benchmark: seeds (${props.seeds}) must be a whole number >= 1`);
+  const firstSeed = props.firstSeed ?? 1;
+  const seeds = Array.from({ length: seedCount }, (_, i) => firstSeed + i);
+  const chart: Manifest[] = props.manifests ?? exampleManifests(props.deployment);
+  const server = readServer(chart, props.deploymentName);
+  const own = replicaBounds(chart, server);
+  if (props.maxReplicas !== undefined && !(Number.isInteger(props.maxReplicas) && props.maxReplicas >= Math.max(1, own.minReplicas))) {
+    throw new Error(`Benchmark: maxReplicas (${props.maxReplicas}) must be a whole number >= the default policy's floor (${Math.max(1, own.minReplicas)})`);
+  }
+  const bounds: ReplicaBounds = { minReplicas: own.minReplicas, maxReplicas: props.maxReplicas ?? own.maxReplicas };
+  const names = props.policies ?? Benchmark.policyNames();
+  for (const name of names) {
+    if (!Benchmark.policyNames().includes(name)) throw new Error(`Benchmark: unknown policy '${name}'; choose from ${Benchmark.policyNames().join(', ')}`);
+  }
+  const routing = props.randomRouting === true ? 'random' : 'round-robin';
+  const traces = seeds.map((seed) => props.trace.withSeed(seed));
+  const steps = seeds.length * (names.length + 1);
+  let step = 0;
+  const progress = (label: string) => (fraction: number) => onProgress?.(label, (step + fraction) / steps);
+
+  const perSeed = traces.map((trace, s) => {
+    const optimistic = optimisticReference(server, trace, slo);
+    const context: HindsightContext = {
+      server, trace, sloTtftSeconds: slo, sloTarget: target, minReplicas: Math.max(1, bounds.minReplicas),
+      maxReplicas: bounds.maxReplicas, start, optimistic, routing, routingSeed: seeds[s],
+    };
+    progress('clairvoyant')(0);
+    const clairvoyant = clairvoyantReference(context);
+    step++;
+    const rows = new Map<string, SimulationResult>();
+    const replayPolicy = (name: string, manifests: Manifest[], label: string): SimulationResult => {
+      const result = measureReplay({
+        server: readServer(manifests, server.deploymentName),
+        autoscaler: findAutoscaler(manifests, server).autoscaler,
+        trace, sloTtftSeconds: slo, name: label, optimisticGpuHours: optimistic.gpuHours, start,
+        routing, routingSeed: seeds[s], onProgress: progress(name),
+      });
+      return result;
+    };
+    for (const name of names) {
+      if (name === STATIC) {
+        rows.set(STATIC, { ...staticReference(context).result, name: STATIC });
+      } else {
+        rows.set(name, replayPolicy(name, withPolicy(chart, name, bounds), name));
+        const shipped = shippedRow(name, bounds);
+        if (shipped) rows.set(shipped.label, replayPolicy(name, withPolicy(chart, name), shipped.label));
+      }
+      step++;
+    }
+    return { optimistic, clairvoyant, rows };
+  });
+
+  const labels = [...perSeed[0].rows.keys()];
   return {
-    trace: { file: props.trace.name, requests: props.trace.length, durationSeconds: props.trace.durationSeconds, rateScale: props.trace.rateScale },
-    sustainableRequestsPerSecond: bound.sustainableRequestsPerSecond,
-    lowerBoundGpuHours: bound.gpuHours,
-    policies: results,
+    trace: { file: traces[0].name, requests: traces[0].length, durationSeconds: traces[0].durationSeconds, rateScale: traces[0].rateScale },
+    sloTtftSeconds: slo,
+    sloTarget: target,
+    setup: {
+      model: server.model.id,
+      gpu: server.gpu.name,
+      gpuCount: server.gpuCount,
+      tensorParallelSize: server.tensorParallelSize,
+      minReplicas: bounds.minReplicas,
+      maxReplicas: bounds.maxReplicas,
+      scrapeIntervalSeconds: server.scrapeIntervalSeconds,
+      coldStartSeconds: server.coldStartSeconds,
+      start,
+      seeds,
+      routing,
+    },
+    sustainableRequestsPerSecond: perSeed[0].optimistic.sustainableRequestsPerSecond,
+    optimisticGpuHours: seeded(perSeed.map((p) => p.optimistic.gpuHours)).mean,
+    lowerBoundGpuHours: seeded(perSeed.map((p) => p.optimistic.gpuHours)).mean,
+    clairvoyant: {
+      sloAttainment: seeded(perSeed.map((p) => p.clairvoyant.result.sloAttainment)),
+      gpuHours: seeded(perSeed.map((p) => p.clairvoyant.result.gpuHours)),
+      reachesTarget: perSeed.every((p) => p.clairvoyant.reachesTarget),
+      settings: perSeed.map((p) => p.clairvoyant.setting),
+    },
+    policies: labels.map((label) => {
+      const results = perSeed.map((p) => p.rows.get(label)!);
+      const info = describe(label, server);
+      return {
+        name: label,
+        source: info.source,
+        description: info.description,
+        sloAttainment: seeded(results.map((r) => r.sloAttainment)),
+        gpuHours: seeded(results.map((r) => r.gpuHours)),
+        results,
+      };
+    }),
   };
+}
+
+/** A second row for a peer whose source ships other bounds than the benchmark's. */
+function shippedRow(name: string, bounds: ReplicaBounds): { label: string } | undefined {
+  const peer = PEER_POLICIES.find((p) => p.name === name);
+  const shipped = peer?.shipped;
+  if (!shipped) return undefined;
+  const differs = (shipped.maxReplicas !== undefined && shipped.maxReplicas !== bounds.maxReplicas)
+    || (shipped.minReplicas !== undefined && shipped.minReplicas !== bounds.minReplicas);
+  return differs ? { label: `${name} (as shipped)` } : undefined;
+}
+
+function describe(label: string, server: ServerSpec): { source: string; description: string } {
+  if (label === 'default') return { source: 'this library: the QueueAutoscaler of the benchmarked chart', description: `the chart's own autoscaler (${server.deploymentName})` };
+  if (label === STATIC) {
+    return { source: 'hindsight: the fewest fixed replicas that meet the SLO target on this trace', description: 'a fixed replica count, all warm' };
+  }
+  const peer = PEER_POLICIES.find((p) => p.name === label.replace(/ \(as shipped\)$/, ''))!;
+  return { source: peer.source, description: label.endsWith('(as shipped)') ? `${peer.description}; its shipped floor and ceiling` : peer.description };
+}
+
+/** The floor and ceiling of the chart's own autoscaler (a ScaledObject's, an HPA's, or a fixed count). */
+function replicaBounds(chart: Manifest[], server: ServerSpec): ReplicaBounds {
+  const { autoscaler } = findAutoscaler(chart, server);
+  return { minReplicas: autoscaler.initialReplicas, maxReplicas: autoscaler.maxReplicas };
+}
+
+function seeded(values: number[]): SeededValue {
+  return { mean: values.reduce((a, b) => a + b, 0) / values.length, min: Math.min(...values), max: Math.max(...values) };
 }

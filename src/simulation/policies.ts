@@ -10,19 +10,42 @@ import { Manifest, manifestsOfKind, readServer, ServerSpec } from './manifests';
 export const POLICY_NAMES = ['default', 'cpu-hpa', 'gpu-util-hpa', 'keda-queue10-kv', 'hpa-waiting5', 'hpa-running5', 'production-stack'] as const;
 export type PolicyName = typeof POLICY_NAMES[number];
 
+export interface ReplicaBounds { readonly minReplicas: number; readonly maxReplicas: number }
+export interface PeerPolicy {
+  readonly name: string;
+  readonly source: string;
+  readonly description: string;
+  readonly shipped?: Partial<ReplicaBounds>;
+  manifests(server: ServerSpec, bounds: ReplicaBounds): Manifest[];
+}
+export const PEER_POLICIES: readonly PeerPolicy[] = POLICY_NAMES.filter((n) => n !== 'default').map((name) => ({
+  name,
+  source: 'unsourced',
+  description: name,
+  shipped: name === 'production-stack' ? { maxReplicas: 5 } : undefined,
+  manifests: (server: ServerSpec, bounds: ReplicaBounds) => [withBounds(baseline(name, server), bounds)],
+}));
+export function policyNames(): string[] {
+  return [...POLICY_NAMES];
+}
+function withBounds(m: Manifest, bounds: ReplicaBounds): Manifest {
+  if (m.kind === 'ScaledObject') return { ...m, spec: { ...m.spec, minReplicaCount: bounds.minReplicas, maxReplicaCount: bounds.maxReplicas } };
+  return { ...m, spec: { ...m.spec, minReplicas: Math.max(1, bounds.minReplicas), maxReplicas: bounds.maxReplicas } };
+}
+
 const MIN = ASSUMPTIONS.defaultMinReplicas;
 const MAX = ASSUMPTIONS.defaultMaxReplicas;
 
 /** The example manifests with the autoscaler replaced by the named policy (`default` keeps the synthesized one). */
-export function withPolicy(manifests: Manifest[], policy: string): Manifest[] {
+export function withPolicy(manifests: Manifest[], policy: string, bounds?: ReplicaBounds): Manifest[] {
   const server = readServer(manifests);
   const others = manifests.filter((m) => m.kind !== 'ScaledObject' && m.kind !== 'HorizontalPodAutoscaler');
   if (policy === 'default') {
     const own = manifestsOfKind(manifests, 'ScaledObject');
     if (own.length !== 1) throw new Error(`policy 'default': the synthesized manifests hold ${own.length} ScaledObjects, expected 1`);
-    return [...others, own[0]];
+    return [...others, bounds ? withBounds(own[0], bounds) : own[0]];
   }
-  return [...others, baseline(policy, server)];
+  return [...others, bounds ? withBounds(baseline(policy, server), bounds) : baseline(policy, server)];
 }
 
 /** The waiting-queue query the library emits, for a baseline that should read the same series. */

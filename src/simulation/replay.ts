@@ -2,6 +2,7 @@ import { METRIC } from '../promql';
 import { ASSUMPTIONS } from './assumptions';
 import { Autoscaler, ClusterView, PodView, ScrapedPod } from './autoscaler';
 import { MinHeap } from './collections';
+import { SeededRandom } from './random';
 import { EngineReplica } from './engine';
 import { ServerSpec } from './manifests';
 import { SeriesLabels } from './queries';
@@ -17,8 +18,23 @@ export interface ReplayOptions {
   readonly startEpochSeconds: number;
   /** Warm replicas at time 0 (at least the autoscaler's floor, at most its ceiling). */
   readonly initialReplicas?: number;
+  /**
+   * Requests that arrive before this time, and the pods' time before it, are a warm-up: replayed, not measured
+   * (GPU-hours, scale events, replica peak and the timeline start here). Default 0.
+   */
+  readonly measureFromSeconds?: number;
+  /**
+   * How the Service picks a ready pod: round-robin (kube-proxy in IPVS mode, the even case) or uniformly at
+   * random (kube-proxy in iptables mode, `statistic --mode random`), seeded. Default round-robin.
+   */
+  readonly routing?: Routing;
+  /** Seed of random routing. Default 1. */
+  readonly routingSeed?: number;
   readonly onProgress?: (fraction: number) => void;
 }
+
+/** How the Service spreads requests over ready pods. */
+export type Routing = 'round-robin' | 'random';
 
 export interface ReplayOutcome {
   readonly book: RequestBook;
@@ -75,11 +91,15 @@ export class Replay {
   private failed = 0;
   private readonly timeline: TimelinePoint[] = [];
   private readonly horizon: number;
+  private readonly measureFrom: number;
+  private readonly random?: SeededRandom;
 
   public constructor(private readonly options: ReplayOptions) {
     const server = options.server;
     this.book = new RequestBook(options.trace, server.maxModelLen);
     this.horizon = options.trace.durationSeconds;
+    this.measureFrom = options.measureFromSeconds ?? 0;
+    if (options.routing === 'random') this.random = new SeededRandom(options.routingSeed ?? 1);
     this.labels = { namespace: server.namespace, service: server.serviceName, model_name: server.servedModelName, engine: '0' };
   }
 
@@ -103,7 +123,7 @@ export class Replay {
       const pod = this.createPod(0, 0);
       this.becomeReady(pod, 0);
     }
-    this.maxReplicas = initial;
+    if (this.measureFrom <= 0) this.maxReplicas = initial;
     autoscaler.warmStart(initial);
 
     let next = 0;
@@ -135,7 +155,7 @@ export class Replay {
     let podSeconds = 0;
     for (const pod of this.pods) {
       const end = Number.isNaN(pod.ended) ? horizon : Math.min(pod.ended, horizon);
-      podSeconds += Math.max(0, end - pod.created);
+      podSeconds += Math.max(0, end - Math.max(pod.created, this.measureFrom));
     }
     const preemptions = this.pods.reduce((sum, p) => sum + (p.engine?.preemptions ?? 0), 0);
     return {
@@ -158,9 +178,18 @@ export class Replay {
       if (this.activeCount() === 0) this.apply(this.options.autoscaler.push(this.view(t)), t);
       return;
     }
-    const pod = this.readyPods[this.roundRobin++ % this.readyPods.length];
+    const pod = this.pickPod();
     pod.engine!.advance(t);
     pod.engine!.enqueue(id, t);
+  }
+
+  private pickPod(): Pod {
+    const count = this.readyPods.length;
+    return this.readyPods[this.random ? Math.floor(this.random.next() * count) : this.roundRobin++ % count];
+  }
+
+  private measured(t: number): boolean {
+    return t >= this.measureFrom && t <= this.horizon;
   }
 
   private fireTimer(t: number): void {
@@ -202,7 +231,7 @@ export class Replay {
     // Requests held at the Service go out as soon as an endpoint exists.
     const held = this.atService.splice(0);
     for (const id of held) {
-      const target = this.readyPods[this.roundRobin++ % this.readyPods.length];
+      const target = this.pickPod();
       target.engine!.advance(t);
       target.engine!.enqueue(id, t);
     }
@@ -222,16 +251,16 @@ export class Replay {
         const pod = this.createPod(t, this.options.server.coldStartSeconds);
         this.schedule(pod.readyAt, READY, pod);
       }
-      if (t <= this.horizon) this.scaleUps++;
+      if (this.measured(t)) this.scaleUps++;
     } else if (replicas < active.length) {
       // ReplicaSet deletion order: pods not ready first, then those ready the shortest time; newest first.
       const victims = active.sort((a, b) => Number(a.ready) - Number(b.ready) || b.readyAt - a.readyAt || b.created - a.created)
         .slice(0, active.length - replicas);
       for (const pod of victims) this.terminate(pod, t);
-      if (t <= this.horizon) this.scaleDowns++;
+      if (this.measured(t)) this.scaleDowns++;
     }
     // Scale events and the replica peak are counted inside the trace's horizon, like GPU-hours.
-    if (t <= this.horizon) this.maxReplicas = Math.max(this.maxReplicas, replicas);
+    if (this.measured(t)) this.maxReplicas = Math.max(this.maxReplicas, replicas);
   }
 
   private terminate(pod: Pod, t: number): void {
@@ -287,7 +316,11 @@ export class Replay {
       running += stats.running;
     }
     this.scrape = scrape;
-    if (t <= this.horizon) this.timeline.push({ time: t, replicas, readyReplicas: this.readyPods.length, queued, running, maxKvCacheUsage: maxKv });
+    if (this.measured(t)) {
+      // The replicas already running when measurement starts count toward the peak.
+      this.maxReplicas = Math.max(this.maxReplicas, replicas);
+      this.timeline.push({ time: t - this.measureFrom, replicas, readyReplicas: this.readyPods.length, queued, running, maxKvCacheUsage: maxKv });
+    }
   }
 
   private view(t: number): ClusterView {

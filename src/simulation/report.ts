@@ -1,3 +1,4 @@
+import { ServerSpec } from './manifests';
 import { SimulationResult } from './results';
 
 /** The trace part of a report. */
@@ -9,14 +10,15 @@ export interface ReportTrace {
 }
 
 /** The fields of one policy in the JSON report, in order. */
-const JSON_FIELDS = ['name', 'requests', 'ttftP50', 'ttftP95', 'ttftP99', 'sloAttainment', 'gpuHours', 'lowerBoundGpuHours',
-  'scaleUps', 'scaleDowns', 'maxReplicas', 'preemptions'] as const;
+const JSON_FIELDS = ['name', 'requests', 'ttftP50', 'ttftP95', 'ttftP99', 'sloAttainment', 'gpuHours', 'optimisticGpuHours',
+  'scaleUps', 'scaleDowns', 'maxReplicas', 'preemptions', 'failed', 'secondsAtCeiling', 'paused', 'start'] as const;
 
-/** The JSON report: `{ trace, policies: [...] }`, seconds, fractions 0-1 and hours. */
-export function jsonReport(trace: ReportTrace, results: SimulationResult[]): string {
+/** The JSON report: `{ trace, sloTtftSeconds, policies: [...] }`, seconds, fractions 0-1 and hours. */
+export function jsonReport(trace: ReportTrace, results: SimulationResult[], sloTtftSeconds: number): string {
   const round = (value: number): number => Math.round(value * 1e6) / 1e6;
   return JSON.stringify({
     trace: { file: trace.file, requests: trace.requests, durationSeconds: round(trace.durationSeconds), rateScale: trace.rateScale },
+    sloTtftSeconds,
     policies: results.map((r) => Object.fromEntries(JSON_FIELDS.map((field) => {
       const value = r[field];
       return [field, typeof value === 'number' ? round(value) : value];
@@ -24,7 +26,7 @@ export function jsonReport(trace: ReportTrace, results: SimulationResult[]): str
   }, null, 2);
 }
 
-const HEADERS = ['policy', 'within SLO', 'TTFT p50', 'TTFT p95', 'TTFT p99', 'GPU-hours', 'x lower bound', 'ups', 'downs', 'max replicas', 'preemptions', 'failed'];
+const HEADERS = ['policy', 'within SLO', 'TTFT p50', 'TTFT p95', 'TTFT p99', 'GPU-hours', 'x optimistic', 'ups', 'downs', 'max replicas', 'preemptions', 'failed'];
 
 function row(r: SimulationResult): string[] {
   return [
@@ -34,7 +36,7 @@ function row(r: SimulationResult): string[] {
     seconds(r.ttftP95),
     seconds(r.ttftP99),
     r.gpuHours.toFixed(1),
-    (r.gpuHours / r.lowerBoundGpuHours).toFixed(2),
+    (r.gpuHours / r.optimisticGpuHours).toFixed(2),
     String(r.scaleUps),
     String(r.scaleDowns),
     String(r.maxReplicas),
@@ -62,9 +64,20 @@ export function markdownTable(results: SimulationResult[]): string {
   return lines.join('\n');
 }
 
-/** The headline of a report: the trace and the lower bound. */
+/** The headline of a report: the trace, the SLO and the optimistic reference. */
 export function summary(trace: ReportTrace, results: SimulationResult[], sloTtftSeconds: number): string {
-  const bound = results[0]?.lowerBoundGpuHours ?? 0;
+  const optimistic = results[0]?.optimisticGpuHours ?? 0;
   return `trace ${trace.file}: ${trace.requests} requests over ${(trace.durationSeconds / 60).toFixed(1)} min at ${trace.rateScale}x; `
-    + `SLO: time to first token <= ${sloTtftSeconds} s; lower bound ${bound.toFixed(1)} GPU-hours`;
+    + `SLO: time to first token <= ${sloTtftSeconds} s; optimistic reference ${optimistic.toFixed(1)} GPU-hours`;
+}
+
+/** What a replay modelled: the server and the start, and whether the autoscaler sat at its ceiling or was paused. */
+export function modelled(server: ServerSpec, result: SimulationResult, maxReplicas: number): string {
+  const lines = [
+    `server: ${server.model.id} on ${server.gpuCount} x ${server.gpu.name} per replica (tensor parallel ${server.tensorParallelSize}), `
+      + `cold start ${server.coldStartSeconds} s, scrape every ${server.scrapeIntervalSeconds} s, ceiling ${maxReplicas} replicas; ${result.start} start`,
+  ];
+  if (result.secondsAtCeiling > 0) lines.push(`at the ceiling for ${(result.secondsAtCeiling / 60).toFixed(0)} min of the run`);
+  if (result.paused) lines.push('the ScaledObject is paused: the replica count never moved');
+  return lines.join('\n');
 }

@@ -30,8 +30,22 @@ export interface SimulationResult {
   readonly sloAttainment: number;
   /** GPU-hours: replica-hours from pod creation to termination (cold start included) times GPUs per replica. */
   readonly gpuHours: number;
-  /** GPU-hours of the ideal provisioner (see docs/simulation.md). */
+  /** GPU-hours of the optimistic reference: instant replicas sized per minute (see docs/simulation.md). */
+  readonly optimisticGpuHours: number;
+  /**
+   * GPU-hours of the optimistic reference.
+   * @deprecated use `optimisticGpuHours`: it is a reference, not a lower bound
+   */
   readonly lowerBoundGpuHours: number;
+  /**
+   * How the replay started: `warm` (a lead-in replays the trace's first minutes from the policy's floor and is
+   * not measured), `cold` (at the floor, measured from the first request), or `given` (a given number of warm replicas).
+   */
+  readonly start: string;
+  /** Seconds the replica count sat at the policy's ceiling (within the measured trace). */
+  readonly secondsAtCeiling: number;
+  /** Whether the autoscaler was paused (a paused ScaledObject holds its replica count). */
+  readonly paused: boolean;
   /** Times the replica count went up. */
   readonly scaleUps: number;
   /** Times the replica count went down. */

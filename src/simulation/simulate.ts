@@ -1,12 +1,34 @@
 import { ASSUMPTIONS, SECONDS_PER_HOUR } from './assumptions';
 import { Autoscaler, HpaAutoscaler } from './autoscaler';
 import { KedaAutoscaler } from './keda';
-import { lowerBound } from './lower-bound';
 import { Manifest, manifestsOfKind, readServer, ServerSpec } from './manifests';
-import { Replay } from './replay';
+import { optimisticReference } from './references';
+import { Replay, Routing } from './replay';
 import { RequestStatus } from './request-book';
 import { SimulationResult } from './results';
 import type { SimulationProps } from './simulation';
+import { Trace } from './trace';
+
+/** How a replay starts (see SimulationResult.start). */
+export type ReplayStart = 'warm' | 'cold';
+
+/** One replay of a server and an autoscaler, measured. */
+export interface MeasuredReplay {
+  readonly server: ServerSpec;
+  readonly autoscaler: Autoscaler;
+  readonly trace: Trace;
+  readonly sloTtftSeconds: number;
+  readonly name: string;
+  readonly optimisticGpuHours: number;
+  /** `warm` (default): lead-in from the floor; `cold`: at the floor. Ignored when `initialReplicas` is given. */
+  readonly start?: ReplayStart;
+  /** Warm replicas at the start, no lead-in (a provisioner that knew the past). */
+  readonly initialReplicas?: number;
+  readonly startEpochSeconds?: number;
+  readonly routing?: Routing;
+  readonly routingSeed?: number;
+  readonly onProgress?: (fraction: number) => void;
+}
 
 /** The replay behind `Simulation.run`, with a progress callback for the command line. */
 export function simulate(props: SimulationProps, onProgress?: (fraction: number) => void): SimulationResult {
@@ -16,48 +38,90 @@ export function simulate(props: SimulationProps, onProgress?: (fraction: number)
   if (!(slo > 0)) throw new Error(`Simulation: sloTtftSeconds (${slo}) must be > 0`);
   const server = readServer(manifests, props.deploymentName);
   const { autoscaler, name } = findAutoscaler(manifests, server);
-  const bound = props.lowerBoundGpuHours !== undefined && props.initialReplicas !== undefined
-    ? undefined : lowerBound(server, props.trace, slo);
-  const outcome = new Replay({
+  const optimistic = props.optimisticGpuHours ?? props.lowerBoundGpuHours ?? optimisticReference(server, props.trace, slo).gpuHours;
+  const start = props.start ?? 'warm';
+  if (start !== 'warm' && start !== 'cold') throw new Error(`Simulation: start ('${start}') must be 'warm' or 'cold'`);
+  return measureReplay({
     server,
     autoscaler,
     trace: props.trace,
+    sloTtftSeconds: slo,
+    name: props.name ?? name,
+    optimisticGpuHours: optimistic,
+    start,
+    initialReplicas: props.initialReplicas,
+    startEpochSeconds: props.startEpochSeconds,
+    routing: props.randomRouting === true ? 'random' : 'round-robin',
+    routingSeed: props.seed,
     onProgress,
-    initialReplicas: props.initialReplicas ?? bound!.warmStartReplicas,
-    startEpochSeconds: props.startEpochSeconds ?? props.trace.startEpochSeconds,
+  });
+}
+
+/** Replays and measures: SLO attainment and latency over the trace's requests, GPU-hours over its horizon. */
+export function measureReplay(run: MeasuredReplay): SimulationResult {
+  const { server, autoscaler, sloTtftSeconds: slo } = run;
+  const given = run.initialReplicas !== undefined;
+  const start = given ? 'given' : run.start ?? 'warm';
+  const leadIn = start === 'warm' && !autoscaler.pinned
+    ? run.trace._withLeadIn(ASSUMPTIONS.warmUpSeconds) : { trace: run.trace, leadInRequests: 0 };
+  const leadInSeconds = leadIn.trace.durationSeconds - run.trace.durationSeconds;
+  const outcome = new Replay({
+    server,
+    autoscaler,
+    trace: leadIn.trace,
+    onProgress: run.onProgress,
+    initialReplicas: run.initialReplicas ?? autoscaler.initialReplicas,
+    measureFromSeconds: leadInSeconds,
+    startEpochSeconds: (run.startEpochSeconds ?? run.trace.startEpochSeconds) - leadInSeconds,
+    routing: run.routing,
+    routingSeed: run.routingSeed,
   }).run();
   const book = outcome.book;
   const ttfts: number[] = [];
   let met = 0;
-  for (let i = 0; i < book.count; i++) {
+  for (let i = leadIn.leadInRequests; i < book.count; i++) {
     const ttft = book.firstToken[i] - book.arrival[i];
     if (Number.isNaN(ttft)) continue;
     ttfts.push(ttft);
     if (ttft <= slo && book.status[i] === RequestStatus.DONE) met++;
   }
+  const requests = book.count - leadIn.leadInRequests;
   const sorted = Float64Array.from(ttfts).sort();
+  const timeline = outcome.timeline;
+  const scrapeInterval = server.scrapeIntervalSeconds;
   return {
-    name: props.name ?? name,
-    requests: book.count,
+    name: run.name,
+    requests,
     ttftP50: percentile(sorted, 0.5),
     ttftP95: percentile(sorted, 0.95),
     ttftP99: percentile(sorted, 0.99),
-    sloAttainment: met / book.count,
+    sloAttainment: met / requests,
     gpuHours: (outcome.podSeconds * server.gpuCount) / SECONDS_PER_HOUR,
-    lowerBoundGpuHours: props.lowerBoundGpuHours ?? bound!.gpuHours,
+    optimisticGpuHours: run.optimisticGpuHours,
+    lowerBoundGpuHours: run.optimisticGpuHours,
+    start,
+    secondsAtCeiling: timeline.filter((p) => p.replicas >= autoscaler.maxReplicas).length * scrapeInterval,
+    paused: autoscaler.pinned === true,
     scaleUps: outcome.scaleUps,
     scaleDowns: outcome.scaleDowns,
     maxReplicas: outcome.maxReplicas,
     preemptions: outcome.preemptions,
-    failed: outcome.failed,
-    peakKvCacheUsage: outcome.timeline.reduce((peak, p) => Math.max(peak, p.maxKvCacheUsage), 0),
+    failed: countFailed(book.status, leadIn.leadInRequests),
+    peakKvCacheUsage: timeline.reduce((peak, p) => Math.max(peak, p.maxKvCacheUsage), 0),
     gpusPerReplica: server.gpuCount,
-    timeline: outcome.timeline,
-    ttftP95ByMinute: ttftByMinute(book.arrival, book.firstToken, outcome.horizonSeconds),
+    timeline,
+    ttftP95ByMinute: ttftByMinute(book.arrival, book.firstToken, leadIn.leadInRequests, leadInSeconds, run.trace.durationSeconds),
   };
 }
 
-function findAutoscaler(manifests: Manifest[], server: ServerSpec): { autoscaler: Autoscaler; name: string } {
+function countFailed(status: Uint8Array | number[], from: number): number {
+  let failed = 0;
+  for (let i = from; i < status.length; i++) if (status[i] === RequestStatus.FAILED) failed++;
+  return failed;
+}
+
+/** The autoscaler that targets the server's Deployment: a ScaledObject (with its HTTP add-on objects) or an HPA. */
+export function findAutoscaler(manifests: Manifest[], server: ServerSpec): { autoscaler: Autoscaler; name: string } {
   const targets = (m: Manifest): boolean => m.spec?.scaleTargetRef?.name === server.deploymentName
     && (m.spec?.scaleTargetRef?.kind ?? 'Deployment') === 'Deployment';
   const scaledObjects = manifestsOfKind(manifests, 'ScaledObject').filter(targets);
@@ -79,12 +143,12 @@ export function percentile(sorted: Float64Array, q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 }
 
-function ttftByMinute(arrivals: Float64Array, firstTokens: Float64Array, horizon: number): number[] {
+function ttftByMinute(arrivals: Float64Array, firstTokens: Float64Array, from: number, offset: number, horizon: number): number[] {
   const minutes = Math.max(1, Math.ceil(horizon / 60));
   const buckets: number[][] = Array.from({ length: minutes }, () => []);
-  for (let i = 0; i < arrivals.length; i++) {
+  for (let i = from; i < arrivals.length; i++) {
     const ttft = firstTokens[i] - arrivals[i];
-    buckets[Math.min(minutes - 1, Math.floor(arrivals[i] / 60))].push(Number.isNaN(ttft) ? Infinity : ttft);
+    buckets[Math.min(minutes - 1, Math.floor((arrivals[i] - offset) / 60))].push(Number.isNaN(ttft) ? Infinity : ttft);
   }
   return buckets.map((b) => {
     if (b.length === 0) return -1;

@@ -1,5 +1,5 @@
 import { ASSUMPTIONS } from './assumptions';
-import { lowerBound } from './lower-bound';
+import { optimisticReference } from './references';
 import { readServer } from './manifests';
 import { SimulationResult } from './results';
 import { simulate } from './simulate';
@@ -36,14 +36,36 @@ export interface SimulationProps {
    */
   readonly startEpochSeconds?: number;
   /**
-   * Warm replicas when the replay starts (kept within the policy's floor and ceiling; a paused
-   * ScaledObject keeps its own count).
-   * @default - the most replicas the ideal provisioner runs in the trace's first 5 minutes: the cluster was already serving that load
+   * How the replay starts: `warm` replays the trace's own first 15 minutes from the policy's floor before it
+   * and leaves them out of every measure; `cold` starts at the floor with the trace's first request.
+   * @default 'warm'
+   */
+  readonly start?: string;
+  /**
+   * Start with this many warm replicas instead (kept within the policy's floor and ceiling; a paused
+   * ScaledObject keeps its own count), with no lead-in.
+   * @default - the start given by `start`
    */
   readonly initialReplicas?: number;
   /**
-   * GPU-hours of the lower bound, when already computed for this server, trace and SLO.
+   * Route requests to a random ready pod (kube-proxy in iptables mode) rather than round-robin (IPVS mode).
+   * @default false
+   */
+  readonly randomRouting?: boolean;
+  /**
+   * Seed of random routing.
+   * @default 1
+   */
+  readonly seed?: number;
+  /**
+   * GPU-hours of the optimistic reference, when already computed for this server, trace and SLO.
    * @default - computed
+   */
+  readonly optimisticGpuHours?: number;
+  /**
+   * GPU-hours of the optimistic reference.
+   * @default - computed
+   * @deprecated use `optimisticGpuHours`
    */
   readonly lowerBoundGpuHours?: number;
 }
@@ -65,11 +87,20 @@ export class Simulation {
   }
 
   /**
-   * The GPU-hours of the ideal provisioner for the server in `manifests` on `trace` (see docs/simulation.md).
+   * The GPU-hours of the optimistic reference for the server in `manifests` on `trace`: replicas sized per minute
+   * to that minute's arrivals and started instantly (see docs/simulation.md). Not achievable: a yardstick.
    * @param sloTtftSeconds the time-to-first-token objective; default: `Simulation.DEFAULT_SLO_TTFT_SECONDS` (2 s)
    */
+  public static optimisticGpuHours(manifests: any[], trace: Trace, sloTtftSeconds?: number): number {
+    return optimisticReference(readServer(manifests), trace, sloTtftSeconds ?? Simulation.DEFAULT_SLO_TTFT_SECONDS).gpuHours;
+  }
+
+  /**
+   * The GPU-hours of the optimistic reference.
+   * @deprecated use `optimisticGpuHours`: instant replicas are a reference, not a lower bound
+   */
   public static lowerBoundGpuHours(manifests: any[], trace: Trace, sloTtftSeconds?: number): number {
-    return lowerBound(readServer(manifests), trace, sloTtftSeconds ?? Simulation.DEFAULT_SLO_TTFT_SECONDS).gpuHours;
+    return Simulation.optimisticGpuHours(manifests, trace, sloTtftSeconds);
   }
 
   private constructor() {}

@@ -61,21 +61,44 @@ function polyline(points: [number, number][], panel: Panel, xMax: number, color:
   return `<polyline fill="none" stroke="${color}" stroke-width="1.5"${dash ? ` stroke-dasharray="${dash}"` : ''} points="${coords.join(' ')}"/>`;
 }
 
+/** A GPU-hours yardstick for the charts' cost ratios. */
+export interface CostReference {
+  readonly name: string;
+  readonly gpuHours: number;
+}
+
+/** The yardstick of a replay on its own: the optimistic reference. */
+export function optimisticCost(result: SimulationResult): CostReference {
+  return { name: 'optimistic', gpuHours: result.optimisticGpuHours };
+}
+
+const START_NOTES: { [start: string]: string } = {
+  warm: 'replicas at 0: what a 15-minute lead-in on the trace left',
+  cold: 'replicas at 0: the floor (cold start)',
+  given: 'replicas at 0: the given warm count',
+};
+
 /** Replicas, queue depth and TTFT (p95 per minute) of one policy over time. */
-export function policyChart(result: SimulationResult, sloTtftSeconds: number): string {
+export function policyChart(result: SimulationResult, sloTtftSeconds: number, reference: CostReference = optimisticCost(result)): string {
   const timeline = result.timeline;
   const xMax = Math.max(60, ...timeline.map((p) => p.time), result.ttftP95ByMinute.length * 60);
   const replicas: Panel = { top: TOP, yMax: niceMax(Math.max(1, result.maxReplicas, ...timeline.map((p) => p.replicas))), label: 'replicas' };
   const queue: Panel = { top: TOP + PANEL + GAP, yMax: niceMax(Math.max(1, ...timeline.map((p) => p.queued))), label: 'requests waiting' };
   const ttftValues = result.ttftP95ByMinute.filter((v) => v >= 0);
-  const ttft: Panel = { top: TOP + 2 * (PANEL + GAP), yMax: niceMax(Math.max(2 * sloTtftSeconds, ...ttftValues.map((v) => Math.min(v, 20 * sloTtftSeconds)))), label: 'TTFT p95 (s)' };
+  const ttftClip = 20 * sloTtftSeconds;
+  const clipped = ttftValues.some((v) => v > ttftClip);
+  const ttft: Panel = {
+    top: TOP + 2 * (PANEL + GAP),
+    yMax: niceMax(Math.max(2 * sloTtftSeconds, ...ttftValues.map((v) => Math.min(v, ttftClip)))),
+    label: clipped ? `TTFT p95 (s), clipped at ${ttftClip} s` : 'TTFT p95 (s)',
+  };
   const height = ttft.top + PANEL + 50;
   const ttftPoints: [number, number][] = [];
   result.ttftP95ByMinute.forEach((v, m) => {
     if (v >= 0) ttftPoints.push([m * 60 + 30, v]);
   });
   const title = `${result.name}: ${(result.sloAttainment * 100).toFixed(2)}% within ${sloTtftSeconds} s, `
-    + `${result.gpuHours.toFixed(1)} GPU-hours (${(result.gpuHours / result.lowerBoundGpuHours).toFixed(2)}x lower bound)`;
+    + `${result.gpuHours.toFixed(1)} GPU-hours (${(result.gpuHours / reference.gpuHours).toFixed(2)}x ${reference.name})`;
   const sloY = ttft.top + PANEL - (sloTtftSeconds / ttft.yMax) * PANEL;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif">`,
@@ -85,6 +108,7 @@ export function policyChart(result: SimulationResult, sloTtftSeconds: number): s
     polyline(timeline.map((p) => [p.time, p.replicas]), replicas, xMax, COLORS[0], true),
     polyline(timeline.map((p) => [p.time, p.readyReplicas]), replicas, xMax, COLORS[2], true, '4 3'),
     `<text x="${WIDTH - RIGHT - 6}" y="${replicas.top + 14}" text-anchor="end" font-size="11"><tspan fill="${COLORS[0]}">asked for</tspan> / <tspan fill="${COLORS[2]}">ready</tspan></text>`,
+    `<text x="${LEFT + 6}" y="${replicas.top + 14}" font-size="11" fill="#555">${escape(START_NOTES[result.start] ?? '')}</text>`,
     panelFrame(queue, xMax, false),
     polyline(timeline.map((p) => [p.time, p.queued]), queue, xMax, COLORS[1], false),
     panelFrame(ttft, xMax, true),
@@ -96,12 +120,12 @@ export function policyChart(result: SimulationResult, sloTtftSeconds: number): s
   ].join('\n');
 }
 
-/** Every policy as a point: GPU-hours over the lower bound (x) against the fraction of requests within the SLO (y). */
-export function costChart(results: SimulationResult[], sloTtftSeconds: number): string {
+/** Every policy as a point: GPU-hours over the reference's (x) against the fraction of requests within the SLO (y). */
+export function costChart(results: SimulationResult[], sloTtftSeconds: number, reference: CostReference = optimisticCost(results[0])): string {
   const height = 480;
   const plotWidth = WIDTH - LEFT - 300;
   const plotHeight = height - TOP - 70;
-  const ratios = results.map((r) => r.gpuHours / r.lowerBoundGpuHours);
+  const ratios = results.map((r) => r.gpuHours / reference.gpuHours);
   const xMax = niceMax(Math.max(1.5, ...ratios) * 1.05);
   const yMin = Math.min(0.9, ...results.map((r) => r.sloAttainment));
   const yFloor = Math.floor(yMin * 10) / 10;
@@ -121,8 +145,8 @@ export function costChart(results: SimulationResult[], sloTtftSeconds: number): 
     parts.push(`<text x="${LEFT - 6}" y="${sy(yv) + 4}" text-anchor="end" font-size="11">${(yv * 100).toFixed(0)}%</text>`);
   }
   parts.push(`<line x1="${sx(1)}" y1="${TOP}" x2="${sx(1)}" y2="${TOP + plotHeight}" stroke="#555" stroke-dasharray="6 4"/>`);
-  parts.push(`<text x="${sx(1) + 4}" y="${TOP + 12}" font-size="11">lower bound</text>`);
-  parts.push(`<text x="${LEFT + plotWidth / 2}" y="${TOP + plotHeight + 36}" text-anchor="middle" font-size="12">GPU-hours / lower bound</text>`);
+  parts.push(`<text x="${sx(1) + 4}" y="${TOP + 12}" font-size="11">${escape(reference.name)}</text>`);
+  parts.push(`<text x="${LEFT + plotWidth / 2}" y="${TOP + plotHeight + 36}" text-anchor="middle" font-size="12">GPU-hours / ${escape(reference.name)}'s</text>`);
   parts.push(`<text x="14" y="${TOP + plotHeight / 2}" transform="rotate(-90 14 ${TOP + plotHeight / 2})" text-anchor="middle" font-size="12">requests within SLO</text>`);
   results.forEach((r, i) => {
     const color = COLORS[i % COLORS.length];

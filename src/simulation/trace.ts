@@ -63,6 +63,52 @@ export interface FlashCrowdProps {
   readonly seed?: number;
 }
 
+/** The shape of a generated day's rate over time. */
+export enum TrafficShape {
+  /** A constant rate. */
+  FLAT = 'flat',
+  /** A slow swing: from the trough up to the peak at mid-trace and back down (one cosine period over the trace). */
+  DIURNAL = 'diurnal',
+  /** A straight climb from the trough to the peak over the trace. */
+  RAMP = 'ramp',
+}
+
+/** A generated trace: Poisson arrivals whose rate follows a shape, with token counts drawn from a real trace. */
+export interface SyntheticTraceProps {
+  /** Requests per second at the shape's peak. */
+  readonly peakRequestsPerSecond: number;
+  /** (prompt, output) token pairs are drawn at random from this trace's requests. */
+  readonly tokenSource: Trace;
+  /**
+   * Length of the trace, seconds.
+   * @default 7200
+   */
+  readonly durationSeconds?: number;
+  /**
+   * How the rate moves.
+   * @default TrafficShape.FLAT
+   */
+  readonly shape?: TrafficShape;
+  /**
+   * The lowest rate as a fraction of the peak (DIURNAL and RAMP).
+   * @default 0.3
+   */
+  readonly troughFactor?: number;
+  /**
+   * Windows in which the rate is multiplied (flash crowds); `seed` of each is ignored.
+   * @default - none
+   */
+  readonly flashCrowds?: FlashCrowdProps[];
+  /**
+   * Seed of the arrivals and token draws.
+   * @default 1
+   */
+  readonly seed?: number;
+}
+
+/** The most requests a generated trace may hold: it bounds the time and memory of a replay. */
+const SYNTHETIC_REQUEST_LIMIT = 5_000_000;
+
 const HEADER_PATTERN = /^\s*TIMESTAMP\s*,\s*ContextTokens\s*,\s*GeneratedTokens\s*$/i;
 const TIMESTAMP_PATTERN = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d+)?$/;
 
@@ -134,6 +180,57 @@ export class Trace {
       requests.map((r) => r.outputTokens), 1, false);
   }
 
+  /**
+   * A generated trace (a day's shape, flash crowds) made from a seed: arrivals are a Poisson process whose rate
+   * follows `shape` times any flash crowd's multiplier, drawn by thinning; token pairs come from `tokenSource`.
+   */
+  public static synthetic(props: SyntheticTraceProps): Trace {
+    const duration = props.durationSeconds ?? 7200;
+    const peak = props.peakRequestsPerSecond;
+    const trough = props.troughFactor ?? 0.3;
+    const shape = props.shape ?? TrafficShape.FLAT;
+    const crowds = props.flashCrowds ?? [];
+    const seed = props.seed ?? 1;
+    const subject = `Trace.synthetic`;
+    if (!(duration > 0 && duration <= 7 * 86_400)) throw new Error(`${subject}: durationSeconds (${duration}) must be > 0 and at most a week`);
+    if (!(trough >= 0 && trough <= 1)) throw new Error(`${subject}: troughFactor (${trough}) must be from 0 to 1`);
+    if (!Object.values(TrafficShape).includes(shape)) throw new Error(`${subject}: shape (${shape}) must be one of ${Object.values(TrafficShape).join(', ')}`);
+    for (const crowd of crowds) {
+      if (!(crowd.multiplier >= 1 && crowd.multiplier <= 100) || !(crowd.durationSeconds > 0) || !(crowd.startSeconds >= 0)) {
+        throw new Error(`${subject}: a flash crowd's multiplier (${crowd.multiplier}) must be from 1 to 100, durationSeconds (${crowd.durationSeconds}) > 0 and startSeconds (${crowd.startSeconds}) >= 0`);
+      }
+    }
+    const maxMultiplier = crowds.reduce((m, c) => m * c.multiplier, 1);
+    const ceiling = peak * maxMultiplier;
+    if (!(peak > 0) || !(ceiling * duration <= SYNTHETIC_REQUEST_LIMIT)) {
+      throw new Error(`${subject}: peakRequestsPerSecond (${peak}) must be > 0, and peak x flash crowds x duration at most ${SYNTHETIC_REQUEST_LIMIT} requests`);
+    }
+    if (props.tokenSource.length === 0) throw new Error(`${subject}: tokenSource has no requests`);
+    const level = (t: number): number => {
+      const x = t / duration;
+      const base = shape === TrafficShape.DIURNAL ? trough + (1 - trough) * 0.5 * (1 - Math.cos(2 * Math.PI * x))
+        : shape === TrafficShape.RAMP ? trough + (1 - trough) * x : 1;
+      return crowds.reduce((m, c) => (t >= c.startSeconds && t < c.startSeconds + c.durationSeconds ? m * c.multiplier : m), base);
+    };
+    const random = new SeededRandom(seed);
+    const source = props.tokenSource;
+    const arrivals: number[] = [];
+    const prompts: number[] = [];
+    const outputs: number[] = [];
+    for (let t = random.exponential(1 / ceiling); t < duration; t += random.exponential(1 / ceiling)) {
+      if (random.next() * maxMultiplier >= level(t)) continue;
+      const pick = Math.floor(random.next() * source.length);
+      arrivals.push(t);
+      prompts.push(source._prompts[pick]);
+      outputs.push(source._outputs[pick]);
+    }
+    if (arrivals.length === 0) throw new Error(`${subject}: no request arrived; raise peakRequestsPerSecond or durationSeconds`);
+    const trace = Trace.build(`synthetic ${shape}, peak ${peak}/s, seed ${seed}`, arrivals, prompts, outputs, 1, false);
+    trace.duration = duration;
+    trace.redraw = (s) => Trace.synthetic({ ...props, seed: s });
+    return trace;
+  }
+
   /** Evenly spaced identical requests, `requestsPerSecond` for `durationSeconds`. */
   public static uniform(props: UniformTraceProps): Trace {
     if (!(props.requestsPerSecond > 0) || !(props.durationSeconds > 0)) {
@@ -175,6 +272,8 @@ export class Trace {
   public readonly _outputs: Int32Array;
   private duration = 0;
   private startEpoch = 0;
+  /** Redraws this trace from its source with another seed (undefined: nothing random went into it). */
+  private redraw?: (seed: number) => Trace;
 
   private constructor(name: string, length: number, rateScale: number) {
     this.name = name;
@@ -221,6 +320,7 @@ export class Trace {
       const gap = (i + 1 < this.length ? this._arrivals[i + 1] : this.duration) - this._arrivals[i];
       for (let c = 0; c < copies; c++) emit(this._arrivals[i] + (c === 0 ? 0 : random.next() * gap));
     }, this.rateScale * factor);
+    out.redraw = (s) => this.withSeed(s).scaleRate(factor, s);
     return out;
   }
 
@@ -235,11 +335,11 @@ export class Trace {
       throw new Error(`Trace '${this.name}': diurnal periodSeconds (${period}) must be > 0 and minFactor (${minFactor}) in [0, 1]`);
     }
     const random = new SeededRandom(props.seed ?? 1);
-    return this.resample((i, emit) => {
+    return this.derived((s) => this.withSeed(s).withDiurnalEnvelope({ ...props, seed: s }), (i, emit) => {
       const t = this._arrivals[i];
       const envelope = minFactor + (1 - minFactor) * 0.5 * (1 - Math.cos((2 * Math.PI * t) / period));
       if (random.next() < envelope) emit(t);
-    }, this.rateScale);
+    });
   }
 
   /** The trace with a flash crowd: inside the window, each request is repeated like `scaleRate(multiplier)`. */
@@ -249,14 +349,71 @@ export class Trace {
     }
     const random = new SeededRandom(props.seed ?? 1);
     const end = props.startSeconds + props.durationSeconds;
-    return this.resample((i, emit) => {
+    return this.derived((s) => this.withSeed(s).withFlashCrowd({ ...props, seed: s }), (i, emit) => {
       const t = this._arrivals[i];
       if (t < props.startSeconds || t >= end) return emit(t);
       const m = props.multiplier;
       const copies = Math.floor(m) + (random.next() < m - Math.floor(m) ? 1 : 0);
       const gap = (i + 1 < this.length ? Math.min(this._arrivals[i + 1], end) : end) - t;
       for (let c = 0; c < copies; c++) emit(t + (c === 0 ? 0 : random.next() * Math.max(0, gap)));
-    }, this.rateScale);
+    });
+  }
+
+  /**
+   * The same arrivals with the (prompt, output) token pairs shuffled among them (seeded): the same load
+   * shape and token mix, without the coincidences of which request came when.
+   * @param seed seed of the shuffle; default: 1
+   */
+  public shuffleTokens(seed = 1): Trace {
+    const random = new SeededRandom(seed);
+    const order = Array.from({ length: this.length }, (_, i) => i);
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(random.next() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    const trace = Trace.build(`${this.name} (tokens shuffled, seed ${seed})`, Array.from(this._arrivals),
+      order.map((i) => this._prompts[i]), order.map((i) => this._outputs[i]), this.rateScale, false);
+    trace.duration = this.duration;
+    trace.startEpoch = this.startEpoch;
+    trace.redraw = (s) => this.withSeed(s).shuffleTokens(s);
+    return trace;
+  }
+
+  /**
+   * The same traffic drawn again with another seed: every random step that made this trace from its source
+   * (rate scaling, envelopes, flash crowds, token shuffles) is redone with `seed`. A trace read from a file,
+   * with nothing random in it, is returned as it is.
+   */
+  public withSeed(seed: number): Trace {
+    if (!Number.isInteger(seed)) throw new Error(`Trace '${this.name}': seed (${seed}) must be a whole number`);
+    return this.redraw ? this.redraw(seed) : this;
+  }
+
+  /**
+   * The trace with its own first `seconds` replayed once before it: a lead-in that brings a cluster to the
+   * state this traffic puts it in. The original requests follow from index `leadInRequests`, shifted by `seconds`.
+   * @internal
+   */
+  public _withLeadIn(seconds: number): { trace: Trace; leadInRequests: number } {
+    const leadIn = Math.min(seconds, this.duration);
+    let count = 0;
+    while (count < this.length && this._arrivals[count] < leadIn) count++;
+    const trace = new Trace(this.name, count + this.length, this.rateScale);
+    trace._arrivals.set(this._arrivals.subarray(0, count));
+    trace._prompts.set(this._prompts.subarray(0, count));
+    trace._outputs.set(this._outputs.subarray(0, count));
+    for (let i = 0; i < this.length; i++) trace._arrivals[count + i] = this._arrivals[i] + leadIn;
+    trace._prompts.set(this._prompts, count);
+    trace._outputs.set(this._outputs, count);
+    trace.duration = this.duration + leadIn;
+    trace.startEpoch = this.startEpoch - leadIn;
+    return { trace, leadInRequests: count };
+  }
+
+  private derived(redraw: (seed: number) => Trace, visit: (index: number, emit: (arrival: number) => void) => void): Trace {
+    const trace = this.resample(visit, this.rateScale);
+    trace.redraw = redraw;
+    return trace;
   }
 
   private resample(visit: (index: number, emit: (arrival: number) => void) => void, rateScale: number): Trace {

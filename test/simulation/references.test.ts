@@ -1,11 +1,11 @@
 import { testManifests } from './helpers';
-import { lowerBound, sustainableRate } from '../../src/simulation/lower-bound';
+import { clairvoyantSchedule, optimisticReference as lowerBound, sustainableRate } from '../../src/simulation/references';
 import { readServer } from '../../src/simulation/manifests';
 import { Trace } from '../../src/simulation/trace';
 
 const server = readServer(testManifests());
 
-describe('lower bound', () => {
+describe('optimistic reference', () => {
   test('per minute: the fewest replicas whose sustainable rate covers the arrivals, times GPUs per replica', () => {
     const trace = Trace.uniform({ requestsPerSecond: 20, durationSeconds: 180, promptTokens: 1000, outputTokens: 200 });
     const mu = sustainableRate(server, trace, 2);
@@ -32,5 +32,21 @@ describe('lower bound', () => {
   test('a tighter SLO sustains fewer requests per second', () => {
     const trace = Trace.uniform({ requestsPerSecond: 10, durationSeconds: 60, promptTokens: 2000, outputTokens: 300 });
     expect(sustainableRate(server, trace, 0.2)).toBeLessThan(sustainableRate(server, trace, 2));
+  });
+});
+
+describe('clairvoyant schedule', () => {
+  test('capacity is started one cold start ahead of its minute and kept while needed within one cold start', () => {
+    // Needs per minute: 1, 1, 3, 1, 1, 1, 1; cold start 100 s, so the lookahead is 100 + 15 = 115 s.
+    const schedule = clairvoyantSchedule([1, 1, 3, 1, 1, 1, 1], 100);
+    // At 0 s the window [0, 115] covers minutes 0-1: 1 replica.
+    expect(schedule(0)).toBe(1);
+    // At 7.5 s the window reaches 122.5 s, minute 2: 3 replicas, ready at 107.5 s, before minute 2 starts at 120 s.
+    expect(schedule(7.5)).toBe(3);
+    // Minute 2 ends at 180 s; the window [t, t + 115] covers it until t = 179: kept through minute 2.
+    expect(schedule(179)).toBe(3);
+    expect(schedule(180)).toBe(1);
+    // Past the end of the trace nothing is needed.
+    expect(schedule(1000)).toBe(0);
   });
 });
