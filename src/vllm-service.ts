@@ -425,6 +425,9 @@ export class VllmService extends Construct {
       'vllm.cdk8s.io/parameters-billions': String(this.model.parametersBillions),
       'vllm.cdk8s.io/precision': this.model.precision,
       'vllm.cdk8s.io/gpu': this.gpu.name,
+      'vllm.cdk8s.io/gpu-spec': `${this.gpu.memoryMib} MiB, ${this.gpu.memoryBandwidthTbps} TB/s, ${this.gpu.bf16Tflops} TFLOP/s`,
+      ...(this.model.architecture ? { 'vllm.cdk8s.io/architecture': JSON.stringify(this.model.architecture) } : {}),
+      'vllm.cdk8s.io/construct-path': this.node.path,
       'vllm.cdk8s.io/cold-start-seconds': String(this.coldStart.totalSeconds),
     };
   }

@@ -51,10 +51,11 @@ export function parseDurationSeconds(text: string, what: string): number {
 /** Reads the vLLM server from the synthesized objects: the Deployment (required), Service and ServiceMonitor. */
 export function readServer(manifests: Manifest[], deploymentName?: string): ServerSpec {
   const deployments = manifestsOfKind(manifests, 'Deployment')
-    .filter((d) => deploymentName === undefined || d.metadata?.name === deploymentName);
+    .filter((d) => deploymentName === undefined || d.metadata?.name === deploymentName
+      || d.metadata?.annotations?.[ANNOTATION_PREFIX + 'construct-path'] === deploymentName);
   const vllm = deployments.filter((d) => findVllmContainer(d) !== undefined);
   if (vllm.length !== 1) {
-    const which = deploymentName ? `named '${deploymentName}' ` : '';
+    const which = deploymentName ? `named (or at construct path) '${deploymentName}' ` : '';
     throw new Error(`Manifests: expected exactly one Deployment ${which}running 'vllm serve', found ${vllm.length}`
       + ` (Deployments: ${manifestsOfKind(manifests, 'Deployment').map((d) => d.metadata?.name).join(', ') || 'none'})`);
   }
@@ -87,12 +88,19 @@ export function readServer(manifests: Manifest[], deploymentName?: string): Serv
   if (gpuCount !== tensorParallelSize) {
     throw new Error(`${subject}: ${gpuCount} GPUs with --tensor-parallel-size ${tensorParallelSize} (data parallelism) is not modelled by the simulator`);
   }
-  const gpu = readGpu(subject, podSpec.nodeSelector ?? {}, annotations[ANNOTATION_PREFIX + 'gpu']);
+  const gpu = readGpu(subject, podSpec.nodeSelector ?? {}, annotations[ANNOTATION_PREFIX + 'gpu'], annotations[ANNOTATION_PREFIX + 'gpu-spec']);
   const precisionText = annotation('precision');
   const precision = Object.values(Precision).find((p) => p === precisionText);
   if (precision === undefined) throw new Error(`${subject}: annotation '${ANNOTATION_PREFIX}precision' ('${precisionText}') must be one of ${Object.values(Precision).join(', ')}`);
   const modelId = annotation('model');
-  const model = Model.huggingFace(modelId, { parametersBillions: Number(annotation('parameters-billions')), precision });
+  const architectureText = annotations[ANNOTATION_PREFIX + 'architecture'];
+  let architecture;
+  try {
+    architecture = architectureText === undefined ? undefined : JSON.parse(architectureText);
+  } catch {
+    throw new Error(`${subject}: annotation '${ANNOTATION_PREFIX}architecture' is not JSON: ${architectureText}`);
+  }
+  const model = Model.huggingFace(modelId, { parametersBillions: Number(annotation('parameters-billions')), precision, architecture });
   if (model.kvBytesPerToken === undefined) {
     throw new Error(`${subject}: the architecture of '${modelId}' is unknown, so its KV cache cannot be sized; the simulator needs a well-known model`);
   }
@@ -178,10 +186,22 @@ function parseArgs(args: string[]): Map<string, string> {
   return map;
 }
 
-function readGpu(subject: string, nodeSelector: { [label: string]: string }, gpuName?: string): Gpu {
+const GPU_SPEC_PATTERN = /^([0-9.]+) MiB, ([0-9.]+) TB\/s, ([0-9.]+) TFLOP\/s$/;
+
+function readGpu(subject: string, nodeSelector: { [label: string]: string }, gpuName?: string, gpuSpec?: string): Gpu {
   const product = nodeSelector['nvidia.com/gpu.product'];
-  const gpu = (product !== undefined ? Gpu.fromProductLabel(product) : undefined)
-    ?? Gpu.presets().find((g) => g.name === gpuName);
+  const spec = gpuSpec === undefined ? undefined : GPU_SPEC_PATTERN.exec(gpuSpec);
+  if (gpuSpec !== undefined && !spec) throw new Error(`${subject}: annotation '${ANNOTATION_PREFIX}gpu-spec' ('${gpuSpec}') must read '<MiB> MiB, <TB/s> TB/s, <TFLOP/s> TFLOP/s'`);
+  const preset = (product !== undefined ? Gpu.fromProductLabel(product) : undefined) ?? Gpu.presets().find((g) => g.name === gpuName);
+  const matchesPreset = preset !== undefined && (!spec
+    || (preset.memoryMib === Number(spec[1]) && preset.memoryBandwidthTbps === Number(spec[2]) && preset.bf16Tflops === Number(spec[3])));
+  const gpu = matchesPreset ? preset : spec ? Gpu.custom({
+    name: gpuName ?? product ?? 'custom',
+    productLabel: product ?? 'custom',
+    memoryMib: Number(spec[1]),
+    memoryBandwidthTbps: Number(spec[2]),
+    bf16Tflops: Number(spec[3]),
+  }) : undefined;
   if (!gpu) {
     throw new Error(`${subject}: GPU not recognised (nodeSelector nvidia.com/gpu.product '${product ?? 'none'}', annotation gpu '${gpuName ?? 'none'}'); `
       + `known: ${Gpu.presets().map((g) => g.productLabel).join(', ')}`);

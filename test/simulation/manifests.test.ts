@@ -1,5 +1,5 @@
 import { Chart, Duration, Testing } from 'cdk8s';
-import { testManifests } from './helpers';
+import { smallModel, testManifests } from './helpers';
 import { Gpu, Model, ModelCache, VllmService } from '../../src';
 import { manifestsOfKind, parseDurationSeconds, readServer } from '../../src/simulation/manifests';
 
@@ -59,5 +59,28 @@ describe('readServer', () => {
     expect(parseDurationSeconds('1m30s', 'x')).toBe(90);
     expect(parseDurationSeconds('500ms', 'x')).toBe(0.5);
     expect(() => parseDurationSeconds('soon', 'ServiceMonitor interval')).toThrow("ServiceMonitor interval: 'soon' is not a duration like '15s' or '1m'");
+  });
+});
+
+describe('readServer: custom GPUs, custom architectures and charts with several servers', () => {
+  test('a Gpu.custom is replayed with its own figures, and a server is picked by its construct path', () => {
+    // GIVEN a chart with two servers, one on a custom GPU with a custom architecture
+    const app = Testing.app();
+    const chart = new Chart(app, 'two', { namespace: 'inference' });
+    const gpu = Gpu.custom({ name: 'MI300X', productLabel: 'AMD-Instinct-MI300X', memoryMib: 196_608, memoryBandwidthTbps: 5.3, bf16Tflops: 1307 });
+    const model = Model.huggingFace('acme/house-model-8b', {
+      parametersBillions: 8, architecture: { layers: 32, kvHeads: 8, headDim: 128, contextLength: 32_768 },
+    });
+    new VllmService(chart, 'custom', { model, gpu, gpuCount: 1 });
+    new VllmService(chart, 'stock', { model: smallModel(), gpu: Gpu.H100_80GB, gpuCount: 1 });
+    const manifests = Testing.synth(chart);
+    // WHEN the server is picked by construct path
+    const custom = readServer(manifests, 'two/custom');
+    // THEN its GPU and architecture come from the Deployment's annotations
+    expect(custom.gpu).toMatchObject({ name: 'MI300X', memoryMib: 196_608, memoryBandwidthTbps: 5.3, bf16Tflops: 1307 });
+    expect(custom.model.kvBytesPerToken).toBe(2 * 32 * 8 * 128 * 2);
+    expect(readServer(manifests, 'two/stock').gpu).toBe(Gpu.H100_80GB);
+    expect(() => readServer(manifests)).toThrow(/expected exactly one Deployment running 'vllm serve', found 2/);
+    expect(() => readServer(manifests, 'two/none')).toThrow(/named \(or at construct path\) 'two\/none'/);
   });
 });
