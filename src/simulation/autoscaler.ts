@@ -1,6 +1,7 @@
 import { ASSUMPTIONS } from './assumptions';
 import { externalAverageValueReplicas, externalValueReplicas, HpaController, perPodReplicas, PodSample, resolveBehavior } from './hpa';
 import { Manifest } from './manifests';
+import { ScrapeHistory } from './promql-eval';
 import { GAUGES, PodGauges, SeriesLabels } from './queries';
 
 /** One pod's series in the latest Prometheus scrape (and the resource metrics of the same instant). */
@@ -31,6 +32,8 @@ export interface ClusterView {
   readonly labels: SeriesLabels;
   /** Requests waiting at the Service because no pod is ready. */
   readonly pendingAtService: number;
+  /** Every scrape so far, for queries over time (subqueries). */
+  readonly history?: ScrapeHistory;
 }
 
 /** A replica controller: KEDA + its HPA, or a plain HPA. */

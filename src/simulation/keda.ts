@@ -4,7 +4,7 @@ import { Autoscaler, ClusterView, parseQuantity } from './autoscaler';
 import { CronWindow } from './cron';
 import { externalAverageValueReplicas, externalValueReplicas, HpaController, perPodReplicas, resolveBehavior } from './hpa';
 import { Manifest } from './manifests';
-import { evaluate, GaugeQuery, parseGaugeQuery } from './queries';
+import { evaluateQuery, parsePromQL, singleScrape } from './promql-eval';
 
 /** The annotation that pauses a ScaledObject. */
 export const PAUSED_ANNOTATION = 'autoscaling.keda.sh/paused';
@@ -221,17 +221,19 @@ function readTrigger(raw: any, subject: string, httpScaledObjects: Manifest[]): 
 function prometheusTrigger(raw: any, metadata: { [key: string]: string }, metricType: Trigger['metricType'], subject: string): Trigger {
   if (metricType === 'Utilization') throw new Error(`${subject}: a prometheus trigger's metricType must be AverageValue or Value`);
   if (metadata.query === undefined || metadata.threshold === undefined) throw new Error(`${subject}: prometheus metadata needs query and threshold`);
-  const query: GaugeQuery = parseGaugeQuery(metadata.query, subject);
+  const query = parsePromQL(metadata.query, subject);
   const target = parseQuantity(metadata.threshold, `${subject} metadata.threshold`);
   if (!(target > 0)) throw new Error(`${subject}: metadata.threshold (${metadata.threshold}) must be > 0`);
   const activation = metadata.activationThreshold === undefined ? 0 : parseQuantity(metadata.activationThreshold, `${subject} metadata.activationThreshold`);
   const ignoreNullValues = String(metadata.ignoreNullValues ?? 'true').toLowerCase() !== 'false';
   return {
-    name: raw.name ?? `prometheus:${query.gauge}`,
+    name: raw.name ?? `prometheus:${metadata.query}`,
     metricType,
     target,
     read: (view) => {
-      const value = evaluate(query, view.labels, view.scrape) ?? (ignoreNullValues ? 0 : undefined);
+      const result = evaluateQuery(query, view.history ?? singleScrape(view.labels, view.scrape, view.now), view.now);
+      // More than one element is an error; none reads as 0 with ignoreNullValues, an error without (prometheus_scaler.go).
+      const value = result.multiple !== undefined ? undefined : result.empty ? (ignoreNullValues ? 0 : undefined) : result.value;
       return { value, active: value !== undefined && value > activation };
     },
   };

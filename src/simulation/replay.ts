@@ -5,6 +5,7 @@ import { MinHeap } from './collections';
 import { SeededRandom } from './random';
 import { EngineReplica } from './engine';
 import { ServerSpec } from './manifests';
+import { PodSample, ScrapeHistory } from './promql-eval';
 import { SeriesLabels } from './queries';
 import { RequestBook, RequestStatus } from './request-book';
 import { TimelinePoint } from './results';
@@ -83,6 +84,7 @@ export class Replay {
   private readonly book: RequestBook;
   private readonly labels: SeriesLabels;
   private scrape: ScrapedPod[] = [];
+  private readonly history: ScrapeRecorder;
   private roundRobin = 0;
   private resolved = 0;
   private scaleUps = 0;
@@ -101,6 +103,7 @@ export class Replay {
     this.measureFrom = options.measureFromSeconds ?? 0;
     if (options.routing === 'random') this.random = new SeededRandom(options.routingSeed ?? 1);
     this.labels = { namespace: server.namespace, service: server.serviceName, model_name: server.servedModelName, engine: '0' };
+    this.history = new ScrapeRecorder(this.labels);
   }
 
   public run(): ReplayOutcome {
@@ -290,6 +293,7 @@ export class Replay {
   private scrapeAll(t: number): void {
     const interval = this.options.server.scrapeIntervalSeconds;
     const scrape: ScrapedPod[] = [];
+    const samples: PodSample[] = [];
     let queued = this.atService.length;
     let running = 0;
     let replicas = 0;
@@ -311,11 +315,13 @@ export class Replay {
         cpuUtilization: ASSUMPTIONS.cpuUtilizationIdle + ASSUMPTIONS.cpuUtilizationAtFullLoad * busy,
       };
       scrape.push(pod.sample);
+      samples.push({ pod: pod.index, gauges: pod.sample });
       queued += stats.waiting;
       maxKv = Math.max(maxKv, stats.kvUsage);
       running += stats.running;
     }
     this.scrape = scrape;
+    this.history.record(t, samples);
     if (this.measured(t)) {
       // The replicas already running when measurement starts count toward the peak.
       this.maxReplicas = Math.max(this.maxReplicas, replicas);
@@ -335,6 +341,7 @@ export class Replay {
       scrape: this.scrape,
       labels: this.labels,
       pendingAtService: this.atService.length,
+      history: this.history,
     };
   }
 
@@ -349,5 +356,31 @@ export class Replay {
       this.book.fail(id, limit);
       this.failed++;
     }
+  }
+}
+
+/** The scrapes of a replay, as Prometheus holds them: the latest sample of each series within the 5-minute lookback. */
+class ScrapeRecorder implements ScrapeHistory {
+  private static readonly LOOKBACK_SECONDS = 300;
+  private readonly times: number[] = [];
+  private readonly samples: PodSample[][] = [];
+
+  public constructor(public readonly labels: SeriesLabels) {}
+
+  public record(time: number, samples: PodSample[]): void {
+    this.times.push(time);
+    this.samples.push(samples);
+  }
+
+  public at(time: number): PodSample[] {
+    let low = 0;
+    let high = this.times.length - 1;
+    if (high < 0 || this.times[0] > time) return [];
+    while (low < high) {
+      const mid = Math.ceil((low + high) / 2);
+      if (this.times[mid] <= time) low = mid;
+      else high = mid - 1;
+    }
+    return time - this.times[low] <= ScrapeRecorder.LOOKBACK_SECONDS ? this.samples[low] : [];
   }
 }

@@ -156,7 +156,7 @@ describe('KedaAutoscaler', () => {
 
   test('a query the simulator cannot read is refused with the reason', () => {
     expect(() => new KedaAutoscaler(scaledObject({ triggers: [{ type: 'prometheus', metadata: { serverAddress: 'x', query: 'rate(vllm:num_preemptions_total[1m])', threshold: '1' } }] })))
-      .toThrow(/ScaledObject 'so' trigger 0: query 'rate\(vllm:num_preemptions_total\[1m\]\)' is not supported/);
+      .toThrow(/ScaledObject 'so' trigger 0: query 'rate\(vllm:num_preemptions_total\[1m\]\)' at character 5: 'rate' is not modelled/);
     expect(() => new KedaAutoscaler(scaledObject({ triggers: [{ type: 'kafka', metadata: {} }] }))).toThrow("trigger type 'kafka' is not modelled");
     expect(() => new KedaAutoscaler(scaledObject({ maxReplicaCount: 0 }))).toThrow("ScaledObject 'so': spec.maxReplicaCount (0) must be a whole number >= 1");
   });
