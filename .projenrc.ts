@@ -127,6 +127,11 @@ project.addTask('benchmarks', {
   exec: 'ts-node --project test/tsconfig.json build-tools/benchmarks.ts',
 });
 
+project.addTask('sweep', {
+  description: 'Choose the QueueAutoscaler defaults by the worst case over the scenario suite (writes src/autoscaling-defaults.ts and docs/sweep.md)',
+  exec: 'ts-node --project test/tsconfig.json build-tools/sweep.ts',
+});
+
 project.addTask('bench:synth', {
   description: 'Time the synthesis of one chart of 100 VllmServices',
   exec: 'ts-node --project test/tsconfig.json build-tools/synth-100.ts',

@@ -82,6 +82,20 @@ export class Queries {
     return aggregate('sum', METRIC.waiting, this.matchers());
   }
 
+  /** Requests in flight over every replica: those running plus those waiting. */
+  public inFlightTotal(): string {
+    return `${aggregate('sum', METRIC.running, this.matchers())} + ${aggregate('sum', METRIC.waiting, this.matchers())}`;
+  }
+
+  /**
+   * The in-flight total extrapolated `horizonSeconds` ahead by the straight line that fits it over `windowSeconds`
+   * (a subquery sampled every `stepSeconds`), never below 0: one element, or none until two points exist.
+   */
+  public inFlightForecast(windowSeconds: number, stepSeconds: number, horizonSeconds: number): string {
+    const series = `(${this.inFlightTotal()})[${promDuration(windowSeconds)}:${promDuration(stepSeconds)}]`;
+    return `clamp_min(predict_linear(${series}, ${num(horizonSeconds)}), 0)`;
+  }
+
   /** Mean KV-cache fill over the replicas (0-1). */
   public kvCacheAverage(): string {
     return aggregate('avg', METRIC.kvCacheUsage, this.matchers());

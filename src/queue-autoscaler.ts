@@ -10,6 +10,7 @@ import {
   ScaledObjectSpecTriggers,
   ScaledObjectSpecTriggersAuthenticationRefKind,
 } from './imports/keda-keda.sh';
+import { SWEPT_DEFAULTS } from './autoscaling-defaults';
 import { Queries } from './promql';
 import { checkCacheSharable } from './server-settings';
 import { VllmService } from './vllm-service';
@@ -50,6 +51,51 @@ export interface KvCacheTriggerOptions {
   readonly threshold?: number;
 }
 
+/**
+ * A trigger on the work in flight (running + waiting), against what one replica is set to carry: it sees load
+ * rise while replicas still have room, before anything queues.
+ */
+export interface CapacityTriggerOptions {
+  /**
+   * Whether the trigger is on.
+   * @default - chosen by the replay sweep over the scenario suite (docs/benchmarks.md)
+   */
+  readonly enabled?: boolean;
+  /**
+   * Requests in flight per replica the HPA aims for: desired replicas = ceil(in flight / target).
+   * @default - `utilization` x the server's `--max-num-seqs`
+   */
+  readonly targetInFlightPerReplica?: number;
+  /**
+   * The fraction of a replica's batch (`--max-num-seqs`) to fill before adding replicas; the rest is headroom
+   * for the load that arrives while a new replica starts.
+   * @default - chosen by the replay sweep over the scenario suite (docs/benchmarks.md)
+   */
+  readonly utilization?: number;
+}
+
+/**
+ * A trigger on the in-flight work extrapolated over the cold start (PromQL `predict_linear`): replicas are
+ * started for the load expected by the time they are ready.
+ */
+export interface PredictiveTriggerOptions {
+  /**
+   * Whether the trigger is on.
+   * @default - chosen by the replay sweep over the scenario suite (docs/benchmarks.md)
+   */
+  readonly enabled?: boolean;
+  /**
+   * How far ahead the load is extrapolated.
+   * @default - the server's cold-start estimate
+   */
+  readonly horizon?: Duration;
+  /**
+   * The window the trend is fitted over (sampled every scrape interval).
+   * @default - the scrape interval times the swept multiple (docs/benchmarks.md)
+   */
+  readonly window?: Duration;
+}
+
 /** What KEDA does when the metric source fails. */
 export interface FallbackOptions {
   /**
@@ -84,12 +130,22 @@ export interface QueueAutoscalerProps {
   /** URL of the Prometheus that scrapes the server, e.g. `http://prometheus-operated.monitoring.svc:9090`. */
   readonly prometheusAddress: string;
   /**
-   * Requests waiting per replica the HPA aims for: desired replicas = ceil(total waiting / target).
-   * The default comes from the replay benchmark (docs/benchmarks.md): vLLM queues only once a replica runs
-   * `--max-num-seqs` sequences, so a waiting queue of 5 per replica reacts too late for a multi-minute cold start.
-   * @default 2
+   * Requests waiting per replica the HPA aims for: desired replicas = ceil(total waiting / target). With the
+   * capacity trigger on, this is the correction for replicas fuller than their in-flight target.
+   * @default - chosen by the replay sweep over the scenario suite (docs/benchmarks.md)
    */
   readonly targetQueuePerReplica?: number;
+  /**
+   * The capacity-aware trigger on requests in flight. The HPA takes the largest of its triggers' proposals, so
+   * the waiting-queue trigger stays as the correction when replicas are fuller than their target.
+   * @default - on, at the swept utilization of `--max-num-seqs`
+   */
+  readonly capacityTrigger?: CapacityTriggerOptions;
+  /**
+   * The predictive trigger: in-flight requests extrapolated over the cold start.
+   * @default - as chosen by the replay sweep
+   */
+  readonly predictiveTrigger?: PredictiveTriggerOptions;
   /**
    * A second trigger on KV-cache fill. Off by default: in the replay benchmark it never acted at 0.6-0.8 (the mean
    * fill stays below while `--max-num-seqs` caps the batch) and bought at most 0.17 points of SLO at 0.3-0.4, see
@@ -171,10 +227,24 @@ export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
     const check = new Check(subjectOf(this, 'QueueAutoscaler'));
     this.check = check;
     check.integer('maxReplicas', props.maxReplicas, 1, 1000);
-    const target = props.targetQueuePerReplica ?? 2;
+    const target = props.targetQueuePerReplica ?? SWEPT_DEFAULTS.targetQueuePerReplica;
     check.that(Number.isFinite(target) && target > 0, 'targetQueuePerReplica', target, 'must be a number > 0');
     check.that(isHttpUrl(props.prometheusAddress), 'prometheusAddress', props.prometheusAddress, 'must be an http:// or https:// URL');
     if (props.kvCacheTrigger) check.inHalfOpenRange('kvCacheTrigger.threshold', props.kvCacheTrigger.threshold, 0, 1);
+    const capacity = props.capacityTrigger ?? {};
+    check.inHalfOpenRange('capacityTrigger.utilization', capacity.utilization, 0, 1);
+    if (capacity.targetInFlightPerReplica !== undefined) {
+      check.that(Number.isFinite(capacity.targetInFlightPerReplica) && capacity.targetInFlightPerReplica > 0,
+        'capacityTrigger.targetInFlightPerReplica', capacity.targetInFlightPerReplica, 'must be a number > 0');
+    }
+    const predictive = props.predictiveTrigger ?? {};
+    if (predictive.horizon) check.wholeSeconds('predictiveTrigger.horizon', predictive.horizon, 1, 3600);
+    if (predictive.window) {
+      check.wholeSeconds('predictiveTrigger.window', predictive.window, 1, 86_400);
+      const scrape = props.server.scrapeInterval.toSeconds();
+      check.that(predictive.window.toSeconds() >= 2 * scrape, 'predictiveTrigger.window', `${predictive.window.toSeconds()}s`,
+        `must span at least two scrapes (2 x the server's scrape interval, ${2 * scrape}s) for a trend to exist`);
+    }
     check.integer('fallback.failureThreshold', props.fallback?.failureThreshold, 1, 100);
     check.integer('fallback.replicas', props.fallback?.replicas, 1, props.maxReplicas);
     if (props.pollingInterval) check.wholeSeconds('pollingInterval', props.pollingInterval, 1, 3600);
@@ -219,6 +289,23 @@ export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
       },
       spec: Lazy.any({ produce: () => this.toSpec() }) as ScaledObjectSpec,
     });
+  }
+
+  /** Whether the capacity-aware in-flight trigger is on. */
+  public get capacityEnabled(): boolean {
+    return this.props.capacityTrigger?.enabled ?? SWEPT_DEFAULTS.capacityEnabled;
+  }
+
+  /** Whether the predictive trigger is on. */
+  public get predictiveEnabled(): boolean {
+    return this.props.predictiveTrigger?.enabled ?? SWEPT_DEFAULTS.predictiveEnabled;
+  }
+
+  /** Requests in flight (running + waiting) per replica the capacity and predictive triggers aim for. */
+  public get targetInFlightPerReplica(): number {
+    const capacity = this.props.capacityTrigger ?? {};
+    return capacity.targetInFlightPerReplica
+      ?? Math.max(1, Math.round((capacity.utilization ?? SWEPT_DEFAULTS.capacityUtilization) * this.server.maxNumSeqs));
   }
 
   /** The replica floor: the WarmFloor's, or 1. */
@@ -293,6 +380,33 @@ export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
       metadata: { ...prometheus(this.queueQuery, this.targetQueuePerReplica), activationThreshold: '0' },
       authenticationRef,
     }];
+    if (this.capacityEnabled) {
+      triggers.push({
+        type: 'prometheus',
+        name: 'in-flight',
+        metricType: 'AverageValue',
+        metadata: { ...prometheus(this.queries().inFlightTotal(), this.targetInFlightPerReplica), activationThreshold: '0' },
+        authenticationRef,
+      });
+    }
+    if (this.predictiveEnabled) {
+      const scrape = this.server.scrapeInterval.toSeconds();
+      const predictive = props.predictiveTrigger ?? {};
+      const window = predictive.window?.toSeconds() ?? SWEPT_DEFAULTS.predictiveWindowScrapes * scrape;
+      const horizon = predictive.horizon?.toSeconds() ?? this.server.coldStart.totalSeconds;
+      triggers.push({
+        type: 'prometheus',
+        name: 'in-flight-forecast',
+        metricType: 'AverageValue',
+        metadata: {
+          ...prometheus(this.queries().inFlightForecast(window, scrape, horizon), this.targetInFlightPerReplica),
+          activationThreshold: '0',
+          // Until the window holds two points the forecast is empty: that is no load, not a failure.
+          ignoreNullValues: 'true',
+        },
+        authenticationRef,
+      });
+    }
     if (props.kvCacheTrigger) {
       triggers.push({
         type: 'prometheus',
@@ -337,7 +451,7 @@ export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
         policies: [{ type: 'Pods', value: up.pods ?? 2, periodSeconds: (up.period ?? Duration.seconds(60)).toSeconds() }],
       },
       scaleDown: {
-        stabilizationWindowSeconds: (down.stabilizationWindow ?? Duration.seconds(300)).toSeconds(),
+        stabilizationWindowSeconds: (down.stabilizationWindow ?? Duration.seconds(SWEPT_DEFAULTS.scaleDownStabilizationSeconds)).toSeconds(),
         selectPolicy: 'Max',
         policies: [{ type: 'Pods', value: down.pods ?? 1, periodSeconds: (down.period ?? Duration.seconds(180)).toSeconds() }],
       },

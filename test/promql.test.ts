@@ -57,6 +57,46 @@ describe('the queue query KEDA runs, evaluated by promtool', () => {
   });
 });
 
+describe('the in-flight and forecast queries KEDA runs, evaluated by promtool', () => {
+  // A server scraped every minute (the promtool tests' sample interval), with both new triggers on.
+  const chart = testChart();
+  const server = new VllmService(chart, 'server', { model: LLAMA_8B, gpu: Gpu.L4, scrapeInterval: Duration.minutes(1) });
+  new QueueAutoscaler(chart, 'autoscaler', {
+    server, maxReplicas: 8, prometheusAddress: 'http://prometheus:9090',
+    predictiveTrigger: { enabled: true, window: Duration.minutes(5) },
+  });
+  const triggers = findOne(Testing.synth(chart), 'ScaledObject').spec.triggers;
+  const query = (name: string): string => triggers.find((t: any) => t.name === name).metadata.query;
+  const mine = { namespace: 'inference', service: server.serviceName, model: 'meta-llama/Llama-3.1-8B-Instruct' };
+  // Pod a runs 10, 12, 14, ... (one sample a minute), pod b 20; pod a has 1 waiting, pod b none; another server's pod 100.
+  const series = [
+    scraped('vllm:num_requests_running', { ...mine, pod: 'a' }, '10+2x20'),
+    scraped('vllm:num_requests_running', { ...mine, pod: 'b' }, '20x20'),
+    scraped('vllm:num_requests_waiting', { ...mine, pod: 'a' }, '1x20'),
+    scraped('vllm:num_requests_waiting', { ...mine, pod: 'b' }, '0x20'),
+    scraped('vllm:num_requests_running', { ...mine, service: 'other-server', pod: 'c' }, '100x20'),
+  ];
+
+  test('in flight: running plus waiting of this server, one element', () => {
+    if (!requirePromtool()) return;
+    // At 8 min: pod a runs 26 and waits 1, pod b runs 20.
+    evalExpr(query('in-flight'), series, '8m', [{ labels: '{}', value: 47 }]);
+  });
+
+  test('forecast: the in-flight trend over the window, extrapolated one cold start ahead', () => {
+    if (!requirePromtool()) return;
+    // Points of the [5m:1m] subquery at 4-8 min: 39, 41, 43, 45, 47: slope 2 per minute. Ahead by the cold start H s: 47 + H / 30.
+    const horizon = server.coldStart.totalSeconds;
+    evalExpr(query('in-flight-forecast'), series, '8m', [{ labels: '{}', value: 47 + horizon / 30 }]);
+  });
+
+  test('forecast: a falling load is clamped at zero', () => {
+    if (!requirePromtool()) return;
+    const falling = [scraped('vllm:num_requests_running', { ...mine, pod: 'a' }, '100-20x5'), scraped('vllm:num_requests_waiting', { ...mine, pod: 'a' }, '0x5')];
+    evalExpr(query('in-flight-forecast'), falling, '5m', [{ labels: '{}', value: 0 }]);
+  });
+});
+
 describe('PromQL building blocks', () => {
   test('label values are quoted and escaped', () => {
     expect(quote('a"b\\c')).toBe('"a\\"b\\\\c"');

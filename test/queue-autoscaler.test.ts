@@ -1,6 +1,7 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Gpu, ModelCache, QueueAutoscaler, QueueAutoscalerProps, VllmService, WarmFloor } from '../src';
+import { SWEPT_DEFAULTS } from '../src/autoscaling-defaults';
 import { expectValidManifests } from './schema/validate';
 import { findAll, findOne, LLAMA_8B, testChart } from './util';
 
@@ -26,7 +27,7 @@ describe('QueueAutoscaler ScaledObject', () => {
     expect(deployment.spec).not.toHaveProperty('replicas');
   });
 
-  test('scales on the summed queue of this server, AverageValue, threshold 2, no metricName', () => {
+  test('scales on the summed queue of this server, AverageValue, at the swept target, no metricName', () => {
     const { chart, server } = scaled();
     const { scaledObject } = scaledObjectOf(chart);
     const [queue] = scaledObject.spec.triggers;
@@ -37,11 +38,62 @@ describe('QueueAutoscaler ScaledObject', () => {
       metadata: {
         serverAddress: PROMETHEUS,
         query: `sum(vllm:num_requests_waiting{namespace="inference",service="${server.serviceName}",model_name="meta-llama/Llama-3.1-8B-Instruct"})`,
-        threshold: '2',
+        threshold: String(SWEPT_DEFAULTS.targetQueuePerReplica),
         activationThreshold: '0',
         ignoreNullValues: 'false',
       },
     });
+  });
+
+  test('capacity-aware trigger: requests in flight against the swept share of --max-num-seqs, on by default', () => {
+    // GIVEN the default props on a server with --max-num-seqs 256
+    const { chart, server, autoscaler } = scaled();
+    const inFlight = scaledObjectOf(chart).scaledObject.spec.triggers.find((t: any) => t.name === 'in-flight');
+    const scope = `{namespace="inference",service="${server.serviceName}",model_name="meta-llama/Llama-3.1-8B-Instruct"}`;
+    // THEN running + waiting of this server, one element, AverageValue
+    expect(inFlight).toEqual({
+      type: 'prometheus',
+      name: 'in-flight',
+      metricType: 'AverageValue',
+      metadata: {
+        serverAddress: PROMETHEUS,
+        query: `sum(vllm:num_requests_running${scope}) + sum(vllm:num_requests_waiting${scope})`,
+        threshold: String(Math.round(SWEPT_DEFAULTS.capacityUtilization * 256)),
+        activationThreshold: '0',
+        ignoreNullValues: 'false',
+      },
+    });
+    expect(autoscaler.targetInFlightPerReplica).toBe(Math.round(SWEPT_DEFAULTS.capacityUtilization * 256));
+  });
+
+  test('capacity-aware trigger: utilization or an explicit target, or off', () => {
+    const byShare = scaled({ capacityTrigger: { utilization: 0.5 } });
+    expect(byShare.autoscaler.targetInFlightPerReplica).toBe(128);
+    const explicit = scaled({ capacityTrigger: { targetInFlightPerReplica: 40 } });
+    expect(scaledObjectOf(explicit.chart).scaledObject.spec.triggers.find((t: any) => t.name === 'in-flight').metadata.threshold).toBe('40');
+    const off = scaled({ capacityTrigger: { enabled: false } });
+    expect(scaledObjectOf(off.chart).scaledObject.spec.triggers.map((t: any) => t.name)).not.toContain('in-flight');
+  });
+
+  test('predictive trigger: in flight extrapolated over the cold start by predict_linear over a subquery at the scrape interval', () => {
+    // GIVEN a server scraped every 15 s and the trigger on with a 5-minute window
+    const { chart, server } = scaled({ predictiveTrigger: { enabled: true, window: Duration.minutes(5) }, capacityTrigger: { targetInFlightPerReplica: 40 } });
+    const forecast = scaledObjectOf(chart).scaledObject.spec.triggers.find((t: any) => t.name === 'in-flight-forecast');
+    const scope = `{namespace="inference",service="${server.serviceName}",model_name="meta-llama/Llama-3.1-8B-Instruct"}`;
+    // THEN the horizon is the server's cold-start estimate, the threshold the in-flight target; an empty forecast reads as 0
+    expect(forecast.metadata.query).toBe(`clamp_min(predict_linear((sum(vllm:num_requests_running${scope}) + sum(vllm:num_requests_waiting${scope}))[5m:15s], `
+      + `${server.coldStart.totalSeconds}), 0)`);
+    expect(forecast.metadata).toMatchObject({ threshold: '40', ignoreNullValues: 'true' });
+    expect(forecast.metricType).toBe('AverageValue');
+    const horizon = scaled({ predictiveTrigger: { enabled: true, horizon: Duration.seconds(90) } });
+    expect(scaledObjectOf(horizon.chart).scaledObject.spec.triggers.find((t: any) => t.name === 'in-flight-forecast').metadata.query).toMatch(/, 90\), 0\)$/);
+  });
+
+  test('the new triggers refuse bad input with the prop and what is allowed', () => {
+    expect(() => scaled({ capacityTrigger: { utilization: 0 } })).toThrow("QueueAutoscaler 'test/autoscaler': capacityTrigger.utilization (0) must be in (0, 1]");
+    expect(() => scaled({ capacityTrigger: { targetInFlightPerReplica: -3 } })).toThrow("QueueAutoscaler 'test/autoscaler': capacityTrigger.targetInFlightPerReplica (-3) must be a number > 0");
+    expect(() => scaled({ predictiveTrigger: { enabled: true, window: Duration.seconds(20) } }))
+      .toThrow("QueueAutoscaler 'test/autoscaler': predictiveTrigger.window ('20s') must span at least two scrapes (2 x the server's scrape interval, 30s) for a trend to exist");
   });
 
   test('the query scope matches the labels the ServiceMonitor scrape puts on the series', () => {
@@ -99,10 +151,10 @@ describe('QueueAutoscaler ScaledObject', () => {
     expect(scaledObjectOf(chart).scaledObject.spec.fallback).toEqual({ failureThreshold: 3, replicas: 2, behavior: 'currentReplicasIfHigher' });
   });
 
-  test('the KV-cache trigger is off by default and available as a second trigger', () => {
-    expect(scaledObjectOf(scaled().chart).scaledObject.spec.triggers).toHaveLength(1);
+  test('the KV-cache trigger is off by default and available as another trigger', () => {
+    expect(scaledObjectOf(scaled().chart).scaledObject.spec.triggers.map((t: any) => t.name)).not.toContain('kv-cache');
     const { chart, server } = scaled({ kvCacheTrigger: {} });
-    const kv = scaledObjectOf(chart).scaledObject.spec.triggers[1];
+    const kv = scaledObjectOf(chart).scaledObject.spec.triggers.find((t: any) => t.name === 'kv-cache');
     expect(kv).toMatchObject({ type: 'prometheus', name: 'kv-cache', metricType: 'Value' });
     expect(kv.metadata.query).toBe(`avg(vllm:kv_cache_usage_perc{namespace="inference",service="${server.serviceName}",model_name="meta-llama/Llama-3.1-8B-Instruct"})`);
     expect(kv.metadata.threshold).toBe('0.8');

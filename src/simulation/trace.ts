@@ -390,18 +390,26 @@ export class Trace {
   }
 
   /**
-   * The trace with its own first `seconds` replayed once before it: a lead-in that brings a cluster to the
-   * state this traffic puts it in. The original requests follow from index `leadInRequests`, shifted by `seconds`.
+   * The trace with its own first `seconds` replayed once before it, ramped in: a lead-in request at time t is
+   * kept with probability t / seconds (seeded), so the load climbs from nothing to the trace's own, and a cluster
+   * scales up with it the way it would through a morning rather than from a standing start. The original
+   * requests follow from index `leadInRequests`, shifted by `seconds`.
    * @internal
    */
   public _withLeadIn(seconds: number): { trace: Trace; leadInRequests: number } {
     const leadIn = Math.min(seconds, this.duration);
-    let count = 0;
-    while (count < this.length && this._arrivals[count] < leadIn) count++;
+    const random = new SeededRandom(1);
+    const kept: number[] = [];
+    for (let i = 0; i < this.length && this._arrivals[i] < leadIn; i++) {
+      if (random.next() * leadIn < this._arrivals[i]) kept.push(i);
+    }
+    const count = kept.length;
     const trace = new Trace(this.name, count + this.length, this.rateScale);
-    trace._arrivals.set(this._arrivals.subarray(0, count));
-    trace._prompts.set(this._prompts.subarray(0, count));
-    trace._outputs.set(this._outputs.subarray(0, count));
+    kept.forEach((source, i) => {
+      trace._arrivals[i] = this._arrivals[source];
+      trace._prompts[i] = this._prompts[source];
+      trace._outputs[i] = this._outputs[source];
+    });
     for (let i = 0; i < this.length; i++) trace._arrivals[count + i] = this._arrivals[i] + leadIn;
     trace._prompts.set(this._prompts, count);
     trace._outputs.set(this._outputs, count);

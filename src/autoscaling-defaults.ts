@@ -1,0 +1,12 @@
+// Written by `npx projen sweep` (build-tools/sweep.ts) from the replay sweep over the scenario suite; see
+// docs/benchmarks.md ("How the default was chosen"). Edit by re-running the sweep, not by hand.
+
+/** The QueueAutoscaler defaults the sweep chose. */
+export const SWEPT_DEFAULTS = {
+  targetQueuePerReplica: 2,
+  capacityEnabled: true,
+  capacityUtilization: 0.125,
+  predictiveEnabled: false,
+  predictiveWindowScrapes: 10,
+  scaleDownStabilizationSeconds: 300,
+} as const;
