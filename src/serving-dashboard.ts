@@ -36,13 +36,14 @@ export interface ServingDashboardProps {
    */
   readonly uid?: string;
   /**
-   * Namespace of the ConfigMap: the one the Grafana sidecar watches (`sidecar.dashboards.searchNamespace`).
+   * Namespace of the ConfigMap. kube-prometheus-stack's sidecar searches every namespace (`searchNamespace: ALL`);
+   * a Grafana chart installed alone watches only its own unless `sidecar.dashboards.searchNamespace` is set.
    * @default - the first server's namespace
    */
   readonly namespace?: string;
   /**
-   * Labels on the ConfigMap that the Grafana dashboard sidecar selects on.
-   * @default { grafana_dashboard: '1' } (the sidecar's default label and value in the grafana Helm chart that kube-prometheus-stack deploys)
+   * Labels on the ConfigMap that the Grafana dashboard sidecar selects on (with the server's `app.kubernetes.io/*` labels).
+   * @default { grafana_dashboard: '1' } (kube-prometheus-stack's `grafana.sidecar.dashboards.label` and `labelValue`)
    */
   readonly sidecarLabels?: { [label: string]: string };
   /**
@@ -51,7 +52,9 @@ export interface ServingDashboardProps {
    */
   readonly folder?: string;
   /**
-   * The ConfigMap annotation the sidecar reads the folder from (`sidecar.dashboards.folderAnnotation`).
+   * The ConfigMap annotation the sidecar reads the folder from: it must equal the Grafana chart's
+   * `sidecar.dashboards.folderAnnotation`, which kube-prometheus-stack leaves unset (set it, with
+   * `sidecar.dashboards.provider.foldersFromFilesStructure: true`, for folders to apply).
    * @default 'grafana_folder'
    */
   readonly folderAnnotation?: string;
@@ -65,7 +68,8 @@ const LEGEND_POD = '{{pod}} ({{model_name}})';
 
 /**
  * A Grafana dashboard of one or several VllmServices, as a ConfigMap that the kube-prometheus-stack Grafana
- * sidecar loads. Rows read top to bottom: is it keeping up, is it scaling, is a replica full, what it costs.
+ * sidecar loads (prometheus-community/helm-charts charts/kube-prometheus-stack/values.yaml, `grafana.sidecar.dashboards`:
+ * label `grafana_dashboard`, value "1", `searchNamespace: ALL`). Rows read top to bottom: is it keeping up, is it scaling, is a replica full, what it costs.
  * Built with Grafana's own builders (`@grafana/grafana-foundation-sdk`); every query comes from promql.ts.
  */
 export class ServingDashboard extends Construct {
