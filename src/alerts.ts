@@ -154,17 +154,32 @@ export interface ServingAlertsProps {
   readonly metricsAbsent?: AlertOptions;
 }
 
-/** The thresholds of the emitted alerts, for the panels that watch the same series. Absent: the alert is disabled. */
+/** The thresholds of the emitted alerts, for the panels that watch the same series. */
 export interface ServingAlertThresholds {
-  /** VllmPreemptions: preemptions per second of one pod. */
+  /**
+   * VllmPreemptions: preemptions per second of one pod.
+   * @default - none: the alert is disabled
+   */
   readonly preemptionsPerSecond?: number;
-  /** VllmKvCacheSaturated: fraction (0-1) of one pod's KV cache in use. */
+  /**
+   * VllmKvCacheSaturated: fraction (0-1) of one pod's KV cache in use.
+   * @default - none: the alert is disabled
+   */
   readonly kvCacheUsage?: number;
-  /** VllmQueueBacklog: requests waiting per replica. */
+  /**
+   * VllmQueueBacklog: requests waiting per replica.
+   * @default - none: the alert is disabled
+   */
   readonly waitingPerReplica?: number;
-  /** VllmTimeToFirstTokenHigh: the objective, in seconds. */
+  /**
+   * VllmTimeToFirstTokenHigh: the objective, in seconds.
+   * @default - none: the alert is disabled
+   */
   readonly timeToFirstTokenSeconds?: number;
-  /** VllmTimeToFirstTokenHigh: the quantile compared with the objective. */
+  /**
+   * VllmTimeToFirstTokenHigh: the quantile compared with the objective.
+   * @default - none: the alert is disabled
+   */
   readonly timeToFirstTokenQuantile?: number;
 }
 

@@ -1,5 +1,6 @@
 import { Duration, Testing } from 'cdk8s';
 import { Gpu, QueueAutoscaler, ServingAlerts, ServingDashboard, ServingDashboardProps, VllmService } from '../src';
+import { DashboardQueries, regexLiteral } from '../src/promql';
 import { ExpectedSample, InputSeries, requirePromtool, testRules } from './promql/promtool';
 import { expectValidManifests } from './schema/validate';
 import { findOne, LLAMA_70B, LLAMA_8B, testChart } from './util';
@@ -336,6 +337,24 @@ describePromtool('ServingDashboard queries under promtool', () => {
       interval: '15s',
       input_series: series,
       promql_expr_test: dashboard.queries.map((q, i) => ({ expr: expand(q), eval_time: '70m', exp_samples: expected[i] })),
+    }]);
+  });
+
+  test('names are matched literally: a dot in a Deployment name is not a wildcard', () => {
+    const queries = new DashboardQueries({ namespace: NAMESPACE, service: '', modelName: '', hpa: '', deployment: '', scaledObject: '', rateWindow: '1m' });
+    const gpuSeries = [
+      { series: ksm('kube_deployment_status_replicas', 'deployment', 'llama.v2'), values: `2${POINTS}` },
+      { series: ksm('kube_deployment_status_replicas', 'deployment', 'llamaxv2'), values: `5${POINTS}` },
+    ];
+    expect(regexLiteral('llama.v2')).toBe('llama\\.v2');
+    testRules([], [{
+      interval: '15s',
+      input_series: gpuSeries,
+      promql_expr_test: [{
+        expr: queries.gpus([{ deployment: 'llama.v2', gpusPerReplica: 4 }]),
+        eval_time: '10m',
+        exp_samples: [{ labels: `{namespace="${NAMESPACE}",deployment="llama.v2"}`, value: 8 }],
+      }],
     }]);
   });
 
