@@ -163,10 +163,12 @@ function drawPanel(panel: PanelSpec, left: number, top: number, xMax: number): s
     parts.push(`<text x="${sx(m * 60)}" y="${plotTop + PANEL_HEIGHT + 14}" text-anchor="middle" font-size="11">${fmt(m)}</text>`);
   }
   parts.push(`<text x="${x0 + width}" y="${plotTop + PANEL_HEIGHT + 26}" text-anchor="end" font-size="11">minutes</text>`);
-  for (const t of panel.thresholds) {
+  panel.thresholds.forEach((t, i) => {
     parts.push(`<line x1="${x0}" y1="${sy(t.value).toFixed(1)}" x2="${x0 + width}" y2="${sy(t.value).toFixed(1)}" stroke="${t.color}" stroke-dasharray="6 4"/>`);
-    parts.push(`<text x="${x0 + width - 4}" y="${(sy(t.value) - 4).toFixed(1)}" text-anchor="end" font-size="11" fill="${t.color}">${escape(t.label)} ${fmt(t.value)}</text>`);
-  }
+    // Labels side by side from the right, so two close lines keep readable labels.
+    const x = x0 + width - 4 - i * 110;
+    parts.push(`<text x="${x}" y="${(sy(t.value) - 4).toFixed(1)}" text-anchor="end" font-size="11" fill="${t.color}">${escape(t.label)} ${fmt(t.value)}</text>`);
+  });
   for (const line of panel.lines) {
     const coords: string[] = [];
     line.points.forEach(([time, v], i) => {
