@@ -67,10 +67,12 @@ const LEGEND_SERVER = '{{model_name}} ({{namespace}})';
 const LEGEND_POD = '{{pod}} ({{model_name}})';
 
 /**
- * A Grafana dashboard of one or several VllmServices, as a ConfigMap that the kube-prometheus-stack Grafana
- * sidecar loads (prometheus-community/helm-charts charts/kube-prometheus-stack/values.yaml, `grafana.sidecar.dashboards`:
- * label `grafana_dashboard`, value "1", `searchNamespace: ALL`). Rows read top to bottom: is it keeping up, is it scaling, is a replica full, what it costs.
- * Built with Grafana's own builders (`@grafana/grafana-foundation-sdk`); every query comes from promql.ts.
+ * A Grafana dashboard of one or several VllmServices, as a ConfigMap that the kube-prometheus-stack Grafana sidecar
+ * loads (prometheus-community/helm-charts charts/kube-prometheus-stack/values.yaml, `grafana.sidecar.dashboards`:
+ * label `grafana_dashboard`, value "1", `searchNamespace: ALL`).
+ *
+ * Rows read top to bottom: is it keeping up, is it scaling, is a replica full, what it costs. Built with Grafana's
+ * own builders (`@grafana/grafana-foundation-sdk`); every query comes from promql.ts.
  */
 export class ServingDashboard extends Construct {
   /** The ConfigMap holding the dashboard JSON. */
@@ -103,7 +105,8 @@ export class ServingDashboard extends Construct {
       check.that(servers.includes(alert.server), 'alerts', alert.node.path,
         `must each watch one of the servers; it watches '${alert.server.node.path}'`);
     }
-    this.uid = props.uid ?? Names.toLabelValue(this, { maxLen: 40 });
+    // A label value may hold dots, a uid may not.
+    this.uid = props.uid ?? Names.toLabelValue(this, { maxLen: 40 }).replace(/[^A-Za-z0-9_-]/g, '-');
     check.that(/^[A-Za-z0-9_-]{1,40}$/.test(this.uid), 'uid', this.uid, 'must be 1 to 40 letters, digits, - or _');
     const folderAnnotation = props.folderAnnotation ?? 'grafana_folder';
     check.that(/^([a-z0-9.-]+\/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/.test(folderAnnotation), 'folderAnnotation', folderAnnotation,

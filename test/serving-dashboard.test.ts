@@ -68,6 +68,13 @@ describe('ServingDashboard ConfigMap', () => {
     expect(configMap.metadata.annotations).toEqual({ 'k8s-sidecar-target-directory': 'GPU' });
   });
 
+  test('the default uid is a valid Grafana uid even when construct ids hold dots', () => {
+    const chart = testChart();
+    const server = new VllmService(chart, 'server', { model: LLAMA_8B, gpu: Gpu.L4 });
+    const d = new ServingDashboard(chart, 'llama.v2.dashboard', { servers: [server] });
+    expect(d.uid).toMatch(/^test-llama-v2-dashboard-[0-9a-f]{8}$/);
+  });
+
   test('without a folder there is no folder annotation', () => {
     expect(synthDashboard().configMap.metadata.annotations).toBeUndefined();
   });
