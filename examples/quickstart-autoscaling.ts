@@ -1,5 +1,5 @@
 import { App, Chart } from 'cdk8s';
-import { Gpu, Model, ModelCache, QueueAutoscaler, ServingAlerts, VllmService, WarmFloor } from 'cdk8s-vllm';
+import { Gpu, Model, ModelCache, QueueAutoscaler, ServingAlerts, ServingDashboard, VllmService, WarmFloor } from 'cdk8s-vllm';
 
 const app = new App();
 const chart = new Chart(app, 'llama-autoscaled', { namespace: 'inference' });
@@ -12,5 +12,6 @@ const autoscaler = new QueueAutoscaler(chart, 'autoscaler', {
   prometheusAddress: 'http://prometheus-operated.monitoring.svc:9090',
 });
 new WarmFloor(chart, 'floor', { autoscaler, replicas: 2 });
-new ServingAlerts(chart, 'alerts', { server, autoscaler });
+const alerts = new ServingAlerts(chart, 'alerts', { server, autoscaler });
+new ServingDashboard(chart, 'dashboard', { servers: [server], autoscalers: [autoscaler], alerts: [alerts] });
 app.synth();

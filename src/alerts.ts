@@ -154,6 +154,35 @@ export interface ServingAlertsProps {
   readonly metricsAbsent?: AlertOptions;
 }
 
+/** The thresholds of the emitted alerts, for the panels that watch the same series. */
+export interface ServingAlertThresholds {
+  /**
+   * VllmPreemptions: preemptions per second of one pod.
+   * @default - none: the alert is disabled
+   */
+  readonly preemptionsPerSecond?: number;
+  /**
+   * VllmKvCacheSaturated: fraction (0-1) of one pod's KV cache in use.
+   * @default - none: the alert is disabled
+   */
+  readonly kvCacheUsage?: number;
+  /**
+   * VllmQueueBacklog: requests waiting per replica.
+   * @default - none: the alert is disabled
+   */
+  readonly waitingPerReplica?: number;
+  /**
+   * VllmTimeToFirstTokenHigh: the objective, in seconds.
+   * @default - none: the alert is disabled
+   */
+  readonly timeToFirstTokenSeconds?: number;
+  /**
+   * VllmTimeToFirstTokenHigh: the quantile compared with the objective.
+   * @default - none: the alert is disabled
+   */
+  readonly timeToFirstTokenQuantile?: number;
+}
+
 interface AlertDefaults {
   readonly severity: AlertSeverity;
   readonly pendingSeconds: number;
@@ -168,6 +197,10 @@ export class ServingAlerts extends Construct {
   public readonly alertNames: string[];
   /** The PrometheusRule (`monitoring.coreos.com/v1`). */
   public readonly rule: ApiObject;
+  /** The server these alerts watch. */
+  public readonly server: VllmService;
+  /** The thresholds of the enabled alerts. */
+  public readonly thresholds: ServingAlertThresholds;
 
   private readonly check: Check;
   private readonly rules: PrometheusRuleSpecGroupsRules[] = [];
@@ -178,6 +211,7 @@ export class ServingAlerts extends Construct {
     this.check = new Check(subjectOf(this, 'ServingAlerts'));
     const check = this.check;
     const server = props.server;
+    this.server = server;
     const namespace = server.namespace;
     check.that(namespace !== undefined, 'server.namespace', namespace,
       `must be set (give VllmService '${server.node.path}' or its chart a namespace): every alert is scoped by it`);
@@ -282,6 +316,14 @@ export class ServingAlerts extends Construct {
       props.runbookBaseUrl);
 
     this.alertNames = this.rules.map((r) => r.alert!);
+    const on = (options: AlertOptions): boolean => options.enabled !== false;
+    this.thresholds = {
+      preemptionsPerSecond: on(preemptions) ? preemptionThreshold : undefined,
+      kvCacheUsage: on(kv) ? kvThreshold : undefined,
+      waitingPerReplica: on(backlog) ? backlogThreshold : undefined,
+      timeToFirstTokenSeconds: on(ttft) ? sloSeconds : undefined,
+      timeToFirstTokenQuantile: on(ttft) ? quantile : undefined,
+    };
     this.rule = new PrometheusRule(this, 'Resource', {
       metadata: { namespace, labels: { ...server.labels, ...props.ruleLabels } },
       spec: {

@@ -7,6 +7,7 @@ import { Model } from './model';
 import { ASSUMPTIONS } from './simulation/assumptions';
 import { benchJson, benchMarkdownTable, benchSources, benchSummary, benchTextTable } from './simulation/bench-report';
 import { Benchmark, BenchmarkResult, runBenchmark } from './simulation/benchmark';
+import { writeDashboardSvg } from './simulation/dashboard-svg';
 import { ExampleDeploymentOptions } from './simulation/deployment-options';
 import { EXAMPLE_DEPLOYMENTS, exampleManifests } from './simulation/example-chart';
 import { Manifest, readServer } from './simulation/manifests';
@@ -58,12 +59,13 @@ objective and output:
   --slo-target FRACTION     bench: fraction of requests within it that counts as meeting it (default 0.99)
   --json                    print one JSON object instead of tables
   --svg DIR                 write SVG charts to DIR and print their paths
+  --dashboard-svg FILE      simulate: draw ServingDashboard's panels from the replay into FILE
   --markdown FILE           bench: write a Markdown page with the command, the tables and the charts`;
 
 const FLAGS = new Set(['json', 'help', 'version', 'shuffle-tokens', 'random-routing', 'suite']);
 const OPTIONS = new Set(['trace', 'rate-scale', 'slo-ttft', 'svg', 'markdown', 'policies', 'model', 'parameters-billions', 'gpu',
   'gpu-count', 'max-num-seqs', 'manifests', 'deployment', 'seed', 'diurnal', 'flash-crowd', 'example', 'max-replicas', 'seeds',
-  'start', 'slo-target']);
+  'start', 'slo-target', 'dashboard-svg']);
 
 /** A command-line problem: printed with the usage, exit code 2. */
 class UsageError extends Error {}
@@ -401,6 +403,7 @@ function simulateCommand(parsed: Parsed, out: (text: string) => void, err: (text
   }, (f) => progress('replay', f));
   progress.done();
   if (options.has('svg')) for (const chart of writeCharts(options.get('svg')!, [result], slo)) err(`wrote ${chart}`);
+  if (options.has('dashboard-svg')) writeDashboardSvg(options.get('dashboard-svg')!, result, manifests, slo, options.get('deployment'));
   if (flags.has('json')) {
     out(jsonReport(traceInfo(trace), [result], slo));
     return;

@@ -7,3 +7,4 @@ export * from './queue-autoscaler';
 export * from './warm-floor';
 export * from './alerts';
 export * from './simulation';
+export * from './serving-dashboard';

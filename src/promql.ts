@@ -201,3 +201,185 @@ export class AlertQueries {
     return `absent(${METRIC.waiting}${serverSelector(this.scope)}) * on () group_left () (${ready})`;
   }
 }
+
+/** Metric names the dashboard reads besides those in `METRIC`. */
+export const DASHBOARD_METRIC = {
+  /** vLLM histogram buckets: time between two output tokens, seconds (replaces `time_per_output_token_seconds`). */
+  interTokenLatencyBucket: 'vllm:inter_token_latency_seconds_bucket',
+  /** vLLM counter: finished requests (label `finished_reason`). */
+  requestSuccess: 'vllm:request_success_total',
+  /** vLLM counter: prompt tokens processed. */
+  promptTokens: 'vllm:prompt_tokens_total',
+  /** vLLM counter: tokens generated. */
+  generationTokens: 'vllm:generation_tokens_total',
+  /** kube-state-metrics: pods of a Deployment that exist and are not terminating (docs/metrics/workload/deployment-metrics.md). */
+  deploymentReplicas: 'kube_deployment_status_replicas',
+  /** KEDA operator gauge, labels `namespace`, `scaledObject`: 1 while paused (kedacore/keda pkg/metricscollector/prommetrics.go). */
+  scaledObjectPaused: 'keda_scaled_object_paused',
+  /** KEDA operator counter, labels `namespace`, `scaledObject`, `scaler`, `triggerIndex`, `metric`, `type`: failed metric reads. */
+  scalerErrors: 'keda_scaler_detail_errors_total',
+} as const;
+
+/** Label names KEDA's operator puts on its own metrics. */
+const KEDA_LABEL = { scaledObject: 'scaledObject', type: 'type' } as const;
+
+/**
+ * What the dashboard's queries select. Every value is a regular expression (matched with `=~`): a Grafana
+ * template variable such as `$namespace` on the dashboard, a literal alternation such as `serving|batch` in tests.
+ */
+export interface DashboardScope {
+  /** Namespaces of the servers. */
+  readonly namespace: string;
+  /** Services of the servers (the Prometheus Operator's `service` label). */
+  readonly service: string;
+  /** Served model names (vLLM's `model_name` label). */
+  readonly modelName: string;
+  /** Names of the HPAs KEDA generated (kube-state-metrics' `horizontalpodautoscaler` label). */
+  readonly hpa: string;
+  /** Names of the servers' Deployments (kube-state-metrics' `deployment` label). */
+  readonly deployment: string;
+  /** Names of the ScaledObjects (KEDA's `scaledObject` label). */
+  readonly scaledObject: string;
+  /** The `rate()` window: `rateWindow(scrapeInterval)` of the slowest-scraped server. */
+  readonly rateWindow: string;
+}
+
+/** One Deployment and the GPUs each of its pods holds. */
+export interface DeploymentGpus {
+  readonly deployment: string;
+  readonly gpusPerReplica: number;
+}
+
+/** A string matched literally inside a PromQL (RE2) regular expression. */
+export function regexLiteral(value: string): string {
+  return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** `{label=~"regex",…}`, every value quoted and escaped. */
+function regexSelector(matchers: { [label: string]: string }): string {
+  return `{${Object.entries(matchers).map(([label, value]) => `${label}=~${quote(value)}`).join(',')}}`;
+}
+
+/**
+ * The dashboard's queries. vLLM series are grouped by server (namespace, Service, served model), per-pod
+ * panels by pod as well; kube-state-metrics series are aggregated by object name (`max by`) so two
+ * kube-state-metrics replicas never double a value. KEDA's operator metrics are selected by ScaledObject name
+ * only: scraped by a ServiceMonitor without `honorLabels`, their `namespace` label is renamed `exported_namespace`.
+ */
+export class DashboardQueries {
+  public constructor(private readonly scope: DashboardScope) {}
+
+  /** Requests waiting per scraped replica of each server: what KEDA's AverageValue target compares. */
+  public waitingPerReplica(): string {
+    const waiting = `${METRIC.waiting}${this.vllm()}`;
+    return `sum by (${SERVER_LABELS}) (${waiting}) / count by (${SERVER_LABELS}) (count by (${SERVER_LABELS}, ${LABEL.pod}) (${waiting}))`;
+  }
+
+  /** The `quantile` of time to first token of each server, seconds. */
+  public timeToFirstToken(quantile: number): string {
+    return this.histogramQuantile(METRIC.timeToFirstTokenBucket, quantile);
+  }
+
+  /** The `quantile` of the time between output tokens of each server, seconds. */
+  public interTokenLatency(quantile: number): string {
+    return this.histogramQuantile(DASHBOARD_METRIC.interTokenLatencyBucket, quantile);
+  }
+
+  /** Finished requests per second of each server (every `finished_reason`). */
+  public requestsPerSecond(): string {
+    return this.serverRate(DASHBOARD_METRIC.requestSuccess);
+  }
+
+  /** Prompt tokens processed per second of each server. */
+  public promptTokensPerSecond(): string {
+    return this.serverRate(DASHBOARD_METRIC.promptTokens);
+  }
+
+  /** Tokens generated per second of each server. */
+  public generationTokensPerSecond(): string {
+    return this.serverRate(DASHBOARD_METRIC.generationTokens);
+  }
+
+  /** Replicas of each KEDA-generated HPA: `desired` (status), `current` (status) or `max` (spec). */
+  public hpaReplicas(which: 'desired' | 'current' | 'max'): string {
+    const metric = which === 'desired' ? METRIC.hpaDesiredReplicas : which === 'current' ? METRIC.hpaCurrentReplicas : METRIC.hpaMaxReplicas;
+    const by = `${LABEL.namespace}, ${LABEL.hpa}`;
+    return `max by (${by}) (${metric}${regexSelector({ [LABEL.namespace]: this.scope.namespace, [LABEL.hpa]: this.scope.hpa })})`;
+  }
+
+  /** Ready replicas of each server's Deployment. */
+  public readyReplicas(): string {
+    return this.deploymentMax(METRIC.deploymentReadyReplicas, this.scope.deployment);
+  }
+
+  /** 1 while a ScaledObject is paused (`autoscaling.keda.sh/paused`), 0 otherwise. */
+  public scaledObjectPaused(): string {
+    return `max by (${KEDA_LABEL.scaledObject}) (${DASHBOARD_METRIC.scaledObjectPaused}${regexSelector({ [KEDA_LABEL.scaledObject]: this.scope.scaledObject })})`;
+  }
+
+  /**
+   * Failed metric reads per second of each ScaledObject's scalers. KEDA holds its `fallback` replicas once a
+   * trigger has failed `fallback.failureThreshold` reads in a row (kedacore/keda pkg/fallback/fallback.go);
+   * its operator exports no gauge of that state, so a sustained non-zero rate is the sign the fallback is on.
+   */
+  public scalerErrorsPerSecond(): string {
+    const errors = `${DASHBOARD_METRIC.scalerErrors}${regexSelector({ [KEDA_LABEL.scaledObject]: this.scope.scaledObject, [KEDA_LABEL.type]: 'scaledobject' })}`;
+    return `sum by (${KEDA_LABEL.scaledObject}) (rate(${errors}[${this.scope.rateWindow}]))`;
+  }
+
+  /** KV-cache fill (0-1) of each pod (its fullest engine). */
+  public kvCacheUsagePerPod(): string {
+    return `max by (${SERVER_LABELS}, ${LABEL.pod}) (${METRIC.kvCacheUsage}${this.vllm()})`;
+  }
+
+  /** Preemptions per second of each pod. */
+  public preemptionsPerSecondPerPod(): string {
+    return `sum by (${SERVER_LABELS}, ${LABEL.pod}) (rate(${METRIC.preemptions}${this.vllm()}[${this.scope.rateWindow}]))`;
+  }
+
+  /** Requests in the running batch of each pod (compare with `--max-num-seqs`). */
+  public runningPerPod(): string {
+    return `sum by (${SERVER_LABELS}, ${LABEL.pod}) (${METRIC.running}${this.vllm()})`;
+  }
+
+  /**
+   * GPUs held by each Deployment: its pods (ready or starting, as a starting pod holds its GPUs too) times the
+   * GPUs of one pod. One term per Deployment, joined with `or`.
+   */
+  public gpus(deployments: DeploymentGpus[]): string {
+    if (deployments.length === 0) throw new Error('gpus() needs at least one Deployment');
+    return deployments
+      .map((d) => `${this.deploymentMax(DASHBOARD_METRIC.deploymentReplicas, regexLiteral(d.deployment))} * ${num(d.gpusPerReplica)}`)
+      .join(' or ');
+  }
+
+  /**
+   * GPU-hours over `range` (a Prometheus duration, or Grafana's `$__range`) of `rangeSeconds` seconds (or
+   * `$__range_s`): the mean GPU count over the range times its length in hours. The GPU count is sampled
+   * every minute by a subquery and divided by the number of sample times, counted with `vector(1)`, so a
+   * Deployment that existed for part of the range counts for that part only, and the result does not depend
+   * on whether the subquery includes its start (Prometheus 2) or not (Prometheus 3).
+   */
+  public gpuHours(deployments: DeploymentGpus[], range: string, rangeSeconds: string): string {
+    const sampled = `sum(sum_over_time((${this.gpus(deployments)})[${range}:1m]))`;
+    const samples = `scalar(count_over_time(vector(1)[${range}:1m]))`;
+    return `${sampled} / ${samples} * ${rangeSeconds} / 3600`;
+  }
+
+  private deploymentMax(metric: string, deployment: string): string {
+    const by = `${LABEL.namespace}, ${LABEL.deployment}`;
+    return `max by (${by}) (${metric}${regexSelector({ [LABEL.namespace]: this.scope.namespace, [LABEL.deployment]: deployment })})`;
+  }
+
+  private histogramQuantile(bucket: string, quantile: number): string {
+    return `histogram_quantile(${num(quantile)}, sum by (${SERVER_LABELS}, le) (rate(${bucket}${this.vllm()}[${this.scope.rateWindow}])))`;
+  }
+
+  private serverRate(counter: string): string {
+    return `sum by (${SERVER_LABELS}) (rate(${counter}${this.vllm()}[${this.scope.rateWindow}]))`;
+  }
+
+  private vllm(): string {
+    return regexSelector({ [LABEL.namespace]: this.scope.namespace, [LABEL.service]: this.scope.service, [LABEL.modelName]: this.scope.modelName });
+  }
+}

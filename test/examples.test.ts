@@ -84,6 +84,16 @@ describe('example: Llama 3.1 70B on four H100s with a cache', () => {
     checkRules(findOne(manifests, 'PrometheusRule').spec.groups);
   });
 
+  test('the dashboard ConfigMap for the Grafana sidecar, filed in its folder, with the alert thresholds', () => {
+    const configMap = findOne(manifests, 'ConfigMap');
+    expect(configMap.metadata.labels.grafana_dashboard).toBe('1');
+    expect(configMap.metadata.annotations).toEqual({ grafana_folder: 'Inference' });
+    const dashboard = JSON.parse(Object.values(configMap.data)[0] as string);
+    const queue = dashboard.panels.find((p: any) => p.title === 'Requests waiting per replica');
+    // the autoscaler's default target (2) and the VllmQueueBacklog threshold (2 x target)
+    expect(queue.fieldConfig.defaults.thresholds.steps.map((s: any) => s.value)).toEqual([null, 2, 4]);
+  });
+
   test('schema-valid and unchanged', () => {
     expectValidManifests(manifests);
     expect(manifests).toMatchSnapshot();

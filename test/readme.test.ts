@@ -14,7 +14,7 @@ function typescriptBlocks(markdown: string): string[] {
 describe.each([
   ['quickstart', 'llama', ['Deployment', 'Job', 'PersistentVolumeClaim', 'PodDisruptionBudget', 'Service', 'ServiceMonitor']],
   ['quickstart-autoscaling', 'llama-autoscaled',
-    ['Deployment', 'Job', 'PersistentVolumeClaim', 'PodDisruptionBudget', 'PrometheusRule', 'ScaledObject', 'Service', 'ServiceMonitor']],
+    ['ConfigMap', 'Deployment', 'Job', 'PersistentVolumeClaim', 'PodDisruptionBudget', 'PrometheusRule', 'ScaledObject', 'Service', 'ServiceMonitor']],
 ])('README %s', (example, chartName, kinds) => {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   const source = fs.readFileSync(path.join(ROOT, `examples/${example}.ts`), 'utf8');
