@@ -85,10 +85,13 @@ export interface BenchmarkTrace {
 
 /** What a benchmark modelled: the server every policy scales. */
 export interface BenchmarkSetup {
+  /** The served model's id. */
   readonly model: string;
+  /** The GPU's name. */
   readonly gpu: string;
   /** GPUs per replica. */
   readonly gpuCount: number;
+  /** `--tensor-parallel-size`. */
   readonly tensorParallelSize: number;
   /** The default policy's floor. */
   readonly minReplicas: number;
@@ -108,8 +111,11 @@ export interface BenchmarkSetup {
 
 /** A measure over seeds: the mean and the range. */
 export interface SeededValue {
+  /** The mean over the seeds. */
   readonly mean: number;
+  /** The lowest over the seeds. */
   readonly min: number;
+  /** The highest over the seeds. */
   readonly max: number;
 }
 
@@ -131,7 +137,9 @@ export interface BenchmarkPolicy {
 
 /** A reference replayed with hindsight. */
 export interface BenchmarkReference {
+  /** Fraction of requests within the SLO, over the seeds. */
   readonly sloAttainment: SeededValue;
+  /** GPU-hours, over the seeds. */
   readonly gpuHours: SeededValue;
   /** Whether it met the SLO target on every seed. */
   readonly reachesTarget: boolean;

@@ -97,6 +97,7 @@ export class Simulation {
 
   /**
    * The GPU-hours of the optimistic reference.
+   * @param sloTtftSeconds the time-to-first-token objective; default: `Simulation.DEFAULT_SLO_TTFT_SECONDS` (2 s)
    * @deprecated use `optimisticGpuHours`: instant replicas are a reference, not a lower bound
    */
   public static lowerBoundGpuHours(manifests: any[], trace: Trace, sloTtftSeconds?: number): number {
