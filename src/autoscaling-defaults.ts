@@ -3,10 +3,11 @@
 
 /** The QueueAutoscaler defaults the sweep chose. */
 export const SWEPT_DEFAULTS = {
-  targetQueuePerReplica: 2,
+  targetQueuePerReplica: 5,
   capacityEnabled: true,
-  capacityUtilization: 0.125,
+  capacityUtilization: 0.25,
   predictiveEnabled: false,
   predictiveWindowScrapes: 10,
-  scaleDownStabilizationSeconds: 300,
+  scaleDownStabilizationSeconds: 120,
+  scaleDownPeriodSeconds: 60,
 } as const;

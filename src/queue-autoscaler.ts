@@ -1,6 +1,7 @@
 import { ApiObject, Duration, Lazy, Names } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IAutoscalerTarget } from './alerts';
+import { SWEPT_DEFAULTS } from './autoscaling-defaults';
 import { Check, subjectOf } from './errors';
 import {
   ScaledObject,
@@ -10,7 +11,6 @@ import {
   ScaledObjectSpecTriggers,
   ScaledObjectSpecTriggersAuthenticationRefKind,
 } from './imports/keda-keda.sh';
-import { SWEPT_DEFAULTS } from './autoscaling-defaults';
 import { Queries } from './promql';
 import { checkCacheSharable } from './server-settings';
 import { VllmService } from './vllm-service';
@@ -27,7 +27,7 @@ const MAX_POLICY_PERIOD_SECONDS = 1800;
 export interface ScalingRules {
   /**
    * The HPA's stabilization window: scale-up takes the lowest recommendation inside it, scale-down the highest.
-   * @default - 0 s up, 300 s down
+   * @default - 0 s up; down: the swept window (docs/sweep.md)
    */
   readonly stabilizationWindow?: Duration;
   /**
@@ -37,7 +37,7 @@ export interface ScalingRules {
   readonly pods?: number;
   /**
    * The period of the pods policy.
-   * @default - 60 s up, 180 s down
+   * @default - 60 s up; down: the swept period (docs/sweep.md)
    */
   readonly period?: Duration;
 }
@@ -161,7 +161,7 @@ export interface QueueAutoscalerProps {
   readonly scaleUp?: ScalingRules;
   /**
    * Scale-down rules: slow, so a cold start is not paid again for a brief dip.
-   * @default - 300 s stabilization, 1 pod per 180 s
+   * @default - the swept stabilization window and period, 1 pod per period (docs/sweep.md)
    */
   readonly scaleDown?: ScalingRules;
   /**
@@ -453,7 +453,7 @@ export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
       scaleDown: {
         stabilizationWindowSeconds: (down.stabilizationWindow ?? Duration.seconds(SWEPT_DEFAULTS.scaleDownStabilizationSeconds)).toSeconds(),
         selectPolicy: 'Max',
-        policies: [{ type: 'Pods', value: down.pods ?? 1, periodSeconds: (down.period ?? Duration.seconds(180)).toSeconds() }],
+        policies: [{ type: 'Pods', value: down.pods ?? 1, periodSeconds: (down.period ?? Duration.seconds(SWEPT_DEFAULTS.scaleDownPeriodSeconds)).toSeconds() }],
       },
     };
   }

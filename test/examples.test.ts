@@ -1,9 +1,10 @@
+import { argValue, container, findAll, findOne, synthApp } from './util';
 import { llama70bOnH100 } from '../examples/llama-70b-h100';
 import { llama8bOnL4 } from '../examples/llama-8b-l4';
 import { qwen7bScaleToZero } from '../examples/qwen-7b-scale-to-zero';
+import { SWEPT_DEFAULTS } from '../src/autoscaling-defaults';
 import { checkRules, requirePromtool } from './promql/promtool';
 import { expectValidManifests } from './schema/validate';
-import { argValue, container, findAll, findOne, synthApp } from './util';
 
 describe('example: Llama 3.1 8B on one L4', () => {
   const manifests = synthApp(llama8bOnL4);
@@ -22,7 +23,7 @@ describe('example: Llama 3.1 8B on one L4', () => {
     const scaledObject = findOne(manifests, 'ScaledObject');
     expect(deployment.spec).not.toHaveProperty('replicas');
     expect(scaledObject.spec).toMatchObject({ minReplicaCount: 1, maxReplicaCount: 2 });
-    expect(scaledObject.spec.triggers.map((t: any) => t.name)).toEqual(['queue']);
+    expect(scaledObject.spec.triggers.map((t: any) => t.name)).toEqual(['queue', 'in-flight']);
   });
 
   test('drain timings and probes', () => {
@@ -90,8 +91,9 @@ describe('example: Llama 3.1 70B on four H100s with a cache', () => {
     expect(configMap.metadata.annotations).toEqual({ grafana_folder: 'Inference' });
     const dashboard = JSON.parse(Object.values(configMap.data)[0] as string);
     const queue = dashboard.panels.find((p: any) => p.title === 'Requests waiting per replica');
-    // the autoscaler's default target (2) and the VllmQueueBacklog threshold (2 x target)
-    expect(queue.fieldConfig.defaults.thresholds.steps.map((s: any) => s.value)).toEqual([null, 2, 4]);
+    // the autoscaler's default target and the VllmQueueBacklog threshold (2 x target)
+    const target = SWEPT_DEFAULTS.targetQueuePerReplica;
+    expect(queue.fieldConfig.defaults.thresholds.steps.map((s: any) => s.value)).toEqual([null, target, 2 * target]);
   });
 
   test('schema-valid and unchanged', () => {
@@ -106,7 +108,7 @@ describe('example: Qwen 2.5 7B on an A10G that scales to zero', () => {
 
   test('cost profile: floor 0, woken by the HTTP add-on, queue-scaled above', () => {
     expect(scaledObject.spec.minReplicaCount).toBe(0);
-    expect(scaledObject.spec.triggers.map((t: any) => t.type)).toEqual(['prometheus', 'external-push']);
+    expect(scaledObject.spec.triggers.map((t: any) => t.name)).toEqual(['queue', 'in-flight', 'http-requests']);
     const http = findOne(manifests, 'HTTPScaledObject');
     expect(http.spec.hosts).toContain('qwen.batch.example.com');
     expect(findAll(manifests, 'Service').map((s) => s.spec.type).sort()).toEqual(['ClusterIP', 'ExternalName']);

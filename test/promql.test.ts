@@ -62,7 +62,9 @@ describe('the in-flight and forecast queries KEDA runs, evaluated by promtool', 
   const chart = testChart();
   const server = new VllmService(chart, 'server', { model: LLAMA_8B, gpu: Gpu.L4, scrapeInterval: Duration.minutes(1) });
   new QueueAutoscaler(chart, 'autoscaler', {
-    server, maxReplicas: 8, prometheusAddress: 'http://prometheus:9090',
+    server,
+    maxReplicas: 8,
+    prometheusAddress: 'http://prometheus:9090',
     predictiveTrigger: { enabled: true, window: Duration.minutes(5) },
   });
   const triggers = findOne(Testing.synth(chart), 'ScaledObject').spec.triggers;

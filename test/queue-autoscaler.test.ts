@@ -77,7 +77,10 @@ describe('QueueAutoscaler ScaledObject', () => {
 
   test('predictive trigger: in flight extrapolated over the cold start by predict_linear over a subquery at the scrape interval', () => {
     // GIVEN a server scraped every 15 s and the trigger on with a 5-minute window
-    const { chart, server } = scaled({ predictiveTrigger: { enabled: true, window: Duration.minutes(5) }, capacityTrigger: { targetInFlightPerReplica: 40 } });
+    const { chart, server } = scaled({
+      predictiveTrigger: { enabled: true, window: Duration.minutes(5) },
+      capacityTrigger: { targetInFlightPerReplica: 40 },
+    });
     const forecast = scaledObjectOf(chart).scaledObject.spec.triggers.find((t: any) => t.name === 'in-flight-forecast');
     const scope = `{namespace="inference",service="${server.serviceName}",model_name="meta-llama/Llama-3.1-8B-Instruct"}`;
     // THEN the horizon is the server's cold-start estimate, the threshold the in-flight target; an empty forecast reads as 0
@@ -118,7 +121,11 @@ describe('QueueAutoscaler ScaledObject', () => {
     });
     expect(scaledObject.spec.advanced.horizontalPodAutoscalerConfig.behavior).toEqual({
       scaleUp: { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 2, periodSeconds: 60 }] },
-      scaleDown: { stabilizationWindowSeconds: 300, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 1, periodSeconds: 180 }] },
+      scaleDown: {
+        stabilizationWindowSeconds: SWEPT_DEFAULTS.scaleDownStabilizationSeconds,
+        selectPolicy: 'Max',
+        policies: [{ type: 'Pods', value: 1, periodSeconds: SWEPT_DEFAULTS.scaleDownPeriodSeconds }],
+      },
     });
   });
 

@@ -53,7 +53,7 @@ describe('WarmFloor', () => {
       replicas: 2,
       schedules: [{ timezone: 'Europe/Paris', start: '30 13 * * 1-5', end: '0 22 * * 1-5', replicas: 4 }],
     });
-    expect(scaledObject.spec.triggers[1]).toEqual({
+    expect(scaledObject.spec.triggers.find((t: any) => t.type === 'cron')).toEqual({
       type: 'cron',
       name: 'floor-window-0',
       metadata: { timezone: 'Europe/Paris', start: '30 13 * * 1-5', end: '0 22 * * 1-5', desiredReplicas: '4' },

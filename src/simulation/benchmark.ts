@@ -203,7 +203,15 @@ export class Benchmark {
 const STATIC = 'static';
 
 /** The benchmark behind `Benchmark.run`, with progress reporting for the command line. */
-export function runBenchmark(props: BenchmarkProps, onProgress?: (step: string, fraction: number) => void): BenchmarkResult {
+/** A further row: another chart of the same server (a variant of the default's settings), under the same bounds. */
+export interface VariantRow {
+  readonly name: string;
+  readonly description: string;
+  readonly manifests: Manifest[];
+}
+
+export function runBenchmark(props: BenchmarkProps, onProgress?: (step: string, fraction: number) => void,
+  variants: VariantRow[] = []): BenchmarkResult {
   const slo = props.sloTtftSeconds ?? ASSUMPTIONS.defaultSloTtftSeconds;
   if (!(slo > 0)) throw new Error(`Benchmark: sloTtftSeconds (${slo}) must be > 0`);
   const target = props.sloTarget ?? ASSUMPTIONS.sloTarget;
@@ -227,15 +235,23 @@ export function runBenchmark(props: BenchmarkProps, onProgress?: (step: string, 
   }
   const routing = props.randomRouting === true ? 'random' : 'round-robin';
   const traces = seeds.map((seed) => props.trace.withSeed(seed));
-  const steps = seeds.length * (names.length + 1);
+  const steps = seeds.length * (names.length + variants.length + 1);
   let step = 0;
   const progress = (label: string) => (fraction: number) => onProgress?.(label, (step + fraction) / steps);
 
   const perSeed = traces.map((trace, s) => {
     const optimistic = optimisticReference(server, trace, slo);
     const context: HindsightContext = {
-      server, trace, sloTtftSeconds: slo, sloTarget: target, minReplicas: Math.max(1, bounds.minReplicas),
-      maxReplicas: bounds.maxReplicas, start, optimistic, routing, routingSeed: seeds[s],
+      server,
+      trace,
+      sloTtftSeconds: slo,
+      sloTarget: target,
+      minReplicas: Math.max(1, bounds.minReplicas),
+      maxReplicas: bounds.maxReplicas,
+      start,
+      optimistic,
+      routing,
+      routingSeed: seeds[s],
     };
     progress('clairvoyant')(0);
     const clairvoyant = clairvoyantReference(context);
@@ -245,11 +261,21 @@ export function runBenchmark(props: BenchmarkProps, onProgress?: (step: string, 
       const result = measureReplay({
         server: readServer(manifests, server.deploymentName),
         autoscaler: findAutoscaler(manifests, server).autoscaler,
-        trace, sloTtftSeconds: slo, name: label, optimisticGpuHours: optimistic.gpuHours, start,
-        routing, routingSeed: seeds[s], onProgress: progress(name),
+        trace,
+        sloTtftSeconds: slo,
+        name: label,
+        optimisticGpuHours: optimistic.gpuHours,
+        start,
+        routing,
+        routingSeed: seeds[s],
+        onProgress: progress(name),
       });
       return result;
     };
+    for (const variant of variants) {
+      rows.set(variant.name, replayPolicy(variant.name, withPolicy(variant.manifests, 'default', bounds), variant.name));
+      step++;
+    }
     for (const name of names) {
       if (name === STATIC) {
         rows.set(STATIC, { ...staticReference(context).result, name: STATIC });
@@ -263,7 +289,10 @@ export function runBenchmark(props: BenchmarkProps, onProgress?: (step: string, 
     return { optimistic, clairvoyant, rows };
   });
 
-  const labels = [...perSeed[0].rows.keys()];
+  // The default first, then its variants, then the peers and static.
+  const first = ['default', ...variants.map((v) => v.name)];
+  const rank = (label: string): number => (first.includes(label) ? first.indexOf(label) : first.length);
+  const labels = [...perSeed[0].rows.keys()].sort((a, b) => rank(a) - rank(b));
   return {
     trace: { file: traces[0].name, requests: traces[0].length, durationSeconds: traces[0].durationSeconds, rateScale: traces[0].rateScale },
     sloTtftSeconds: slo,
@@ -292,7 +321,8 @@ export function runBenchmark(props: BenchmarkProps, onProgress?: (step: string, 
     },
     policies: labels.map((label) => {
       const results = perSeed.map((p) => p.rows.get(label)!);
-      const info = describe(label, server);
+      const variant = variants.find((v) => v.name === label);
+      const info = variant ? { source: 'this library: the QueueAutoscaler with the setting named', description: variant.description } : describe(label, server);
       return {
         name: label,
         source: info.source,

@@ -48,7 +48,7 @@ export function clairvoyantReference(context: HindsightContext): HindsightRefere
   const replayFactor = (factor: number): SimulationResult => {
     const schedule = clairvoyantSchedule(needs(factor), context.server.coldStartSeconds);
     const initial = startingReplicas(context, schedule(0));
-    return replayReference(context, `clairvoyant`, new ScheduledReplicas((t) => Math.max(context.minReplicas, schedule(t)), context.minReplicas, maxReplicas), initial);
+    return replayReference(context, 'clairvoyant', new ScheduledReplicas((t) => Math.max(context.minReplicas, schedule(t)), context.minReplicas, maxReplicas), initial);
   };
   return search(context, replayFactor, ASSUMPTIONS.clairvoyantFactors, ASSUMPTIONS.clairvoyantBisections);
 }
@@ -107,7 +107,8 @@ function replayReference(context: HindsightContext, name: string, autoscaler: Sc
  * The cheapest setting that meets the target: tries `ladder` in order until one does, then bisects between it
  * and the last that did not. Returns the best attainment found when none does.
  */
-function search(context: HindsightContext, replay: (setting: number) => SimulationResult, ladder: readonly number[], bisections: number): HindsightReference {
+function search(context: HindsightContext, replay: (setting: number) => SimulationResult, ladder: readonly number[],
+  bisections: number): HindsightReference {
   let replays = 0;
   const run = (setting: number): SimulationResult => {
     replays++;

@@ -20,8 +20,14 @@ export type Expr =
   | { readonly kind: 'aggregate'; readonly op: 'sum' | 'avg' | 'max' | 'min' | 'count'; readonly arg: Expr }
   | { readonly kind: 'binary'; readonly op: '+' | '-' | '*' | '/'; readonly left: Expr; readonly right: Expr }
   | { readonly kind: 'clamp'; readonly op: 'clamp_min' | 'clamp_max'; readonly arg: Expr; readonly bound: number }
-  | { readonly kind: 'trend'; readonly op: 'predict_linear' | 'deriv'; readonly arg: Expr; readonly rangeSeconds: number;
-    readonly stepSeconds: number; readonly horizonSeconds: number };
+  | {
+    readonly kind: 'trend';
+    readonly op: 'predict_linear' | 'deriv';
+    readonly arg: Expr;
+    readonly rangeSeconds: number;
+    readonly stepSeconds: number;
+    readonly horizonSeconds: number;
+  };
 
 /** One pod's scraped gauges at one scrape. */
 export interface PodSample {
@@ -32,10 +38,10 @@ export interface PodSample {
 
 /** The scrapes a query can see. */
 export interface ScrapeHistory {
-  /** The samples of the latest scrape at or before `time` that is at most 5 minutes old (Prometheus' lookback), or none. */
-  at(time: number): PodSample[];
   /** Labels of the server's series. */
   readonly labels: SeriesLabels;
+  /** The samples of the latest scrape at or before `time` that is at most 5 minutes old (Prometheus' lookback), or none. */
+  at(time: number): PodSample[];
 }
 
 /** A history of one scrape at `time`: what a controller sees when nothing older matters. */

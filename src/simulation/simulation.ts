@@ -1,6 +1,6 @@
 import { ASSUMPTIONS } from './assumptions';
-import { optimisticReference } from './references';
 import { readServer } from './manifests';
+import { optimisticReference } from './references';
 import { SimulationResult } from './results';
 import { simulate } from './simulate';
 import { Trace } from './trace';

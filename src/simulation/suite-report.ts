@@ -64,6 +64,26 @@ export function suiteSummaryTable(results: ScenarioResult[]): string {
   return lines.join('\n');
 }
 
+/**
+ * Where the default misses a goal on a scenario the clairvoyant provisioner can serve: by how much, why, and what the
+ * measured variant rows (settings a user can change) buy instead.
+ */
+export function suiteShortfalls(results: ScenarioResult[]): string {
+  const lines: string[] = [];
+  for (const { scenario, result } of results) {
+    const v = verdict(scenario.name, result);
+    if (!v.reachable || (v.meetsTarget && v.withinCost && v.dominatedBy.length === 0)) continue;
+    const misses: string[] = [];
+    if (!v.meetsTarget) misses.push(`${(v.shortfall * 100).toFixed(2)} points below the ${(result.sloTarget * 100).toFixed(0)}% target`);
+    if (!v.withinCost) misses.push(`${(v.costRatio - GOALS.maxCostOverClairvoyant).toFixed(2)}x over the cost goal (${v.costRatio.toFixed(2)}x the clairvoyant)`);
+    if (v.dominatedBy.length > 0) misses.push(`both cheaper and better: ${v.dominatedBy.map((n) => `\`${n}\``).join(', ')}`);
+    const trades = result.policies.filter((p) => p.source.startsWith('this library') && p.name !== 'default')
+      .map((p) => `\`${p.name}\` reaches ${pct(p.sloAttainment.mean)} at ${(p.gpuHours.mean / result.clairvoyant.gpuHours.mean).toFixed(2)}x`);
+    lines.push(`- \`${scenario.name}\`: ${misses.join('; ')}. Why: ${scenario.challenge}.${trades.length > 0 ? ` Trading cost for it: ${trades.join('; ')}.` : ''}`);
+  }
+  return lines.length === 0 ? 'None: the default meets every goal wherever the clairvoyant provisioner meets the target.' : lines.join('\n');
+}
+
 /** Each scenario's full table, in Markdown. */
 export function suiteSections(results: ScenarioResult[]): string {
   return results.map(({ scenario, result }) => [

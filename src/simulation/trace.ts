@@ -191,7 +191,7 @@ export class Trace {
     const shape = props.shape ?? TrafficShape.FLAT;
     const crowds = props.flashCrowds ?? [];
     const seed = props.seed ?? 1;
-    const subject = `Trace.synthetic`;
+    const subject = 'Trace.synthetic';
     if (!(duration > 0 && duration <= 7 * 86_400)) throw new Error(`${subject}: durationSeconds (${duration}) must be > 0 and at most a week`);
     if (!(trough >= 0 && trough <= 1)) throw new Error(`${subject}: troughFactor (${trough}) must be from 0 to 1`);
     if (!Object.values(TrafficShape).includes(shape)) throw new Error(`${subject}: shape (${shape}) must be one of ${Object.values(TrafficShape).join(', ')}`);

@@ -56,6 +56,6 @@ describe('Benchmark', () => {
     const scaledObjects = manifests.filter((m) => m.kind === 'ScaledObject');
     expect(scaledObjects).toHaveLength(1);
     expect(scaledObjects[0].spec).toMatchObject({ minReplicaCount: 1, maxReplicaCount: 8 });
-    expect(scaledObjects[0].spec.triggers.map((t: any) => t.name)).toEqual(['queue']);
+    expect(scaledObjects[0].spec.triggers.map((t: any) => t.name)).toEqual(['queue', 'in-flight']);
   });
 });

@@ -8,7 +8,13 @@ const server = readServer(testManifests());
 
 function context(trace: Trace, maxReplicas = 8): HindsightContext {
   return {
-    server, trace, sloTtftSeconds: 2, sloTarget: 0.99, minReplicas: 1, maxReplicas, start: 'warm',
+    server,
+    trace,
+    sloTtftSeconds: 2,
+    sloTarget: 0.99,
+    minReplicas: 1,
+    maxReplicas,
+    start: 'warm',
     optimistic: optimisticReference(server, trace, 2),
   };
 }

@@ -1,6 +1,6 @@
 import { testManifests } from './helpers';
-import { clairvoyantSchedule, optimisticReference as lowerBound, sustainableRate } from '../../src/simulation/references';
 import { readServer } from '../../src/simulation/manifests';
+import { clairvoyantSchedule, optimisticReference as lowerBound, sustainableRate } from '../../src/simulation/references';
 import { Trace } from '../../src/simulation/trace';
 
 const server = readServer(testManifests());

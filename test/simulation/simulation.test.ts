@@ -1,13 +1,13 @@
 import { Chart, Testing } from 'cdk8s';
 import { smallModel, testManifests } from './helpers';
-import { Gpu, QueueAutoscaler, VllmService } from '../../src';
+import { Gpu, QueueAutoscaler, QueueAutoscalerProps, VllmService } from '../../src';
 import { Simulation, Trace } from '../../src/simulation';
 
 /** Llama 3.1 8B on one H100 scaled by a QueueAutoscaler with `targetQueuePerReplica`, synthesized. */
-function withQueueAutoscaler(targetQueuePerReplica?: number): any[] {
+function withQueueAutoscaler(props: Partial<QueueAutoscalerProps> = {}): any[] {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'inference' });
   const server = new VllmService(chart, 'server', { model: smallModel(), gpu: Gpu.H100_80GB });
-  new QueueAutoscaler(chart, 'autoscaler', { server, maxReplicas: 8, prometheusAddress: 'http://prometheus:9090', targetQueuePerReplica });
+  new QueueAutoscaler(chart, 'autoscaler', { server, maxReplicas: 8, prometheusAddress: 'http://prometheus:9090', ...props });
   return Testing.synth(chart);
 }
 
@@ -49,12 +49,20 @@ describe('Simulation', () => {
     expect(fifty.sloAttainment).toBeLessThan(five.sloAttainment);
   });
 
-  test('a change to a QueueAutoscaler prop shows up: targetQueuePerReplica', () => {
+  test('a change to a QueueAutoscaler prop shows up: the in-flight target', () => {
     const byDefault = Simulation.run({ manifests: withQueueAutoscaler(), ...fixed, trace: heavy });
-    const lax = Simulation.run({ manifests: withQueueAutoscaler(50), ...fixed, trace: heavy });
+    const lax = Simulation.run({ manifests: withQueueAutoscaler({ capacityTrigger: { targetInFlightPerReplica: 250 } }), ...fixed, trace: heavy });
     expect(byDefault.name).toMatch(/^test-autoscaler-/);
     expect(lax.gpuHours).toBeLessThan(byDefault.gpuHours);
     expect(lax.sloAttainment).toBeLessThan(byDefault.sloAttainment);
+  });
+
+  test('a change to a QueueAutoscaler prop shows up: targetQueuePerReplica, with the in-flight trigger off', () => {
+    const queueOnly = { capacityTrigger: { enabled: false } };
+    const tight = Simulation.run({ manifests: withQueueAutoscaler({ ...queueOnly, targetQueuePerReplica: 2 }), ...fixed, trace: heavy });
+    const lax = Simulation.run({ manifests: withQueueAutoscaler({ ...queueOnly, targetQueuePerReplica: 50 }), ...fixed, trace: heavy });
+    expect(lax.gpuHours).toBeLessThan(tight.gpuHours);
+    expect(lax.sloAttainment).toBeLessThan(tight.sloAttainment);
   });
 
   test('a plain HorizontalPodAutoscaler is replayed too', () => {
