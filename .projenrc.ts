@@ -135,6 +135,12 @@ project.addTask('sweep', {
   exec: 'ts-node --project test/tsconfig.json build-tools/sweep.ts',
 });
 
+project.addTask('bench:replay', {
+  description: 'Time the replay of one hour of the Azure trace at 10x (optionally against another build: -- --baseline DIR)',
+  exec: 'ts-node --project test/tsconfig.json build-tools/replay-speed.ts',
+  receiveArgs: true,
+});
+
 project.addTask('bench:synth', {
   description: 'Time the synthesis of one chart of 100 VllmServices',
   exec: 'ts-node --project test/tsconfig.json build-tools/synth-100.ts',

@@ -1,0 +1,51 @@
+/**
+ * Replay speed: one hour of the Azure conversation trace at 10x through the autoscaled example, timed in process
+ * (the replay alone: trace read, chart synthesized and the optimistic reference computed beforehand), for a cold
+ * and a warm start; optionally side by side with another build of the package (its compiled `lib/`), interleaved
+ * run by run so both see the same machine.
+ *
+ *   npx projen bench:replay [-- --baseline /path/to/other/checkout]
+ */
+import { join, resolve } from 'path';
+import { Trace } from '../src/simulation/trace';
+import { exampleManifests } from '../src/simulation/example-chart';
+
+const RUNS = 7;
+const baselineIndex = process.argv.indexOf('--baseline');
+const baselineDir = baselineIndex > 0 ? resolve(process.argv[baselineIndex + 1]) : undefined;
+
+type Replay = (start: string) => void;
+function replayOf(dir: string): Replay {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const lib = (name: string) => require(join(dir, 'lib', 'simulation', name));
+  const trace = lib('trace').Trace.fromCsvFile(join(__dirname, '..', 'data', 'traces', 'azure-llm-2023-conv.csv')).scaleRate(10);
+  const manifests = lib('example-chart').exampleManifests();
+  const simulate = lib('simulate').simulate;
+  return (start) => simulate({ manifests, trace, optimisticGpuHours: 1, lowerBoundGpuHours: 1, initialReplicas: start === 'given' ? 1 : undefined, start });
+}
+
+const here = Trace.fromCsvFile(join(__dirname, '..', 'data', 'traces', 'azure-llm-2023-conv.csv')).scaleRate(10);
+exampleManifests();
+const builds: [string, Replay][] = [['this checkout', replayOf(join(__dirname, '..'))]];
+if (baselineDir) builds.push([`baseline (${baselineDir})`, replayOf(baselineDir)]);
+const cases: [string, string][] = [['warm start (15-minute lead-in)', 'warm'], ['cold start', 'cold'], ['given warm replicas', 'given']];
+const rows: string[] = [];
+for (const [label, start] of cases) {
+  const times = new Map<string, number[]>(builds.map(([name]) => [name, []]));
+  for (let i = 0; i < RUNS; i++) {
+    for (const [name, replay] of builds) {
+      if (start !== 'given' && name !== 'this checkout') continue;
+      const t0 = process.hrtime.bigint();
+      replay(start);
+      times.get(name)!.push(Number(process.hrtime.bigint() - t0) / 1e9);
+    }
+  }
+  for (const [name, list] of times) {
+    if (list.length === 0) continue;
+    list.sort((a, b) => a - b);
+    rows.push(`| ${name} | ${label} | ${list[Math.floor(list.length / 2)].toFixed(2)} s | ${list[0].toFixed(2)}-${list[list.length - 1].toFixed(2)} s |`);
+  }
+}
+console.log(`One hour of the Azure conversation trace at 10x (${here.length} requests), ${RUNS} runs each:\n`);
+console.log('| build | start | median | range |\n|---|---|---:|---:|');
+console.log(rows.join('\n'));
