@@ -361,7 +361,7 @@ export class EngineReplica {
       waiting: this.waitingAfterSchedule,
       running: this.running,
       kvUsage: (this.kvTokens - batch) / c.kvCapacityTokens,
-      at: this.clock - (seconds - elapsed(n - 1)),
+      at: this.clock - (seconds - seriesSeconds(series, n - 1)),
     } : undefined;
     this.completeDecodes();
     this.publishStats();
