@@ -1,7 +1,7 @@
 import { Gpu } from '../gpu';
 import { Model } from '../model';
-import { engineStepTime, StepTime, uniformStepWork } from './engine';
 import { engineConfig } from './manifests';
+import { engineStepTime, StepTime, uniformStepWork } from './step-time';
 
 /** Usage lines of `cdk8s-vllm engine`. */
 export const ENGINE_USAGE = `  cdk8s-vllm engine --gpu NAME --parameters-billions N --layers N --hidden-size N --attention-heads N --kv-heads N
@@ -31,7 +31,14 @@ export interface EngineCommandResult extends StepTime {
   /** The tensor-parallel factor applied to the GPU time. */
   readonly parallelFactor: number;
   readonly gpu: { readonly name: string; readonly count: number; readonly memoryBandwidthTbps: number; readonly bf16Tflops: number };
-  readonly work: { readonly decodeBatch: number; readonly context: number; readonly prefillTokens: number; readonly contextTokens: number; readonly batchTokens: number; readonly attentionPairs: number };
+  readonly work: {
+    readonly decodeBatch: number;
+    readonly context: number;
+    readonly prefillTokens: number;
+    readonly contextTokens: number;
+    readonly batchTokens: number;
+    readonly attentionPairs: number;
+  };
 }
 
 function parseArgs(args: string[]): { options: Map<string, string>; json: boolean; help: boolean } {
@@ -42,9 +49,7 @@ function parseArgs(args: string[]): { options: Map<string, string>; json: boolea
     const arg = args[i];
     if (!arg.startsWith('--')) throw new EngineUsageError(`unexpected argument '${arg}'`);
     const [name, inline] = arg.slice(2).split(/=(.*)/s, 2);
-    if (name === 'json') json = true;
-    else if (name === 'help') help = true;
-    else if (VALUE_OPTIONS.has(name)) {
+    if (name === 'json') {json = true;} else if (name === 'help') {help = true;} else if (VALUE_OPTIONS.has(name)) {
       const value = inline ?? args[++i];
       if (value === undefined || value.startsWith('--')) throw new EngineUsageError(`--${name} needs a value`);
       if (options.has(name)) throw new EngineUsageError(`--${name} is given twice`);
@@ -117,7 +122,11 @@ export function engineCommandResult(args: string[]): EngineCommandResult {
     parametersBillions,
     architecture: { layers, kvHeads, headDim, attentionHeads, hiddenSize, contextLength: Math.max(1, context + prefillTokens + 1) },
   });
-  const config = engineConfig(model, gpu, gpuCount, { maxNumSeqs: Math.max(1, decodeBatch), maxNumBatchedTokens: Math.max(1, decodeBatch + prefillTokens), kvCapacityTokens: 1, maxModelLen: 1 });
+  // The scheduler limits play no part in one step's time.
+  const limits = {
+    maxNumSeqs: Math.max(1, decodeBatch), maxNumBatchedTokens: Math.max(1, decodeBatch + prefillTokens), kvCapacityTokens: 1, maxModelLen: 1,
+  };
+  const config = engineConfig(model, gpu, gpuCount, limits);
   const work = uniformStepWork(decodeBatch, context, prefillTokens);
   const time = engineStepTime(config, work);
   const computeSeconds = time.matmulSeconds + time.attentionSeconds;

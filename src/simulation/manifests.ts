@@ -2,7 +2,7 @@ import { Gpu } from '../gpu';
 import { Model, Precision } from '../model';
 import { Sizing } from '../sizing';
 import { ASSUMPTIONS } from './assumptions';
-import { EngineConfig } from './engine';
+import { EngineConfig } from './step-time';
 
 /** Everything the simulator takes from the synthesized Deployment, Service and ServiceMonitor. */
 export interface ServerSpec {

@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { Gpu } from '../../src/gpu';
 import { Model } from '../../src/model';
-import { engineStepTime, uniformStepWork } from '../../src/simulation/engine';
 import { engineConfig } from '../../src/simulation/manifests';
+import { engineStepTime, uniformStepWork } from '../../src/simulation/step-time';
 
 /**
  * Holds the simulator's step-time model to the measured H100 step times in data/calibration
@@ -14,7 +14,17 @@ const DIR = join(__dirname, '..', '..', 'data', 'calibration');
 interface Shape { layers: number; d: number; h: number; kvh: number; hd: number; tp: number; full_params_b: number }
 interface Step { decode_batch: number; context: number; prefill_tokens: number; seconds: { median: number } }
 interface Measured { name: string; shape: Shape; steps: Step[] }
-interface Point { file: string; model: string; batch: number; context: number; prefill: number; measured: number; modelled: number; error: number; artefact: boolean }
+interface Point {
+  file: string;
+  model: string;
+  batch: number;
+  context: number;
+  prefill: number;
+  measured: number;
+  modelled: number;
+  error: number;
+  artefact: boolean;
+}
 
 const HUB_IDS: Record<string, string> = {
   'llama-3.1-8b': 'meta-llama/Llama-3.1-8B-Instruct',
@@ -50,8 +60,15 @@ function points(file: string): Point[] {
       const modelled = engineStepTime(config, uniformStepWork(step.decode_batch, step.context, step.prefill_tokens)).gpuSeconds;
       const measured = step.seconds.median;
       result.push({
-        file, model: entry.name, batch: step.decode_batch, context: step.context, prefill: step.prefill_tokens,
-        measured, modelled, error: (modelled - measured) / measured, artefact: isSplitKvArtefact(s, step),
+        file,
+        model: entry.name,
+        batch: step.decode_batch,
+        context: step.context,
+        prefill: step.prefill_tokens,
+        measured,
+        modelled,
+        error: (modelled - measured) / measured,
+        artefact: isSplitKvArtefact(s, step),
       });
     }
   }
@@ -60,7 +77,7 @@ function points(file: string): Point[] {
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
+  const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 

@@ -1,8 +1,8 @@
+import { main } from '../../src/cli';
 import { Gpu } from '../../src/gpu';
 import { Model } from '../../src/model';
-import { main } from '../../src/cli';
-import { engineStepTime, uniformStepWork } from '../../src/simulation/engine';
 import { engineConfig } from '../../src/simulation/manifests';
+import { engineStepTime, uniformStepWork } from '../../src/simulation/step-time';
 
 function capture(argv: string[]): { code: number; out: string; err: string } {
   const out: string[] = [];

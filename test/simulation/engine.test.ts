@@ -122,7 +122,8 @@ describe('EngineReplica', () => {
   /** The replay's configuration for Llama 3.1 8B on one H100: attention FLOPs, partial overlap, host time. */
   function calibrated8b(overrides: Partial<EngineConfig> = {}): EngineConfig {
     const model = Model.huggingFace('meta-llama/Llama-3.1-8B-Instruct', { parametersBillions: 8 });
-    return { ...engineConfig(model, Gpu.H100_80GB, 1, { maxNumSeqs: 256, maxNumBatchedTokens: 8192, kvCapacityTokens: 200_000, maxModelLen: 32_768 }), ...overrides };
+    const limits = { maxNumSeqs: 256, maxNumBatchedTokens: 8192, kvCapacityTokens: 200_000, maxModelLen: 32_768 };
+    return { ...engineConfig(model, Gpu.H100_80GB, 1, limits), ...overrides };
   }
 
   test('the closed form stays exact with the calibrated step time (attention FLOPs, partial overlap, host time)', () => {
