@@ -1,4 +1,4 @@
-"""Fit the simulator's engine step-time model (src/simulation/engine.ts, engineStepTime) to the measured step times here.
+"""Fit the simulator's engine step-time model (src/simulation/step-time.ts, engineStepTime) to the measured step times here.
 
 usage: python3 fit_engine.py [all|fused|grid|8b] [-v] [--rounded]
 
