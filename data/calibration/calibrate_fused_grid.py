@@ -5,11 +5,15 @@ captured in a CUDA graph as vLLM does for decode. A step holds B decoding sequen
 context, plus optionally one prefill chunk of T new tokens (causal). Shapes: Llama 3.1 8B (whole model on one GPU)
 and one tensor-parallel shard (1/4) of Llama 3.1 70B: the per-GPU work of a TP-4 replica, without the all-reduces.
 
-usage: python3 calibrate_fused_grid.py OUT.json MODEL [--quick] [--budget SECONDS]
+usage: python3 calibrate_fused_grid.py OUT.json MODEL [--quick] [--budget SECONDS] [--split-kv S]
 
 MODEL is a key of SHAPES. Grid version: a decode grid (batch 1-256 x context 512-16384, as many as fit in memory),
 prefills 256-8192 and mixed steps; points are written to OUT.json as they are measured and the run stops taking new
 points after --budget seconds (default 420). The KV cache is filled with random values (not zeros).
+
+--split-kv S: decode attention splits each sequence's context into S chunks computed in one batched kernel and
+combined by their log-sum-exp (split-KV, as vLLM's FlashAttention decode does for long contexts), checked against
+SDPA; it runs the SPLIT_KV_GRID (contexts of 2^k - 1 tokens, so that L + 1 divides into S chunks).
 
 Fused variant: the work around attention is compiled by torch.compile (Inductor fuses norms, RoPE, SiLU-and-mul
 and residual adds, as vLLM V1 does), attention and the KV write stay eager, and the whole step is one CUDA graph.
@@ -85,6 +89,42 @@ PRE = torch.compile(_pre, dynamic=False, fullgraph=True)
 POST = torch.compile(_post, dynamic=False, fullgraph=True)
 
 
+SPLIT_KV = int(sys.argv[sys.argv.index("--split-kv") + 1]) if "--split-kv" in sys.argv else 1
+
+
+def split_kv_attention(q, k, v, S):
+    """Attention of q (B, kvh, grp, hd) over k, v (B, kvh, N, hd) with the N keys split into S chunks: every
+    (sequence, KV head, chunk) is its own batch entry, so B x kvh x S blocks share the work; the partial results are
+    combined by their log-sum-exp."""
+    B, kvh, grp, hd = q.shape
+    N = k.shape[2]
+    c = N // S
+    kc = k.reshape(B * kvh, S, c, hd)
+    vc = v.reshape(B * kvh, S, c, hd)
+    qc = q.reshape(B * kvh, 1, grp, hd)
+    s = torch.matmul(qc, kc.transpose(-1, -2)).float() * (hd ** -0.5)  # (B kvh, S, grp, c)
+    mx = s.amax(-1, keepdim=True)
+    p = torch.exp(s - mx)
+    den = p.sum(-1, keepdim=True)  # (B kvh, S, grp, 1)
+    o = torch.matmul(p.to(v.dtype), vc).float()  # (B kvh, S, grp, hd)
+    g = mx.amax(1, keepdim=True)
+    w = torch.exp(mx - g)
+    out = (o * w).sum(1) / (den * w).sum(1)
+    return out.to(q.dtype).reshape(B, kvh, grp, hd)
+
+
+def check_split_kv():
+    """The split attention computes the same function as SDPA (bf16 tolerance), on fresh random data."""
+    for B, kvh, grp, N, S in ((1, 8, 4, 4096, 16), (3, 2, 8, 8192, 32)):
+        q = torch.randn(B, kvh, grp, 128, device=dev, dtype=DT)
+        k = torch.randn(B, kvh, N, 128, device=dev, dtype=DT)
+        v = torch.randn(B, kvh, N, 128, device=dev, dtype=DT)
+        ref = F.scaled_dot_product_attention(q.double(), k.double(), v.double())
+        err = (split_kv_attention(q, k, v, S).double() - ref).norm() / ref.norm()
+        print(f"split-kv check B={B} kvh={kvh} N={N} S={S}: relative error {err.item():.2e}", flush=True)
+        assert err.item() < 2e-2 and not torch.isnan(err), err
+
+
 def make_step(m, B, L, T):
     """Static buffers and a step function for B decodes over L context plus one prefill of T tokens."""
     s = m.s
@@ -110,7 +150,7 @@ def make_step(m, B, L, T):
                 kc[:, :, L] = k[:B]
                 vc[:, :, L] = v[:B]
                 qd = q[:B].view(B, kvh, grp, hd)
-                od = F.scaled_dot_product_attention(qd, kc, vc)
+                od = split_kv_attention(qd, kc, vc, SPLIT_KV) if SPLIT_KV > 1 else F.scaled_dot_product_attention(qd, kc, vc)
                 outs.append(od.reshape(B, h * hd))
             if T > 0:
                 qp = q[B:].transpose(0, 1)[None]
@@ -202,7 +242,10 @@ def main():
     free = torch.cuda.mem_get_info()[0]
     max_kv_tokens = int(0.80 * free / m.kv_bytes_per_token)  # KV tokens that fit beside the weights, with headroom
     entry["max_kv_tokens"] = max_kv_tokens
-    grid = list(dict.fromkeys(GRIDS[name]))  # first occurrence of each point
+    if SPLIT_KV > 1:
+        check_split_kv()
+        entry["split_kv"] = SPLIT_KV
+    grid = list(dict.fromkeys(SPLIT_KV_GRID[name] if SPLIT_KV > 1 else GRIDS[name]))  # first occurrence of each point
     if quick:
         grid = grid[::8]
     t_start = time.perf_counter()
@@ -231,6 +274,13 @@ def main():
 
 def _decode_grid(batches, contexts):
     return [(B, L, 0) for B in batches for L in contexts]
+
+
+SPLIT_KV_GRID = {
+    # the reference's slow decode steps (few sequence x KV-head pairs, long context), and controls at larger batches
+    "llama-3.1-8b": _decode_grid((1, 2, 4), (4095, 8191, 16383)) + _decode_grid((16, 64), (4095,)) + [(8, 16383, 0)],
+    "llama-3.1-70b-tp4-shard": _decode_grid((1, 4, 16), (4095, 16383)) + [(2, 8191, 0), (8, 4095, 0), (64, 1023, 0)],
+}
 
 
 GRIDS = {

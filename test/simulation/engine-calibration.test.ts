@@ -90,11 +90,38 @@ function stats(set: Point[]): { medianAbs: number; maxAbs: number; worst: Point 
 describe('engine step times against the H100 measurements', () => {
   test('the data files are all read', () => {
     expect(readdirSync(DIR).filter((f) => f.endsWith('.json')).sort()).toEqual([
+      'h100-llama-3.1-70b-tp4-shard-fused-splitkv.json',
       'h100-llama-3.1-70b-tp4-shard-fused.json',
       'h100-llama-3.1-8b-fused-grid.json',
+      'h100-llama-3.1-8b-fused-splitkv.json',
       'h100-llama-3.1-8b-fused.json',
       'h100-llama-3.1-8b-unfused.json',
     ]);
+  });
+
+  test('the artefact is the reference\'s, not the model\'s: with split-KV the context costs what the model says, within 1.7x', () => {
+    // Seconds per token of context read at batch B: the slope of step time over context, against the model's KV term.
+    const slope = (file: string, model: string, batch: number, from: number, to: number): number => {
+      const measured = points(file);
+      const at = (context: number): Point => measured.find((p) => p.model === model && p.batch === batch && p.context === context && !p.prefill)!;
+      return (at(to).measured - at(from).measured) / (batch * (to - from));
+    };
+    const kvSeconds = (name: string, tp: number): number => {
+      const model = Model.huggingFace(HUB_IDS[name], { parametersBillions: 1 });
+      return engineConfig(model, Gpu.H100_80GB, tp, { maxNumSeqs: 1, maxNumBatchedTokens: 1, kvCapacityTokens: 1, maxModelLen: 1 }).kvSecondsPerToken;
+    };
+    const kv8b = kvSeconds('llama-3.1-8b', 1);
+    for (const batch of [1, 2, 4]) {
+      // SDPA (one block per sequence and KV head): 2.2-9.2x the model's cost per context token.
+      expect(slope('h100-llama-3.1-8b-fused-grid.json', 'llama-3.1-8b', batch, 4096, 16384)).toBeGreaterThan(2 * kv8b);
+      // Split-KV over 32 chunks: 1.3-1.5x (the split kernels are plain batched matmuls, not FlashAttention); 70B: 1.6-1.7x.
+      expect(slope('h100-llama-3.1-8b-fused-splitkv.json', 'llama-3.1-8b', batch, 4095, 16383)).toBeLessThan(1.7 * kv8b);
+    }
+    const kv70b = kvSeconds('llama-3.1-70b-tp4-shard', 4);
+    for (const batch of [4, 16]) {
+      expect(slope('h100-llama-3.1-70b-tp4-shard-fused.json', 'llama-3.1-70b-tp4-shard', batch, 1024, 16384)).toBeGreaterThan(2 * kv70b);
+      expect(slope('h100-llama-3.1-70b-tp4-shard-fused-splitkv.json', 'llama-3.1-70b-tp4-shard', batch, 4095, 16383)).toBeLessThan(1.7 * kv70b);
+    }
   });
 
   test('fused set (13 points, none excluded): median absolute error <= 8 %, no point off by more than 25 %', () => {
