@@ -33,7 +33,6 @@ def errs(p,pts,excl=True): return [(model(p,n,B,L,T)-y)/y for n,B,L,T,y in pts i
 def loss(p,pts):
     return sum(math.log(model(p,n,B,L,T)/y)**2 for n,B,L,T,y in pts if not art(n,B,L,T))
 def nm(fun,x0,steps=4000):
-    import random
     n=len(x0); simplex=[list(x0)]
     for i in range(n):
         x=list(x0); x[i]*=1.2 if x[i]!=0 else 1; x[i]= x[i] if x[i]!=0 else 0.001; simplex.append(x)
@@ -64,6 +63,7 @@ if '-v' in sys.argv:
     for n,B,L,T,y in S:
         s,m,c=model(p,n,B,L,T,True); print(n[:9],B,L,T,'meas %.2f model %.2f mem %.2f comp %.2f err %+.1f%%%s'%(y*1e3,s*1e3,m*1e3,c*1e3,100*(s-y)/y,' A' if art(n,B,L,T) else ''))
 if '--rounded' in sys.argv:
+    # the rounded constants of src/simulation/assumptions.ts
     p=[0.89,0.67,0.71,0.28,0.0,37e-6]
     for nm_,S in (('fused',fused),('grid',grid),('70b',tp)):
         e=errs(p,S); ea=errs(p,S,False)
