@@ -73,7 +73,7 @@ export const ASSUMPTIONS = {
    * the scheduler, input preparation and output processing of vLLM's engine core, serialised with the GPU
    * unless `--async-scheduling` is on. Assumed: 0.5 ms (not measured here). For scale: vllm-project/vllm#46112
    * measured `Scheduler.update_from_output` alone at 0.14-0.29 ms per step for decode batches of 128-256;
-   * `schedule()` and input preparation come on top. (V0 left 4-13 ms GPU bubbles per step, vllm-project/vllm#6854.)
+   * `schedule()` and input preparation come on top. (V0 left 5-13 ms GPU bubbles per step, vllm-project/vllm#6854.)
    */
   hostSecondsPerStep: 0.0005,
 
