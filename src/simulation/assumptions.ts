@@ -39,7 +39,7 @@ export const ASSUMPTIONS = {
   /**
    * Fraction of the data-sheet dense BF16 FLOP/s attention achieves: QK^T and PV, 4 FLOPs per head dimension
    * per (query token, attended token) pair, causal inside a prefill chunk.
-   * Fitted: 0.713 (rounded 0.71), carried by the long prefills (8192 tokens: attention is ~13 % of the FLOPs).
+   * Fitted: 0.713 (rounded 0.71), carried by the long prefills (8192 tokens: attention is 12 % of the FLOPs).
    */
   attentionComputeEfficiency: 0.71,
 
