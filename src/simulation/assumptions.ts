@@ -12,7 +12,7 @@ export const ASSUMPTIONS = {
   // One step's GPU time is   max(memory, compute) + minorBoundFraction x min(memory, compute) + overhead
   //   memory  = (weights + KV cache read) / (HBM bandwidth x memoryBandwidthEfficiency)
   //   compute = 2 x parameters x tokens / (BF16 FLOP/s x computeEfficiency)
-  //           + 4 x layers x hidden size x attended (query, key) pairs / (BF16 FLOP/s x attentionComputeEfficiency)
+  //           + 4 x layers x attention heads x head dim x attended (query, key) pairs / (BF16 FLOP/s x attentionComputeEfficiency)
   //   overhead = gpuFixedSecondsPerStep + gpuSecondsPerLayer x layers, plus hostSecondsPerStep (not measured)
   // each per GPU (1/TP of the weights, KV heads, attention heads and FLOPs), times the tensor-parallel factor.
   //
@@ -48,7 +48,7 @@ export const ASSUMPTIONS = {
    * the weights and runs large matmuls (a big decode batch, a mixed prefill+decode step) overlaps the two
    * only in part. 0 would be the pure roofline max, 1 the sum.
    * Fitted: 0.285 (rounded 0.28). On the 17 measured mixed steps the pure max would be 3-26 % fast
-   * and the sum 2 % fast to 31 % slow; with 0.28 they are 11 % fast to 1 % slow.
+   * and the sum 2 % fast to 31 % slow; with 0.28 they are 11 % fast to 0.2 % slow.
    */
   minorBoundFraction: 0.28,
 
@@ -61,7 +61,7 @@ export const ASSUMPTIONS = {
   /**
    * Fixed GPU time per step per transformer layer (kernel launches and tails of the ~10 kernels a layer runs
    * inside one CUDA graph), seconds. Fitted: 37 microseconds; with it the 80-layer 70B shard and the 32-layer
-   * 8B both fit (without it the 70B shard's decode steps came out 10-17 % fast).
+   * 8B both fit (without it, fitted on the 8B alone, the 70B shard's decode steps came out 3-17 % fast).
    */
   gpuSecondsPerLayer: 37e-6,
 
