@@ -10,6 +10,7 @@ import { benchJson, benchMarkdownTable, benchSources, benchSummary, benchTextTab
 import { Benchmark, BenchmarkResult, runBenchmark, VariantRow } from './simulation/benchmark';
 import { writeDashboardSvg } from './simulation/dashboard-svg';
 import { ExampleDeploymentOptions } from './simulation/deployment-options';
+import { ENGINE_USAGE, engineCommand } from './simulation/engine-command';
 import { EXAMPLE_DEPLOYMENTS, exampleManifests } from './simulation/example-chart';
 import { Manifest, readServer } from './simulation/manifests';
 import { PEER_POLICIES, policyNames } from './simulation/policies';
@@ -25,6 +26,7 @@ const USAGE = `usage:
   cdk8s-vllm bench --trace FILE [options]       compare autoscaling policies on one trace
   cdk8s-vllm bench --suite [options]            ... on every scenario of the suite (docs/benchmarks.md)
   cdk8s-vllm simulate --trace FILE [options]    replay one autoscaler
+${ENGINE_USAGE}
   cdk8s-vllm --version | --help
 
   bench replays the trace through the library's default policy (or, with --manifests, your chart's
@@ -33,6 +35,7 @@ const USAGE = `usage:
   provisioner (knows the trace, pays cold starts, replayed) and the optimistic one (instant replicas, not replayed).
   simulate replays one autoscaler: the one in a synthesized YAML file, or without --manifests the library's default.
   Without --manifests both model the README's quick start (Llama 3.1 70B on 4 x H100 from a ModelCache).
+  engine prints the simulator's time for one engine step (B decodes of L tokens of context plus T prefill tokens).
 
 traffic:
   --trace FILE              CSV of TIMESTAMP,ContextTokens,GeneratedTokens, one request per row
@@ -441,6 +444,7 @@ function packageVersion(): string {
 
 /** Runs the command line; returns the exit code. */
 export function main(argv: string[], out: (text: string) => void = console.log, err: (text: string) => void = console.error): number {
+  if (argv[0] === 'engine') return engineCommand(argv.slice(1), out, err);
   try {
     const parsed = parse(argv);
     if (parsed.flags.has('help') || parsed.command === 'help' || parsed.command === '--help') {

@@ -33,6 +33,17 @@ export interface ModelArchitecture {
   readonly headDim: number;
   /** The longest context the model supports (`max_position_embeddings`), in tokens. */
   readonly contextLength: number;
+  /**
+   * Number of query (attention) heads (`num_attention_heads`): with `headDim`, the width attention computes over,
+   * which sets the attention FLOPs of long prompts in the simulator's step time.
+   * @default - known for well-known models; otherwise hiddenSize / headDim when hiddenSize is given, else attention FLOPs are left out
+   */
+  readonly attentionHeads?: number;
+  /**
+   * Width of the residual stream (`hidden_size`).
+   * @default - known for well-known models; otherwise attentionHeads x headDim when attentionHeads is given
+   */
+  readonly hiddenSize?: number;
 }
 
 /** Options for a model hosted on the Hugging Face hub. */
@@ -72,12 +83,12 @@ interface KnownArchitecture { readonly pattern: RegExp; readonly architecture: M
 
 /** Architectures of well-known models, from their published `config.json`. */
 const KNOWN_ARCHITECTURES: KnownArchitecture[] = [
-  { pattern: /llama-3\.1-8b/i, architecture: { layers: 32, kvHeads: 8, headDim: 128, contextLength: 131_072 } },
-  { pattern: /llama-3\.[13]-70b/i, architecture: { layers: 80, kvHeads: 8, headDim: 128, contextLength: 131_072 } },
-  { pattern: /llama-3\.1-405b/i, architecture: { layers: 126, kvHeads: 8, headDim: 128, contextLength: 131_072 } },
-  { pattern: /mistral-7b-instruct-v0\.[23]/i, architecture: { layers: 32, kvHeads: 8, headDim: 128, contextLength: 32_768 } },
-  { pattern: /qwen2\.5-7b/i, architecture: { layers: 28, kvHeads: 4, headDim: 128, contextLength: 32_768 } },
-  { pattern: /qwen2\.5-72b/i, architecture: { layers: 80, kvHeads: 8, headDim: 128, contextLength: 32_768 } },
+  { pattern: /llama-3\.1-8b/i, architecture: { layers: 32, kvHeads: 8, headDim: 128, contextLength: 131_072, attentionHeads: 32, hiddenSize: 4096 } },
+  { pattern: /llama-3\.[13]-70b/i, architecture: { layers: 80, kvHeads: 8, headDim: 128, contextLength: 131_072, attentionHeads: 64, hiddenSize: 8192 } },
+  { pattern: /llama-3\.1-405b/i, architecture: { layers: 126, kvHeads: 8, headDim: 128, contextLength: 131_072, attentionHeads: 128, hiddenSize: 16_384 } },
+  { pattern: /mistral-7b-instruct-v0\.[23]/i, architecture: { layers: 32, kvHeads: 8, headDim: 128, contextLength: 32_768, attentionHeads: 32, hiddenSize: 4096 } },
+  { pattern: /qwen2\.5-7b/i, architecture: { layers: 28, kvHeads: 4, headDim: 128, contextLength: 32_768, attentionHeads: 28, hiddenSize: 3584 } },
+  { pattern: /qwen2\.5-72b/i, architecture: { layers: 80, kvHeads: 8, headDim: 128, contextLength: 32_768, attentionHeads: 64, hiddenSize: 8192 } },
 ];
 
 const GIB = 2 ** 30;
@@ -122,6 +133,8 @@ export class Model {
       check.integer('architecture.kvHeads', options.architecture.kvHeads, 1);
       check.integer('architecture.headDim', options.architecture.headDim, 1);
       check.integer('architecture.contextLength', options.architecture.contextLength, 1);
+      check.integer('architecture.attentionHeads', options.architecture.attentionHeads, 1);
+      check.integer('architecture.hiddenSize', options.architecture.hiddenSize, 1);
     }
     this.id = modelId;
     this.revision = revision;
@@ -154,6 +167,18 @@ export class Model {
   public get kvBytesPerToken(): number | undefined {
     const arch = this.architecture;
     return arch ? 2 * arch.layers * arch.kvHeads * arch.headDim * KV_CACHE_BYTES_PER_VALUE : undefined;
+  }
+
+  /**
+   * Width attention computes over, attention heads x head dimension (per token, over all GPUs): the factor
+   * of the attention FLOPs, 4 x layers x this per attended (query, key) pair.
+   * Undefined when neither the attention heads nor the hidden size is known.
+   */
+  public get attentionWidth(): number | undefined {
+    const arch = this.architecture;
+    if (!arch) return undefined;
+    if (arch.attentionHeads !== undefined) return arch.attentionHeads * arch.headDim;
+    return arch.hiddenSize;
   }
 
   /** `organisation/name@revision` with characters a path can hold: the directory the weights live in on a cache. */

@@ -53,6 +53,34 @@ describe('Model.huggingFace', () => {
       .toThrow("Model 'org/model': servedModelName ('my model') must be 1-200 characters without spaces");
   });
 
+  test('attention width (heads x head dim) for every known architecture, from their config.json', () => {
+    const width = (id: string): number | undefined => Model.huggingFace(id, { parametersBillions: 1 }).attentionWidth;
+    expect(width('meta-llama/Llama-3.1-8B-Instruct')).toBe(4096);
+    expect(width('meta-llama/Llama-3.3-70B-Instruct')).toBe(8192);
+    expect(width('meta-llama/Llama-3.1-405B-Instruct')).toBe(16_384);
+    expect(width('mistralai/Mistral-7B-Instruct-v0.3')).toBe(4096);
+    expect(width('Qwen/Qwen2.5-7B-Instruct')).toBe(3584);
+    expect(width('Qwen/Qwen2.5-72B-Instruct')).toBe(8192);
+    expect(width('org/model')).toBeUndefined();
+  });
+
+  test('a given architecture without attention heads takes the hidden size as the attention width, and none without either', () => {
+    const base = { layers: 16, kvHeads: 8, headDim: 64, contextLength: 8192 };
+    expect(Model.huggingFace('org/model', { parametersBillions: 1, architecture: { ...base, hiddenSize: 2048 } }).attentionWidth).toBe(2048);
+    expect(Model.huggingFace('org/model', { parametersBillions: 1, architecture: { ...base, attentionHeads: 24, hiddenSize: 2048 } }).attentionWidth).toBe(24 * 64);
+    expect(Model.huggingFace('org/model', { parametersBillions: 1, architecture: base }).attentionWidth).toBeUndefined();
+  });
+
+  test('refuses an architecture with zero attention heads', () => {
+    expect(() => Model.huggingFace('org/model', { parametersBillions: 1, architecture: { layers: 16, kvHeads: 8, headDim: 64, contextLength: 8192, attentionHeads: 0 } }))
+      .toThrow("Model 'org/model': architecture.attentionHeads (0) must be a whole number >= 1");
+  });
+
+  test('refuses an architecture with a fractional hidden size', () => {
+    expect(() => Model.huggingFace('org/model', { parametersBillions: 1, architecture: { layers: 16, kvHeads: 8, headDim: 64, contextLength: 8192, hiddenSize: 4096.5 } }))
+      .toThrow("Model 'org/model': architecture.hiddenSize (4096.5) must be a whole number >= 1");
+  });
+
   test('refuses an architecture with zero layers', () => {
     expect(() => Model.huggingFace('org/model', { parametersBillions: 1, architecture: { layers: 0, kvHeads: 8, headDim: 64, contextLength: 8192 } }))
       .toThrow("Model 'org/model': architecture.layers (0) must be a whole number >= 1");

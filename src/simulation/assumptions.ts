@@ -7,36 +7,82 @@
  * controllers are timed, and what the simulation does at its edges. docs/simulation.md explains each.
  */
 export const ASSUMPTIONS = {
-  // ---- GPU physics (roofline) -------------------------------------------------------------------
+  // ---- GPU physics: the engine step-time model, fitted to measured H100 step times -------------------
+  //
+  // One step's GPU time is   max(memory, compute) + minorBoundFraction x min(memory, compute) + overhead
+  //   memory  = (weights + KV cache read) / (HBM bandwidth x memoryBandwidthEfficiency)
+  //   compute = 2 x parameters x tokens / (BF16 FLOP/s x computeEfficiency)
+  //           + 4 x layers x attention heads x head dim x attended (query, key) pairs / (BF16 FLOP/s x attentionComputeEfficiency)
+  //   overhead = gpuFixedSecondsPerStep + gpuSecondsPerLayer x layers, plus hostSecondsPerStep (not measured)
+  // each per GPU (1/TP of the weights, KV heads, attention heads and FLOPs), times the tensor-parallel factor.
+  //
+  // Fit: data/calibration/fit_engine.py, least squares on log(model / measured) over the 86 fused points of
+  // data/calibration/h100-llama-3.1-8b-fused.json (13), h100-llama-3.1-8b-fused-grid.json (53 of 62) and
+  // h100-llama-3.1-70b-tp4-shard-fused.json (20 of 25), leaving out the decode-only steps that the reference runs
+  // without split-KV (fewer than 33 sequence x KV-head pairs per GPU at 4k+ context: data/calibration/README.md).
+  // Errors after rounding: median 2.9 % / max 14.3 % on the 13-point fused set, 2.5 % / 14.9 % on the 8B grid,
+  // 2.5 % / 10.2 % on the 70B tensor-parallel shard (docs/simulation.md, "Engine step times").
 
   /**
-   * Fraction of the data-sheet HBM bandwidth a decode step achieves while it streams weights and KV cache.
-   * Source: device copies reach ~3.0 of 3.35 TB/s on an H100 (0.9, reference notes); the GEMV and
-   * paged-attention kernels of a decode step reach less, so 0.8.
+   * Fraction of the data-sheet HBM bandwidth a step achieves while it streams weights and KV cache.
+   * Fitted: 0.893 (rounded 0.89); a device-to-device copy on the same H100 moved 3.0 of 3.35 TB/s (0.90),
+   * recorded in the calibration files.
    */
-  memoryBandwidthEfficiency: 0.8,
+  memoryBandwidthEfficiency: 0.89,
 
   /**
-   * Fraction of the data-sheet dense BF16 FLOP/s a prefill achieves (model FLOPs utilisation).
-   * Source: a bf16 8192^3 matmul runs at ~798 of 989 TFLOP/s on an H100 (0.81, reference notes);
-   * a whole forward pass adds attention, norms and launch gaps, so 0.6.
+   * Fraction of the data-sheet dense BF16 FLOP/s the weight matmuls achieve (2 FLOPs per parameter per token).
+   * Fitted: 0.665 (rounded 0.67); an 8192^3 bf16 matmul on the same H100 ran at 791 of 989 TFLOP/s (0.80).
    */
-  computeEfficiency: 0.6,
+  computeEfficiency: 0.67,
 
   /**
-   * FLOPs per parameter per token of a forward pass: 2 (one multiply and one add per weight).
-   * Attention FLOPs over the context are left out (small next to the weights at the trace's context lengths).
+   * Fraction of the data-sheet dense BF16 FLOP/s attention achieves: QK^T and PV, 4 FLOPs per head dimension
+   * per (query token, attended token) pair, causal inside a prefill chunk.
+   * Fitted: 0.713 (rounded 0.71), carried by the long prefills (8192 tokens: attention is 12 % of the FLOPs).
    */
+  attentionComputeEfficiency: 0.71,
+
+  /**
+   * The smaller of memory and compute time adds to the larger at this fraction: a step that both streams
+   * the weights and runs large matmuls (a big decode batch, a mixed prefill+decode step) overlaps the two
+   * only in part. 0 would be the pure roofline max, 1 the sum.
+   * Fitted: 0.285 (rounded 0.28). On the 17 measured mixed steps the pure max would be 3-26 % fast
+   * and the sum 2 % fast to 31 % slow; with 0.28 they are 11 % fast to 0.2 % slow.
+   */
+  minorBoundFraction: 0.28,
+
+  /** FLOPs per parameter per token of a forward pass through the weights: 2 (one multiply and one add per weight). */
   flopsPerParameterPerToken: 2,
+
+  /** FLOPs per head dimension per (query token, attended token) pair of attention: 2 for QK^T and 2 for PV. */
+  attentionFlopsPerPair: 4,
+
+  /**
+   * Fixed GPU time per step per transformer layer (kernel launches and tails of the ~10 kernels a layer runs
+   * inside one CUDA graph), seconds. Fitted: 37 microseconds; with it the 80-layer 70B shard and the 32-layer
+   * 8B both fit (without it, fitted on the 8B alone, the 70B shard's decode steps came out 3-17 % fast).
+   */
+  gpuSecondsPerLayer: 37e-6,
+
+  /** Fixed GPU time per step besides the layers (embedding, final norm, LM head launch, sampling), seconds. Fitted: 0 (bounded at 0). */
+  gpuFixedSecondsPerStep: 0,
+
+  /**
+   * CPU time between GPU steps that the measurements do not contain (they time CUDA-graph replays):
+   * the scheduler, input preparation and output processing of vLLM's engine core, serialised with the GPU
+   * unless `--async-scheduling` is on. Assumed: 0.5 ms (not measured here). For scale: vllm-project/vllm#46112
+   * measured `Scheduler.update_from_output` alone at 0.14-0.29 ms per step for decode batches of 128-256;
+   * `schedule()` and input preparation come on top. (V0 left 5-13 ms GPU bubbles per step, vllm-project/vllm#6854.)
+   */
+  hostSecondsPerStep: 0.0005,
 
   /**
    * Tensor parallelism: step time is multiplied by 1 + this x (TP - 1), for the two all-reduces per
-   * layer over NVLink. Assumed (no measurement in the reference notes): 3% per extra GPU, 9% at TP 4.
+   * layer over NVLink. An assumption: one GPU cannot measure an all-reduce, and the calibration's 70B
+   * shard measures only the per-GPU work of TP 4. 3% per extra GPU, 9% at TP 4.
    */
   tensorParallelOverheadPerExtraGpu: 0.03,
-
-  /** Fixed cost of one engine step (scheduling, sampling, launch), seconds. Assumed: 2 ms. */
-  stepOverheadSeconds: 0.002,
 
   // ---- vLLM replica --------------------------------------------------------------------------------
 

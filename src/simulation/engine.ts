@@ -1,27 +1,8 @@
 import { IntDeque, MinHeap } from './collections';
 import { RequestBook, RequestStatus } from './request-book';
+import { decodeSeries, EngineConfig, engineStepTime, prefillAttentionPairs, seriesSeconds, stepsToReach } from './step-time';
 
-/** What one vLLM replica can do, from the Deployment's arguments and the GPU's physics. */
-export interface EngineConfig {
-  /** `--max-num-seqs`. */
-  readonly maxNumSeqs: number;
-  /** `--max-num-batched-tokens`: tokens one step processes (decodes + prefill chunks). */
-  readonly maxNumBatchedTokens: number;
-  /** Tokens the KV cache holds over all sequences. */
-  readonly kvCapacityTokens: number;
-  /** `--max-model-len`. */
-  readonly maxModelLen: number;
-  /** Seconds to stream one GPU's share of the weights from HBM. */
-  readonly weightSecondsPerStep: number;
-  /** Seconds to stream one token of context (its KV) from HBM, per GPU share. */
-  readonly kvSecondsPerToken: number;
-  /** Seconds of compute for one token through the model, per GPU share. */
-  readonly computeSecondsPerToken: number;
-  /** Multiplier for tensor-parallel communication (1 for one GPU). */
-  readonly parallelFactor: number;
-  /** Fixed seconds per step. */
-  readonly stepOverheadSeconds: number;
-}
+export { EngineConfig, engineStepTime, prefillAttentionPairs, StepTime, StepWork, uniformStepWork } from './step-time';
 
 /**
  * The scheduler statistics vLLM publishes after an engine step (`vllm/v1/core/sched/scheduler.py` `make_stats`,
@@ -192,11 +173,8 @@ export class EngineReplica {
     return book.status[id] === RequestStatus.DECODE ? book.computed[id] + (this.counter - book.decodeStart[id]) : book.computed[id];
   }
 
-  private stepSeconds(contextTokens: number, batchTokens: number): number {
-    const c = this.config;
-    const memory = c.weightSecondsPerStep + c.kvSecondsPerToken * contextTokens;
-    const compute = c.computeSecondsPerToken * batchTokens;
-    return c.parallelFactor * Math.max(memory, compute) + c.stepOverheadSeconds;
+  private stepSeconds(contextTokens: number, batchTokens: number, attentionPairs: number): number {
+    return engineStepTime(this.config, { contextTokens, batchTokens, attentionPairs }).stepSeconds;
   }
 
   /** One engine step with prefill work (or a preemption) in it. */
@@ -207,10 +185,15 @@ export class EngineReplica {
     const decodeTokens = this.decoding;
     let budget = c.maxNumBatchedTokens - decodeTokens;
     let prefillTokens = 0;
+    let prefillHeld = 0;
+    for (const id of this.prefilling) prefillHeld += book.computed[id];
+    // Each decode token attends to its sequence's context and to itself.
+    let attentionPairs = this.kvTokens - prefillHeld + decodeTokens;
     for (const id of this.prefilling) {
       if (budget <= 0) break;
       const chunk = Math.min(this.prefillTarget(id) - book.computed[id], budget, this.kvFree - decodeTokens);
       if (chunk <= 0) continue;
+      attentionPairs += prefillAttentionPairs(book.computed[id], chunk);
       book.computed[id] += chunk;
       this.kvTokens += chunk;
       prefillTokens += chunk;
@@ -223,6 +206,7 @@ export class EngineReplica {
       this.waiting.popFront();
       book.status[id] = RequestStatus.PREFILL;
       book.computed[id] = chunk;
+      attentionPairs += prefillAttentionPairs(0, chunk);
       this.prefilling.push(id);
       this.runOrder.push(id);
       this.running++;
@@ -237,7 +221,7 @@ export class EngineReplica {
       else this.failHead();
       return;
     }
-    const seconds = this.stepSeconds(this.kvTokens, decodeTokens + prefillTokens);
+    const seconds = this.stepSeconds(this.kvTokens, decodeTokens + prefillTokens, attentionPairs);
     this.clock += seconds;
     this.busySeconds += seconds;
     this.lastStepEnd = this.clock;
@@ -266,25 +250,13 @@ export class EngineReplica {
       this.step();
       return;
     }
-    // Step k reads K0 + k x batch tokens of context: memory-bound time grows linearly with k;
-    // compute-bound time is constant. The first k* steps are compute-bound.
-    const k0 = this.kvTokens;
-    const p = c.parallelFactor;
-    const computeStep = p * c.computeSecondsPerToken * batch + c.stepOverheadSeconds;
-    const memoryBase = c.weightSecondsPerStep + c.kvSecondsPerToken * k0;
-    const growth = c.kvSecondsPerToken * batch;
-    const computeBound = c.computeSecondsPerToken * batch;
-    const kStar = memoryBase >= computeBound ? 0 : growth > 0 ? Math.ceil((computeBound - memoryBase) / growth) : Infinity;
-    const elapsed = (n: number): number => {
-      const phase1 = Math.min(n, kStar);
-      const m = n - phase1;
-      const alpha = p * (memoryBase + growth * phase1) + c.stepOverheadSeconds;
-      return phase1 * computeStep + m * alpha + (p * growth * m * (m - 1)) / 2;
-    };
-    const alpha = p * (memoryBase + growth * Math.min(kStar, 1e15)) + c.stepOverheadSeconds;
-    const untilTime = this.stepsToReach(t - this.clock, elapsed, kStar, computeStep, alpha, p * growth);
+    // Step k reads K0 + k x batch tokens of context and attends to as many (plus the batch itself):
+    // memory and compute time both grow linearly with k, so the step time is linear in k on each side of
+    // the one step where the larger of the two changes; the run's time is a sum of two arithmetic series.
+    const series = decodeSeries(c, this.kvTokens, batch);
+    const untilTime = stepsToReach(t - this.clock, series);
     const n = Math.max(1, Math.min(untilCompletion, untilCacheFull, untilTime));
-    const seconds = elapsed(n);
+    const seconds = seriesSeconds(series, n);
     this.clock += seconds;
     this.busySeconds += seconds;
     this.lastStepEnd = this.clock;
@@ -297,29 +269,11 @@ export class EngineReplica {
       waiting: this.waitingAfterSchedule,
       running: this.running,
       kvUsage: (this.kvTokens - batch) / c.kvCapacityTokens,
-      at: this.clock - (seconds - elapsed(n - 1)),
+      at: this.clock - (seconds - seriesSeconds(series, n - 1)),
     } : undefined;
     this.completeDecodes();
     this.publishStats();
     if (beforeLast) this.previousStats = beforeLast;
-  }
-
-  /** The fewest steps whose total time reaches `remaining` seconds. */
-  private stepsToReach(remaining: number, elapsed: (n: number) => number, kStar: number, constantStep: number, alpha: number, beta: number): number {
-    if (remaining <= 0) return 1;
-    let n: number;
-    if (kStar > 0 && kStar * constantStep >= remaining) {
-      n = Math.ceil(remaining / constantStep);
-    } else {
-      const rest = remaining - (kStar === Infinity ? 0 : kStar * constantStep);
-      const b = alpha - beta / 2;
-      const m = beta > 0 ? Math.ceil((-b + Math.sqrt(b * b + 2 * beta * rest)) / beta) : Math.ceil(rest / alpha);
-      n = kStar + Math.max(1, m);
-    }
-    n = Math.max(1, n);
-    while (n > 1 && elapsed(n - 1) >= remaining) n--;
-    while (elapsed(n) < remaining) n++;
-    return n;
   }
 
   private completePrefills(): void {

@@ -2,7 +2,7 @@ import { Gpu } from '../gpu';
 import { Model, Precision } from '../model';
 import { Sizing } from '../sizing';
 import { ASSUMPTIONS } from './assumptions';
-import { EngineConfig } from './engine';
+import { EngineConfig } from './step-time';
 
 /** Everything the simulator takes from the synthesized Deployment, Service and ServiceMonitor. */
 export interface ServerSpec {
@@ -154,17 +154,27 @@ interface SchedulerLimits {
   readonly maxModelLen: number;
 }
 
-/** The roofline of one replica: each GPU holds 1/TP of the weights and of the KV cache and does 1/TP of the FLOPs. */
+/**
+ * The step-time model of one replica (`engineStepTime`), with the constants fitted to measured H100 step times
+ * (ASSUMPTIONS, data/calibration): each GPU holds 1/TP of the weights and of the KV cache and does 1/TP of the
+ * FLOPs, attention included.
+ */
 export function engineConfig(model: Model, gpu: Gpu, tensorParallelSize: number, limits: SchedulerLimits): EngineConfig {
   const bandwidth = gpu.memoryBandwidthTbps * 1e12 * ASSUMPTIONS.memoryBandwidthEfficiency;
   const flops = gpu.bf16Tflops * 1e12 * ASSUMPTIONS.computeEfficiency;
+  const attentionFlops = gpu.bf16Tflops * 1e12 * ASSUMPTIONS.attentionComputeEfficiency;
+  const layers = model.architecture?.layers ?? 0;
+  const attentionFlopsPerPair = ASSUMPTIONS.attentionFlopsPerPair * layers * (model.attentionWidth ?? 0);
   return {
     ...limits,
     weightSecondsPerStep: model.weightBytes / tensorParallelSize / bandwidth,
     kvSecondsPerToken: (model.kvBytesPerToken ?? 0) / tensorParallelSize / bandwidth,
     computeSecondsPerToken: (ASSUMPTIONS.flopsPerParameterPerToken * model.parametersBillions * 1e9) / tensorParallelSize / flops,
+    attentionSecondsPerPair: attentionFlopsPerPair / tensorParallelSize / attentionFlops,
+    minorBoundFraction: ASSUMPTIONS.minorBoundFraction,
     parallelFactor: 1 + ASSUMPTIONS.tensorParallelOverheadPerExtraGpu * (tensorParallelSize - 1),
-    stepOverheadSeconds: ASSUMPTIONS.stepOverheadSeconds,
+    stepOverheadSeconds: ASSUMPTIONS.gpuFixedSecondsPerStep + ASSUMPTIONS.gpuSecondsPerLayer * layers,
+    hostSecondsPerStep: ASSUMPTIONS.hostSecondsPerStep,
   };
 }
 

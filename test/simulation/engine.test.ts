@@ -1,5 +1,8 @@
 import { flatEngine } from './helpers';
-import { EngineConfig, EngineReplica } from '../../src/simulation/engine';
+import { Gpu } from '../../src/gpu';
+import { Model } from '../../src/model';
+import { EngineConfig, EngineReplica, engineStepTime, uniformStepWork } from '../../src/simulation/engine';
+import { engineConfig } from '../../src/simulation/manifests';
 import { RequestBook, RequestStatus } from '../../src/simulation/request-book';
 import { Trace, TraceRequest } from '../../src/simulation/trace';
 
@@ -88,6 +91,89 @@ describe('EngineReplica', () => {
       expect(fast.book.firstToken[i]).toBeCloseTo(slow.book.firstToken[i], 9);
       expect(fast.book.finish[i]).toBeCloseTo(slow.book.finish[i], 9);
     }
+  });
+
+  /** Requests from a fixed pseudo-random sequence: `count` arrivals over `seconds`. */
+  function randomRequests(seconds: number, maxPrompt: number, maxOutput: number, seed0: number): TraceRequest[] {
+    const requests: TraceRequest[] = [];
+    let seed = seed0;
+    const random = (): number => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647;
+    };
+    for (let t = 0; t < seconds; t += random() * 0.2) {
+      requests.push({ arrivalSeconds: t, promptTokens: 1 + Math.floor(random() * maxPrompt), outputTokens: 1 + Math.floor(random() * maxOutput) });
+    }
+    return requests;
+  }
+
+  function expectSameRun(config: EngineConfig, requests: TraceRequest[]): void {
+    const fast = run(config, requests, true);
+    const slow = run(config, requests, false);
+    expect(fast.engine.steps).toBe(slow.engine.steps);
+    expect(fast.engine.preemptions).toBe(slow.engine.preemptions);
+    expect(fast.engine.busySeconds).toBeCloseTo(slow.engine.busySeconds, 6);
+    for (let i = 0; i < requests.length; i++) {
+      expect(fast.book.firstToken[i]).toBeCloseTo(slow.book.firstToken[i], 9);
+      expect(fast.book.finish[i]).toBeCloseTo(slow.book.finish[i], 9);
+    }
+  }
+
+  /** The replay's configuration for Llama 3.1 8B on one H100: attention FLOPs, partial overlap, host time. */
+  function calibrated8b(overrides: Partial<EngineConfig> = {}): EngineConfig {
+    const model = Model.huggingFace('meta-llama/Llama-3.1-8B-Instruct', { parametersBillions: 8 });
+    const limits = { maxNumSeqs: 256, maxNumBatchedTokens: 8192, kvCapacityTokens: 200_000, maxModelLen: 32_768 };
+    return { ...engineConfig(model, Gpu.H100_80GB, 1, limits), ...overrides };
+  }
+
+  test('the closed form stays exact with the calibrated step time (attention FLOPs, partial overlap, host time)', () => {
+    const config = calibrated8b();
+    expect(config.attentionSecondsPerPair).toBeGreaterThan(0);
+    expect(config.minorBoundFraction).toBeGreaterThan(0);
+    expect(config.hostSecondsPerStep).toBeGreaterThan(0);
+    expectSameRun(config, randomRequests(60, 6000, 400, 5));
+  });
+
+  test('the closed form stays exact across the step where a decode run turns from compute-bound to memory-bound', () => {
+    // 256 sequences decoding together: compute-bound at first (256 tokens of matmuls), memory-bound as their KV grows.
+    const config = calibrated8b({ kvCapacityTokens: 400_000 });
+    const start = engineStepTime(config, uniformStepWork(256, 20, 0));
+    expect(start.matmulSeconds + start.attentionSeconds).toBeGreaterThan(start.memorySeconds);
+    const end = engineStepTime(config, uniformStepWork(256, 1000, 0));
+    expect(end.memorySeconds).toBeGreaterThan(end.matmulSeconds + end.attentionSeconds);
+    const requests = Array.from({ length: 256 }, (_, i) => ({ arrivalSeconds: 0, promptTokens: 20, outputTokens: 600 + (i % 7) * 60 }));
+    expectSameRun(config, requests);
+  });
+
+  test('the closed form stays exact across the step where a decode run turns from memory-bound to compute-bound', () => {
+    // Attention arithmetic that grows faster than the KV read (not a real GPU: it exercises the other direction).
+    const config = calibrated8b({ attentionSecondsPerPair: 1e-7 });
+    const start = engineStepTime(config, uniformStepWork(64, 10, 0));
+    expect(start.memorySeconds).toBeGreaterThan(start.matmulSeconds + start.attentionSeconds);
+    const end = engineStepTime(config, uniformStepWork(64, 2000, 0));
+    expect(end.matmulSeconds + end.attentionSeconds).toBeGreaterThan(end.memorySeconds);
+    const requests = Array.from({ length: 64 }, (_, i) => ({ arrivalSeconds: 0, promptTokens: 10, outputTokens: 1500 + i * 13 }));
+    expectSameRun(config, requests);
+    expectSameRun(config, randomRequests(30, 3000, 800, 11));
+  });
+
+  test('each replica step takes engineStepTime: a prefill with its causal attention, then a decode over its context', () => {
+    const config = calibrated8b();
+    const { book } = run(config, [{ arrivalSeconds: 0, promptTokens: 6000, outputTokens: 2 }]);
+    const prefill = engineStepTime(config, uniformStepWork(0, 0, 6000));
+    expect(prefill.attentionSeconds).toBeCloseTo(config.attentionSecondsPerPair! * (6000 * 6001) / 2, 15);
+    expect(book.firstToken[0]).toBeCloseTo(prefill.stepSeconds, 12);
+    const decode = engineStepTime(config, uniformStepWork(1, 6000, 0));
+    expect(book.finish[0]).toBeCloseTo(prefill.stepSeconds + decode.stepSeconds, 12);
+  });
+
+  test('a mixed step costs the larger of memory and compute plus the fitted fraction of the smaller', () => {
+    const config = calibrated8b();
+    const t = engineStepTime(config, uniformStepWork(32, 1024, 512));
+    const compute = t.matmulSeconds + t.attentionSeconds;
+    expect(compute).toBeGreaterThan(t.memorySeconds);
+    expect(t.gpuSeconds).toBeCloseTo(compute + config.minorBoundFraction! * t.memorySeconds + config.stepOverheadSeconds, 15);
+    expect(t.stepSeconds).toBeCloseTo(t.gpuSeconds + config.hostSecondsPerStep!, 15);
   });
 
   test('throughput grows with the batch while the KV cache holds it, then stops growing and preemptions start', () => {

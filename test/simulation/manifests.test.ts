@@ -29,8 +29,11 @@ describe('readServer', () => {
     expect(spec.gpu).toBe(Gpu.H100_80GB);
     // KV capacity from the library's Sizing: the same figure the construct uses for --max-model-len.
     expect(spec.engine.kvCapacityTokens).toBe(server.sizing.kvCacheTokens);
-    // Each GPU streams a quarter of 140 GB of weights at 3.35 TB/s x 0.8.
-    expect(spec.engine.weightSecondsPerStep).toBeCloseTo(35e9 / 2.68e12, 12);
+    // Each GPU streams a quarter of 140 GB of weights at 3.35 TB/s x 0.89 (the fitted bandwidth efficiency).
+    expect(spec.engine.weightSecondsPerStep).toBeCloseTo(35e9 / (3.35e12 * 0.89), 12);
+    // 80 layers of 37 us of fixed GPU time; attention over 64 heads x 128, a quarter per GPU, at 989 TFLOP/s x 0.71.
+    expect(spec.engine.stepOverheadSeconds).toBeCloseTo(80 * 37e-6, 12);
+    expect(spec.engine.attentionSecondsPerPair).toBeCloseTo((4 * 80 * 64 * 128) / 4 / (989e12 * 0.71), 20);
     expect(spec.engine.parallelFactor).toBeCloseTo(1.09, 12);
   });
 

@@ -7,9 +7,13 @@ import { Replay } from '../../src/simulation/replay';
 import { RequestStatus } from '../../src/simulation/request-book';
 import { Trace } from '../../src/simulation/trace';
 
-// Llama 3.1 8B on one H100: a step over a 100-token prompt is memory-bound:
-// 16e9 B / (3.35e12 B/s x 0.8) + 100 x 131072 B / 2.68e12 B/s + 2 ms = 7.97504 ms.
-const STEP = 16e9 / 2.68e12 + (100 * 131072) / 2.68e12 + 0.002;
+// Llama 3.1 8B on one H100: a step over a 100-token prompt is memory-bound (assumptions.ts, engine step time):
+// memory (16e9 B + 100 x 131072 B) / (3.35e12 B/s x 0.89) = 5.371 ms, plus 0.28 x compute (100 x 2 x 8e9 FLOP at
+// 989e12 x 0.67 FLOP/s, and 4 x 32 x 4096 x 5050 attended pairs at 989e12 x 0.71) = 0.677 ms, plus 32 layers x 37 us
+// and 0.5 ms of host time: 7.732 ms.
+const MEMORY = (16e9 + 100 * 131072) / (3.35e12 * 0.89);
+const COMPUTE = (100 * 2 * 8e9) / (989e12 * 0.67) + (4 * 32 * 4096 * ((100 * 101) / 2)) / (989e12 * 0.71);
+const STEP = MEMORY + 0.28 * COMPUTE + 32 * 37e-6 + 0.0005;
 
 /** An autoscaler that sets the replica count at given HPA sync times. */
 class ScriptedAutoscaler implements Autoscaler {
@@ -29,7 +33,7 @@ class ScriptedAutoscaler implements Autoscaler {
 
 describe('Replay', () => {
   test('end to end: a queue builds on one replica, KEDA adds 2 pods per 60 s, they serve after the cold start', () => {
-    // One sequence at a time, 1 output token: one 7.975 ms step per request, 125 requests/s; 200 arrive per second.
+    // One sequence at a time, 1 output token: one 7.732 ms step per request, 129 requests/s; 200 arrive per second.
     const manifests = testManifests({ server: { maxNumSeqs: 1, coldStart: { loadBandwidthMBps: 1000 } } });
     const server = readServer(manifests);
     expect(server.coldStartSeconds).toBe(46); // 16 GB at 1 GB/s + 30 s engine start-up
@@ -40,13 +44,13 @@ describe('Replay', () => {
 
     // First request: one step. The engine is never idle afterwards.
     expect(outcome.book.firstToken[0]).toBeCloseTo(STEP, 9);
-    // Scrape at 15 s: it reads the statistics of the last step that had ended, step 1,880 (ends at 1,880 x step
-    // = 14.993 s; step 1,881 ends after 15 s). That step was scheduled at 1,879 x step = 14.985 s, when 2,998
-    // requests had arrived (one per 5 ms from 0) and 1,880 had been taken: 1,118 left waiting.
-    expect(Math.floor(15 / STEP)).toBe(1880);
-    expect(Math.floor((1879 * STEP) / 0.005) + 1).toBe(2998);
-    expect(at(15)).toEqual({ time: 15, replicas: 1, readyReplicas: 1, queued: 2998 - 1880, running: 0, maxKvCacheUsage: 0 });
-    // HPA sync at 7.5 s: no series yet (an error, failure 1). At 22.5 s: ceil(1118 / 5) = 224 wanted, +2 pods per 60 s allowed -> 3.
+    // Scrape at 15 s: it reads the statistics of the last step that had ended, step 1,939 (ends at 1,939 x step
+    // = 14.992 s; step 1,940 ends after 15 s). That step was scheduled at 1,938 x step = 14.985 s, when 2,997
+    // requests had arrived (one per 5 ms from 0) and 1,939 had been taken: 1,058 left waiting.
+    expect(Math.floor(15 / STEP)).toBe(1939);
+    expect(Math.floor((1938 * STEP) / 0.005) + 1).toBe(2997);
+    expect(at(15)).toEqual({ time: 15, replicas: 1, readyReplicas: 1, queued: 2997 - 1939, running: 0, maxKvCacheUsage: 0 });
+    // HPA sync at 7.5 s: no series yet (an error, failure 1). At 22.5 s: ceil(1058 / 5) = 212 wanted, +2 pods per 60 s allowed -> 3.
     expect(at(30)).toMatchObject({ replicas: 3, readyReplicas: 1 });
     // Ready 46 s later, at 68.5 s.
     expect(at(60)).toMatchObject({ replicas: 3, readyReplicas: 1 });
