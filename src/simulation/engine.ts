@@ -2,7 +2,8 @@ import { IntDeque, MinHeap } from './collections';
 import { RequestBook, RequestStatus } from './request-book';
 import { decodeSeries, EngineConfig, engineStepTime, prefillAttentionPairs, seriesSeconds, stepsToReach } from './step-time';
 
-export { EngineConfig, engineStepTime, prefillAttentionPairs, StepTime, StepWork, uniformStepWork } from './step-time';
+export { engineStepTime, prefillAttentionPairs, uniformStepWork } from './step-time';
+export type { EngineConfig, StepTime, StepWork } from './step-time';
 
 /**
  * The scheduler statistics vLLM publishes after an engine step (`vllm/v1/core/sched/scheduler.py` `make_stats`,

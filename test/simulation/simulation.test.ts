@@ -50,11 +50,12 @@ describe('Simulation', () => {
   });
 
   test('a change to a QueueAutoscaler prop shows up: the in-flight target', () => {
-    const byDefault = Simulation.run({ manifests: withQueueAutoscaler(), ...fixed, trace: heavy });
-    const lax = Simulation.run({ manifests: withQueueAutoscaler({ capacityTrigger: { targetInFlightPerReplica: 250 } }), ...fixed, trace: heavy });
-    expect(byDefault.name).toMatch(/^test-autoscaler-/);
-    expect(lax.gpuHours).toBeLessThan(byDefault.gpuHours);
-    expect(lax.sloAttainment).toBeLessThan(byDefault.sloAttainment);
+    const queueOnly = { targetQueuePerReplica: 1000 };
+    const tight = Simulation.run({ manifests: withQueueAutoscaler({ ...queueOnly, capacityTrigger: { targetInFlightPerReplica: 8 } }), ...fixed, trace: heavy });
+    const lax = Simulation.run({ manifests: withQueueAutoscaler({ ...queueOnly, capacityTrigger: { targetInFlightPerReplica: 250 } }), ...fixed, trace: heavy });
+    expect(tight.name).toMatch(/^test-autoscaler-/);
+    expect(lax.gpuHours).toBeLessThan(tight.gpuHours);
+    expect(lax.sloAttainment).toBeLessThan(tight.sloAttainment);
   });
 
   test('a change to a QueueAutoscaler prop shows up: targetQueuePerReplica, with the in-flight trigger off', () => {
