@@ -74,6 +74,50 @@ export function podMetric(sample: ScrapedPod, name: PodMetricName): number {
 
 type MetricEvaluator = (view: ClusterView) => number | undefined;
 
+/** The cpu target the API server fills in for an HPA without metrics (pkg/apis/autoscaling/v2/defaults.go). */
+const DEFAULT_CPU_UTILIZATION = 80;
+
+/**
+ * The Prometheus series behind a custom-metrics adapter's name. Google Cloud Managed Service for Prometheus,
+ * through the Custom Metrics Stackdriver Adapter, names a series `prometheus.googleapis.com|<series>|<kind>`
+ * (GKE: "Configure autoscaling for LLM workloads on GPUs"); prometheus-adapter keeps the series name.
+ */
+export function adapterMetricName(name: unknown): string | undefined {
+  if (typeof name !== 'string') return undefined;
+  const match = /^prometheus\.googleapis\.com\|(.+)\|(?:gauge|counter|summary|histogram)$/.exec(name);
+  return match ? match[1] : name;
+}
+
+/**
+ * A Deployment nothing scales: `spec.replicas` pods for the whole replay (1 when the field is missing,
+ * the Deployment default).
+ */
+export class FixedAutoscaler implements Autoscaler {
+  public readonly pinned = false;
+  public readonly maxReplicas: number;
+
+  public constructor(public readonly initialReplicas: number) {
+    if (!Number.isInteger(initialReplicas) || initialReplicas < 0) {
+      throw new Error(`Deployment: spec.replicas (${initialReplicas}) must be a whole number >= 0`);
+    }
+    this.maxReplicas = initialReplicas;
+  }
+
+  public warmStart(): void {}
+
+  public poll(): number | undefined {
+    return undefined;
+  }
+
+  public hpaSync(): number | undefined {
+    return undefined;
+  }
+
+  public push(): number | undefined {
+    return undefined;
+  }
+}
+
 /**
  * A plain `autoscaling/v2` HorizontalPodAutoscaler: Resource (cpu Utilization), Pods (vLLM gauges or
  * `DCGM_FI_DEV_GPU_UTIL`, AverageValue) and External (a vLLM gauge summed over pods) metrics.
@@ -92,8 +136,10 @@ export class HpaAutoscaler implements Autoscaler {
     this.controller = new HpaController({ minReplicas, maxReplicas, behavior: resolveBehavior(spec.behavior, subject) });
     this.initialReplicas = minReplicas;
     this.maxReplicas = maxReplicas;
-    const metrics: any[] = spec.metrics ?? [];
-    if (metrics.length === 0) throw new Error(`${subject}: spec.metrics is empty`);
+    // Without metrics the API server fills in a cpu target of 80% (pkg/apis/autoscaling/v2/defaults.go).
+    const metrics: any[] = spec.metrics === undefined || spec.metrics.length === 0
+      ? [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: DEFAULT_CPU_UTILIZATION } } }]
+      : spec.metrics;
     this.metrics = metrics.map((m, i) => this.evaluator(m, `${subject} spec.metrics[${i}]`));
   }
 
@@ -124,7 +170,7 @@ export class HpaAutoscaler implements Autoscaler {
         ready: p.ready, value: p.sample ? p.sample.cpuUtilization * 100 : undefined,
       })), utilization, true, ASSUMPTIONS.hpaTolerance, 100);
     }
-    const name = metric.pods?.metric?.name ?? metric.external?.metric?.name;
+    const name = adapterMetricName(metric.pods?.metric?.name ?? metric.external?.metric?.name);
     const known = POD_METRICS.find((n) => n === name);
     if (!known) throw new Error(`${subject}: metric '${name}' is not modelled; use one of ${POD_METRICS.join(', ')}`);
     if (metric.type === 'Pods') {

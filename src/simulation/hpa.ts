@@ -24,7 +24,13 @@ export interface HpaBehavior {
 export interface HpaSpec {
   readonly minReplicas: number;
   readonly maxReplicas: number;
-  readonly behavior: HpaBehavior;
+  /**
+   * `spec.behavior` with defaults applied; undefined when the object has none, and the controller then takes
+   * its legacy path (normalizeDesiredReplicas).
+   */
+  readonly behavior?: HpaBehavior;
+  /** `--horizontal-pod-autoscaler-downscale-stabilization` of the controller manager, for the legacy path. @default 300 */
+  readonly downscaleStabilizationSeconds?: number;
   /** @default 0.1 */
   readonly tolerance?: number;
 }
@@ -37,10 +43,13 @@ export interface PodSample {
 }
 
 /**
- * Applies the Kubernetes defaults to `spec.behavior` (k8s.io/kubernetes pkg/apis/autoscaling/v2/defaults.go):
- * scale-up 0 s stabilisation, max of 100% and 4 pods per 15 s; scale-down 300 s stabilisation, 100% per 15 s.
+ * Applies the Kubernetes defaults to `spec.behavior` (kubernetes/kubernetes pkg/apis/autoscaling/v2/defaults.go,
+ * SetDefaults_HorizontalPodAutoscalerBehavior): scale-up 0 s stabilisation, max of 100% and 4 pods per 15 s;
+ * scale-down 300 s stabilisation, 100% per 15 s. The defaults are filled in only when `behavior` is set (an
+ * empty `behavior: {}` counts as set); without one this returns undefined and the controller takes the legacy path.
  */
-export function resolveBehavior(raw: any, subject: string): HpaBehavior {
+export function resolveBehavior(raw: any, subject: string): HpaBehavior | undefined {
+  if (raw === undefined || raw === null) return undefined;
   const up = raw?.scaleUp ?? {};
   const down = raw?.scaleDown ?? {};
   return {
@@ -132,6 +141,12 @@ export function perPodReplicas(currentReplicas: number, pods: PodSample[], targe
 
 interface TimedValue { value: number; time: number }
 
+/** Legacy path limits (horizontal.go: scaleUpLimitFactor, scaleUpLimitMinimum). */
+const SCALE_UP_LIMIT_FACTOR = 2;
+const SCALE_UP_LIMIT_MINIMUM = 4;
+/** Default of `--horizontal-pod-autoscaler-downscale-stabilization` (kube-controller-manager). */
+export const DEFAULT_DOWNSCALE_STABILIZATION_SECONDS = 300;
+
 /**
  * The HPA controller's decision for one sync (pkg/controller/podautoscaler/horizontal.go): max over the
  * metrics' proposals, then stabilisation windows, then the rate policies and the min/max clamps.
@@ -182,13 +197,39 @@ export class HpaController {
   }
 
   private normalize(now: number, current: number, prenormalized: number): number {
+    if (this.spec.behavior === undefined) return this.normalizeLegacy(now, current, prenormalized);
     const stabilized = this.stabilize(now, current, prenormalized);
     return this.limitRate(now, current, stabilized);
   }
 
+  /**
+   * The path of an HPA without `behavior` (horizontal.go normalizeDesiredReplicas): the highest recommendation
+   * of the downscale window (stabilizeRecommendation: recommendations older than the window are not counted,
+   * and the last of them is overwritten by the new one), then the clamps: at least minReplicas, at most
+   * min(maxReplicas, max(2 x current, 4)) (convertDesiredReplicasWithRules, calculateScaleUpLimit).
+   * Scale-up is not stabilised and scale-down has no rate limit.
+   */
+  private normalizeLegacy(now: number, current: number, prenormalized: number): number {
+    const window = this.spec.downscaleStabilizationSeconds ?? DEFAULT_DOWNSCALE_STABILIZATION_SECONDS;
+    const cutoff = now - window;
+    let max = prenormalized;
+    let oldIndex = -1;
+    this.recommendations.forEach((rec, i) => {
+      if (rec.time < cutoff) oldIndex = i;
+      else if (rec.value > max) max = rec.value;
+    });
+    if (oldIndex >= 0) this.recommendations[oldIndex] = { value: prenormalized, time: now };
+    else this.recommendations.push({ value: prenormalized, time: now });
+    const scaleUpLimit = Math.max(SCALE_UP_LIMIT_FACTOR * current, SCALE_UP_LIMIT_MINIMUM);
+    const maximumAllowed = Math.min(this.spec.maxReplicas, scaleUpLimit);
+    if (max < this.spec.minReplicas) return this.spec.minReplicas;
+    if (max > maximumAllowed) return maximumAllowed;
+    return max;
+  }
+
   /** Scale-up takes the lowest recommendation of its window, scale-down the highest of its window. */
   private stabilize(now: number, current: number, desired: number): number {
-    const { scaleUp, scaleDown } = this.spec.behavior;
+    const { scaleUp, scaleDown } = this.spec.behavior!;
     const upCutoff = now - scaleUp.stabilizationWindowSeconds;
     const downCutoff = now - scaleDown.stabilizationWindowSeconds;
     let upRecommendation = desired;
@@ -208,7 +249,8 @@ export class HpaController {
   }
 
   private limitRate(now: number, current: number, desired: number): number {
-    const { minReplicas, maxReplicas, behavior } = this.spec;
+    const { minReplicas, maxReplicas } = this.spec;
+    const behavior = this.spec.behavior!;
     if (desired > current) {
       let limit = this.scaleUpLimit(now, current, behavior.scaleUp);
       if (limit < current) limit = current;
@@ -257,7 +299,9 @@ export class HpaController {
   private record(now: number, from: number, to: number): void {
     const events = to > from ? this.scaleUpEvents : this.scaleDownEvents;
     events.push({ value: Math.abs(to - from), time: now });
-    const longest = Math.max(...[...this.spec.behavior.scaleUp.policies, ...this.spec.behavior.scaleDown.policies].map((p) => p.periodSeconds), 0);
+    const behavior = this.spec.behavior;
+    const longest = behavior === undefined ? 0
+      : Math.max(...[...behavior.scaleUp.policies, ...behavior.scaleDown.policies].map((p) => p.periodSeconds), 0);
     for (const list of [this.scaleUpEvents, this.scaleDownEvents]) {
       while (list.length > 0 && list[0].time <= now - longest) list.shift();
     }

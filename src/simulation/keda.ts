@@ -53,7 +53,8 @@ export class KedaAutoscaler implements Autoscaler {
   private readonly hpa: HpaController;
   private readonly triggers: Trigger[];
   private readonly failures: number[];
-  private lastActive = 0;
+  /** When a trigger was last active (status.lastActiveTime); undefined until one is. */
+  private lastActive: number | undefined = undefined;
 
   /** `httpScaledObjects`: the HTTPScaledObjects beside the ScaledObject, which set the targets of its external-push triggers. */
   public constructor(scaledObject: Manifest, httpScaledObjects: Manifest[] = []) {
@@ -95,25 +96,48 @@ export class KedaAutoscaler implements Autoscaler {
     if (replicas > 0) this.hpa.warmStart(0, replicas);
   }
 
+  /**
+   * KEDA's polling loop (kedacore/keda v2.20, pkg/scaling/scale_handler.go checkScalers and getScalerState, then
+   * pkg/scaling/executor/scale_scaledobjects.go RequestScale). Each trigger is read; a failing read counts toward
+   * the fallback here too, and a trigger whose failures passed the threshold reads as active without error.
+   */
   public poll(view: ClusterView): number | undefined {
     if (this.paused) return this.pausedReplicas !== undefined && this.pausedReplicas !== view.replicas ? this.pausedReplicas : undefined;
-    const readings = this.triggers.map((t) => t.read(view));
-    const isActive = readings.some((r) => r.active);
-    const isError = readings.some((r) => r.value === undefined);
+    let isActive = false;
+    let isError = false;
+    this.triggers.forEach((trigger, i) => {
+      if (trigger.proposal) { // cpu: no external metric; KEDA treats it as active (scale_handler.go)
+        isActive = true;
+        return;
+      }
+      const reading = trigger.read(view);
+      if (reading.value !== undefined) {
+        this.succeeded(i);
+        if (reading.active) isActive = true;
+      } else if (this.fallbackValue(trigger, i, view) !== undefined) {
+        isActive = true;
+      } else {
+        isError = true;
+      }
+    });
     const current = view.replicas;
+    const min = this.minReplicas;
     if (isActive) {
-      this.lastActive = view.now;
-      if (current === 0) return Math.max(this.minReplicas, 1);
-      if (current < this.minReplicas) return this.minReplicas;
+      if ((this.idleReplicas !== undefined && current < min) || current === 0) {
+        this.lastActive = view.now;
+        return min > 0 ? min : 1; // scaleFromZeroOrIdle
+      }
+      if (!isError) this.lastActive = view.now; // active with some triggers failing: lastActiveTime is not renewed
       return undefined;
     }
-    if (isError && this.fallback && current === 0) return this.fallback.replicas;
-    const zeroTarget = this.idleReplicas ?? (this.minReplicas === 0 ? 0 : undefined);
-    if (zeroTarget !== undefined && current > zeroTarget && !isError
-      && view.now >= this.initialCooldownSeconds && view.now - this.lastActive >= this.cooldownSeconds) {
-      return zeroTarget;
+    if (isError && this.fallback !== undefined && this.fallback.replicas !== 0) return undefined; // the HPA falls back
+    if (isError && this.fallback === undefined) return undefined;
+    if ((this.idleReplicas !== undefined && current > this.idleReplicas) || (current > 0 && min === 0)) {
+      // scaleToZeroOrIdle: never active since creation (time 0) -> initialCooldownPeriod alone; else cooldownPeriod.
+      const cooled = this.lastActive === undefined ? view.now > this.initialCooldownSeconds : view.now > this.lastActive + this.cooldownSeconds;
+      return cooled ? this.idleReplicas ?? min : undefined;
     }
-    if (this.idleReplicas === undefined && current < this.minReplicas) return this.minReplicas;
+    if (this.idleReplicas === undefined && current < min) return min;
     return undefined;
   }
 
@@ -132,22 +156,41 @@ export class KedaAutoscaler implements Autoscaler {
     return next === view.replicas ? undefined : next;
   }
 
-  /** The HPA's replica proposal for one trigger; a failing source counts toward the fallback. */
+  /**
+   * The HPA's replica proposal for one trigger. The HPA asks KEDA's metrics server, which reads the trigger again
+   * (GetScaledObjectMetrics) and counts a failure or a success toward the same fallback health as the polling loop.
+   */
   private proposal(trigger: Trigger, index: number, view: ClusterView): number | undefined {
     if (trigger.proposal) return trigger.proposal(view);
-    const reading = trigger.read(view);
-    let value = reading.value;
-    if (value === undefined) {
-      this.failures[index]++;
-      const fallback = this.fallback;
-      if (!fallback || trigger.metricType !== 'AverageValue' || this.failures[index] <= fallback.failureThreshold) return undefined;
-      value = fallbackReplicas(fallback, view.replicas) * trigger.target;
-    } else {
-      this.failures[index] = 0;
-    }
+    let value = trigger.read(view).value;
+    if (value === undefined) value = this.fallbackValue(trigger, index, view);
+    else this.succeeded(index);
+    if (value === undefined) return undefined;
     return trigger.metricType === 'Value'
       ? externalValueReplicas(view.replicas, view.readyPods, value, trigger.target)
       : externalAverageValueReplicas(view.replicas, value, trigger.target);
+  }
+
+  private succeeded(index: number): void {
+    this.failures[index] = 0;
+  }
+
+  /**
+   * One failed read (kedacore/keda v2.20 pkg/fallback/fallback.go GetMetricsWithFallback): with a fallback the
+   * failure is counted, and past `failureThreshold` the metric is replaced by target x replicas (AverageValue) or
+   * target x replicas / ready pods (Value, since v2.18; an error with no ready pod). Undefined while it stays an error.
+   */
+  private fallbackValue(trigger: Trigger, index: number, view: ClusterView): number | undefined {
+    const fallback = this.fallback;
+    if (fallback === undefined) return undefined;
+    this.failures[index]++;
+    if (this.failures[index] <= fallback.failureThreshold) return undefined;
+    const replicas = fallbackReplicas(fallback, view.replicas);
+    if (trigger.metricType === 'Value') {
+      if (view.readyPods === 0) return undefined;
+      return Math.trunc(trigger.target * 1000 * replicas / view.readyPods) / 1000;
+    }
+    return Math.trunc(trigger.target * 1000 * replicas) / 1000;
   }
 }
 
@@ -256,10 +299,11 @@ function cronTrigger(raw: any, metadata: { [key: string]: string }, subject: str
     name: raw.name ?? 'cron',
     metricType: 'AverageValue',
     target: 1,
-    // KEDA's cron scaler reports desiredReplicas while the window is open, 1 otherwise, against a target of 1.
+    // KEDA's cron scaler (pkg/scalers/cron_scaler.go, v2.20) reports desiredReplicas while the window is open and
+    // 0 outside it, against an AverageValue target of 1: outside its window it asks for nothing.
     read: (view) => {
       const open = window.isOpen(view.epoch);
-      return { value: open ? desired : 1, active: open };
+      return { value: open ? desired : 0, active: open };
     },
   };
 }

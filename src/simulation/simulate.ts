@@ -1,13 +1,16 @@
 import { ASSUMPTIONS, SECONDS_PER_HOUR } from './assumptions';
-import { Autoscaler, HpaAutoscaler } from './autoscaler';
-import { KedaAutoscaler } from './keda';
-import { Manifest, manifestsOfKind, readServer, ServerSpec } from './manifests';
+import { Autoscaler } from './autoscaler';
+import { findAutoscaler } from './find-autoscaler';
+import { Manifest, readServer, ServerSpec } from './manifests';
 import { optimisticReference } from './references';
 import { Replay, Routing } from './replay';
 import { RequestStatus } from './request-book';
 import { SimulationResult } from './results';
 import type { SimulationProps } from './simulation';
 import { Trace } from './trace';
+
+/** Moved to find-autoscaler.ts; kept here for the modules that import it from this one. */
+export { findAutoscaler };
 
 /** How a replay starts (see SimulationResult.start). */
 export type ReplayStart = 'warm' | 'cold';
@@ -118,23 +121,6 @@ function countFailed(status: Uint8Array | number[], from: number): number {
   let failed = 0;
   for (let i = from; i < status.length; i++) if (status[i] === RequestStatus.FAILED) failed++;
   return failed;
-}
-
-/** The autoscaler that targets the server's Deployment: a ScaledObject (with its HTTP add-on objects) or an HPA. */
-export function findAutoscaler(manifests: Manifest[], server: ServerSpec): { autoscaler: Autoscaler; name: string } {
-  const targets = (m: Manifest): boolean => m.spec?.scaleTargetRef?.name === server.deploymentName
-    && (m.spec?.scaleTargetRef?.kind ?? 'Deployment') === 'Deployment';
-  const scaledObjects = manifestsOfKind(manifests, 'ScaledObject').filter(targets);
-  const hpas = manifestsOfKind(manifests, 'HorizontalPodAutoscaler').filter(targets);
-  if (scaledObjects.length + hpas.length !== 1) {
-    throw new Error(`Manifests: expected exactly one ScaledObject or HorizontalPodAutoscaler with scaleTargetRef '${server.deploymentName}', `
-      + `found ${scaledObjects.length} ScaledObject(s) and ${hpas.length} HorizontalPodAutoscaler(s)`);
-  }
-  if (scaledObjects.length === 1) {
-    const httpScaledObjects = manifests.filter((o) => o.kind === 'HTTPScaledObject');
-    return { autoscaler: new KedaAutoscaler(scaledObjects[0], httpScaledObjects), name: scaledObjects[0].metadata?.name ?? 'scaledobject' };
-  }
-  return { autoscaler: new HpaAutoscaler(hpas[0]), name: hpas[0].metadata?.name ?? 'hpa' };
 }
 
 /** Nearest-rank percentile of sorted values (0 when there are none). */

@@ -1,4 +1,4 @@
-import { ClusterView, HpaAutoscaler, parseQuantity, podMetric } from '../../src/simulation/autoscaler';
+import { adapterMetricName, ClusterView, FixedAutoscaler, HpaAutoscaler, parseQuantity, podMetric } from '../../src/simulation/autoscaler';
 
 function hpa(metrics: any[], spec: any = {}): HpaAutoscaler {
   return new HpaAutoscaler({ kind: 'HorizontalPodAutoscaler', metadata: { name: 'h' }, spec: { minReplicas: 1, maxReplicas: 10, metrics, ...spec } });
@@ -27,8 +27,31 @@ describe('HpaAutoscaler', () => {
   });
 
   test('External metrics sum the gauge over pods', () => {
-    const external = hpa([{ type: 'External', external: { metric: { name: 'vllm:num_requests_waiting' }, target: { type: 'AverageValue', averageValue: '10' } } }]);
-    expect(external.hpaSync(view([{ cpu: 0, gpu: 0, waiting: 30 }, { cpu: 0, gpu: 0, waiting: 30 }]))).toBe(6);
+    const metric = [{ type: 'External', external: { metric: { name: 'vllm:num_requests_waiting' }, target: { type: 'AverageValue', averageValue: '10' } } }];
+    // 60 waiting / 10 = 6 wanted. With behavior {} (defaults: max(+100%, +4 pods) per 15 s from 2 = 6) it gets 6.
+    expect(hpa(metric, { behavior: {} }).hpaSync(view([{ cpu: 0, gpu: 0, waiting: 30 }, { cpu: 0, gpu: 0, waiting: 30 }]))).toBe(6);
+    // Without behavior the legacy path caps a sync at max(2 x 2, 4) = 4.
+    expect(hpa(metric).hpaSync(view([{ cpu: 0, gpu: 0, waiting: 30 }, { cpu: 0, gpu: 0, waiting: 30 }]))).toBe(4);
+  });
+
+  test('no metrics: the API server default, cpu at 80%', () => {
+    // 2 pods at 100% CPU: ratio 100 / 80 = 1.25 -> ceil(1.25 x 2) = 3.
+    expect(hpa([]).hpaSync(view([{ cpu: 1, gpu: 0, waiting: 0 }, { cpu: 1, gpu: 0, waiting: 0 }]))).toBe(3);
+  });
+
+  test('a Managed Prometheus adapter name reads the vLLM series behind it', () => {
+    expect(adapterMetricName('prometheus.googleapis.com|vllm:num_requests_waiting|gauge')).toBe('vllm:num_requests_waiting');
+    expect(adapterMetricName('vllm:num_requests_waiting')).toBe('vllm:num_requests_waiting');
+    const gke = hpa([{ type: 'Pods', pods: { metric: { name: 'prometheus.googleapis.com|vllm:num_requests_waiting|gauge' }, target: { type: 'AverageValue', averageValue: '10' } } }]);
+    // 2 pods, 25 waiting each: 25 / 10 = 2.5 -> ceil(2.5 x 2) = 5, inside the legacy cap max(4, 4) = 4 -> 4.
+    expect(gke.hpaSync(view([{ cpu: 0, gpu: 0, waiting: 25 }, { cpu: 0, gpu: 0, waiting: 25 }]))).toBe(4);
+  });
+
+  test('a Deployment nothing scales keeps its replicas', () => {
+    const fixed = new FixedAutoscaler(3);
+    expect([fixed.initialReplicas, fixed.maxReplicas]).toEqual([3, 3]);
+    expect([fixed.poll(), fixed.hpaSync(), fixed.push()]).toEqual([undefined, undefined, undefined]);
+    expect(() => new FixedAutoscaler(-1)).toThrow('Deployment: spec.replicas (-1) must be a whole number >= 0');
   });
 
   test('quantities and errors', () => {
@@ -37,7 +60,6 @@ describe('HpaAutoscaler', () => {
     expect(() => parseQuantity('lots', 'target')).toThrow("target: 'lots' is not a number or Kubernetes quantity");
     expect(() => hpa([{ type: 'Pods', pods: { metric: { name: 'http_requests' }, target: { type: 'AverageValue', averageValue: '1' } } }]))
       .toThrow("HorizontalPodAutoscaler 'h' spec.metrics[0]: metric 'http_requests' is not modelled");
-    expect(() => hpa([])).toThrow("HorizontalPodAutoscaler 'h': spec.metrics is empty");
     expect(podMetric(view([{ cpu: 0, gpu: 42, waiting: 0 }]).scrape[0], 'DCGM_FI_DEV_GPU_UTIL')).toBe(42);
   });
 });

@@ -126,3 +126,50 @@ describe('HpaController', () => {
       .toThrow("HPA 'x' behavior.scaleDown.policies[0].type ('Nodes') must be Pods or Percent");
   });
 });
+
+describe('HpaController without behavior (legacy path, normalizeDesiredReplicas)', () => {
+  const legacy = (minReplicas = 1, maxReplicas = 20, downscaleStabilizationSeconds?: number): HpaController =>
+    new HpaController({ minReplicas, maxReplicas, behavior: resolveBehavior(undefined, 'test'), downscaleStabilizationSeconds });
+
+  test('no behavior means no defaults: resolveBehavior leaves it undefined, an empty behavior gets the defaults', () => {
+    expect(resolveBehavior(undefined, 'test')).toBeUndefined();
+    expect(resolveBehavior({}, 'test')?.scaleDown.stabilizationWindowSeconds).toBe(300);
+  });
+
+  test('scale-up limit per sync: max(2 x current, 4), then maxReplicas', () => {
+    // From 1: max(2, 4) = 4, so 10 wanted gives 4; from 4: max(8, 4) = 8; from 8: 16, capped by maxReplicas 12.
+    const hpa = legacy(1, 12);
+    expect(hpa.sync(15, 1, [10])).toBe(4);
+    expect(hpa.sync(30, 4, [10])).toBe(8);
+    expect(hpa.sync(45, 8, [30])).toBe(12);
+  });
+
+  test('scale-up is not stabilised: the new count applies at once, with no per-period pod budget', () => {
+    // With default behavior the 15 s period has already spent its budget; the legacy path only looks at current.
+    const hpa = legacy();
+    expect(hpa.sync(15, 2, [4])).toBe(4);
+    expect(hpa.sync(16, 4, [8])).toBe(8); // max(2 x 4, 4) = 8, one second later
+  });
+
+  test('scale-down takes the highest recommendation of the last 300 s, then drops without a rate limit', () => {
+    const hpa = legacy();
+    hpa.warmStart(0, 10); // the initial recommendation: the current count (recordInitialRecommendation)
+    expect(hpa.sync(15, 10, [2])).toBe(10); // max(10 @0, 2) = 10
+    expect(hpa.sync(300, 10, [2])).toBe(10); // 10 @0 is not before the cutoff 300 - 300 = 0
+    // At 301 the cutoff is 1: 10 @0 is old and is overwritten; the window holds 2 @15, 2 @300, 2 @301 -> 2.
+    expect(hpa.sync(301, 10, [2])).toBe(2); // 10 -> 2 in one sync: no scale-down policy on this path
+  });
+
+  test('the recommendation kept is the one before normalisation, and only one old sample is replaced per sync', () => {
+    const hpa = legacy(1, 20, 60);
+    expect(hpa.sync(0, 1, [9])).toBe(4); // 9 is recorded, 4 applied (scale-up limit)
+    // At 30 the window (60 s) still holds 9: the recommendation is max(9, 3) = 9, capped at max(8, 4) = 8.
+    expect(hpa.sync(30, 4, [3])).toBe(8);
+    // At 61 the cutoff is 1: 9 @0 is old and replaced by 3 @61; 3 @30 remains -> 3.
+    expect(hpa.sync(61, 8, [3])).toBe(3);
+  });
+
+  test('the floor clamps the recommendation', () => {
+    expect(legacy(3, 20, 0).sync(15, 5, [1])).toBe(3);
+  });
+});

@@ -44,14 +44,26 @@ describe('KedaAutoscaler', () => {
     expect(keda.poll(view(45, 0, undefined, { scrape: [sample(3)] }))).toBe(1);
   });
 
-  test('cooldown: back to zero only after cooldownPeriod without activity, and not before initialCooldownPeriod', () => {
-    const keda = new KedaAutoscaler(scaledObject({ minReplicaCount: 0, cooldownPeriod: 300, initialCooldownPeriod: 400 }));
-    expect(keda.poll(view(100, 2, 4))).toBeUndefined(); // active
-    expect(keda.poll(view(350, 2, 0))).toBeUndefined(); // 250 s since active
-    expect(keda.poll(view(400, 2, 0))).toBe(0); // 300 s since active, and past the initial cooldown
-    const early = new KedaAutoscaler(scaledObject({ minReplicaCount: 0, cooldownPeriod: 60, initialCooldownPeriod: 400 }));
-    expect(early.poll(view(390, 2, 0))).toBeUndefined();
-    expect(early.poll(view(405, 2, 0))).toBe(0);
+  test('cooldown: back to zero once lastActiveTime + cooldownPeriod is past (strictly)', () => {
+    // scaleToZeroOrIdle: lastActiveTime.Add(cooldownPeriod).Before(now). Once active, initialCooldownPeriod no longer counts.
+    const keda = new KedaAutoscaler(scaledObject({ minReplicaCount: 0, cooldownPeriod: 300, initialCooldownPeriod: 1000 }));
+    expect(keda.poll(view(100, 2, 4))).toBeUndefined(); // active: lastActive = 100
+    expect(keda.poll(view(350, 2, 0))).toBeUndefined(); // 100 + 300 = 400 is not before 350
+    expect(keda.poll(view(400, 2, 0))).toBeUndefined(); // 400 is not before 400
+    expect(keda.poll(view(401, 2, 0))).toBe(0); // 400 before 401, though 401 < initialCooldownPeriod 1000
+  });
+
+  test('initialCooldownPeriod applies on its own while the object was never active', () => {
+    // LastActiveTime nil: creationTimestamp (replay time 0) + initialCooldownPeriod must be before now; cooldownPeriod is not consulted.
+    const never = new KedaAutoscaler(scaledObject({ minReplicaCount: 0, cooldownPeriod: 600, initialCooldownPeriod: 60 }));
+    expect(never.poll(view(60, 2, 0))).toBeUndefined(); // 0 + 60 is not before 60
+    expect(never.poll(view(75, 2, 0))).toBe(0); // 60 before 75; cooldownPeriod 600 not waited for
+  });
+
+  test('idleReplicaCount: inactive goes to the idle count after the cooldown, active comes back to minReplicaCount', () => {
+    const keda = new KedaAutoscaler(scaledObject({ minReplicaCount: 2, idleReplicaCount: 0, cooldownPeriod: 60 }));
+    expect(keda.poll(view(30, 2, 0))).toBe(0); // never active, initialCooldownPeriod 0: 0 before 30 -> idle 0
+    expect(keda.poll(view(45, 0, undefined, { scrape: [sample(1)] }))).toBe(2); // active below min with idle set -> min 2
   });
 
   test('the generated HPA never goes below 1, whatever minReplicaCount', () => {
@@ -62,8 +74,12 @@ describe('KedaAutoscaler', () => {
   });
 
   test('AverageValue: desired = ceil(sum / threshold), through the HPA behavior', () => {
-    const keda = new KedaAutoscaler(scaledObject({ minReplicaCount: 1, maxReplicaCount: 8 }));
-    expect(keda.hpaSync(view(15, 2, 12))).toBe(5); // sum 24 / 5 -> 5; default scale-up allows +4
+    const advanced = { horizontalPodAutoscalerConfig: { behavior: {} } };
+    const withBehavior = new KedaAutoscaler(scaledObject({ minReplicaCount: 1, maxReplicaCount: 8, advanced }));
+    expect(withBehavior.hpaSync(view(15, 2, 12))).toBe(5); // sum 24 / 5 -> 5; behavior {} gets the defaults: up to max(2 + 100%, 2 + 4) = 6
+    // Without behavior KEDA hands the HPA nil: legacy path, at most max(2 x 2, 4) = 4 per sync.
+    const legacy = new KedaAutoscaler(scaledObject({ minReplicaCount: 1, maxReplicaCount: 8 }));
+    expect(legacy.hpaSync(view(15, 2, 12))).toBe(4);
   });
 
   test('fallback after more than failureThreshold failures, per behavior', () => {
@@ -94,7 +110,55 @@ describe('KedaAutoscaler', () => {
     expect(keda.hpaSync(view(15, 2))).toBeUndefined();
     expect(keda.hpaSync(view(30, 2, 5))).toBeUndefined(); // 10 / 5 = 2: no change, failures reset
     expect(keda.hpaSync(view(45, 2))).toBeUndefined(); // first failure again
-    expect(keda.hpaSync(view(60, 2))).toBe(5);
+    // Second failure > threshold 1: metric 5 x 5 = 25 -> 25 / 5 = 5 wanted, legacy cap max(2 x 2, 4) = 4.
+    expect(keda.hpaSync(view(60, 2))).toBe(4);
+  });
+
+  test('failures are counted in the polling loop too, and a trigger past the threshold reads as active', () => {
+    const keda = new KedaAutoscaler(scaledObject({
+      minReplicaCount: 1,
+      fallback: { failureThreshold: 2, replicas: 3 },
+      triggers: [{ type: 'prometheus', metadata: { serverAddress: 'x', query: QUERY, threshold: '5', ignoreNullValues: 'false' } }],
+    }));
+    expect(keda.poll(view(15, 2))).toBeUndefined(); // failure 1, error with a fallback: KEDA leaves it to the HPA
+    expect(keda.poll(view(30, 2))).toBeUndefined(); // failure 2
+    // The HPA's own request is failure 3 > 2: fallback metric 5 x 3 = 15 -> ceil(15 / 5) = 3.
+    expect(keda.hpaSync(view(45, 2))).toBe(3);
+  });
+
+  test('fallback at zero replicas: the polling loop activates the target once the failures pass the threshold', () => {
+    // At 0 the HPA is disabled; the fallback metric counts as active in getScalerState, so RequestScale scales 0 -> 1.
+    const keda = new KedaAutoscaler(scaledObject({
+      minReplicaCount: 0,
+      fallback: { failureThreshold: 1, replicas: 4 },
+      triggers: [{ type: 'prometheus', metadata: { serverAddress: 'x', query: QUERY, threshold: '5', ignoreNullValues: 'false' } }],
+    }));
+    expect(keda.poll(view(15, 0))).toBeUndefined(); // failure 1: an error, and fallback.replicas != 0 -> nothing
+    expect(keda.hpaSync(view(15, 0))).toBeUndefined(); // the HPA does not run at 0 replicas
+    expect(keda.poll(view(30, 0))).toBe(1); // failure 2 > 1: fallback active -> active -> max(minReplicaCount, 1)
+  });
+
+  test('an error without fallback never scales to zero', () => {
+    const keda = new KedaAutoscaler(scaledObject({
+      minReplicaCount: 0,
+      triggers: [{ type: 'prometheus', metadata: { serverAddress: 'x', query: 'vllm:num_requests_waiting', threshold: '5' } }],
+    }));
+    expect(keda.poll(view(600, 2, 0))).toBeUndefined(); // two pods: multiple elements -> error -> no scale to zero
+    expect(keda.poll(view(615, 1, 0))).toBe(0); // one pod: 0, inactive, never active, initialCooldownPeriod 0 -> 0
+  });
+
+  test('fallback for a Value metric: target x replicas / ready pods (KEDA v2.18+), none with no ready pod', () => {
+    const keda = (): KedaAutoscaler => new KedaAutoscaler(scaledObject({
+      minReplicaCount: 1,
+      maxReplicaCount: 10,
+      fallback: { failureThreshold: 0, replicas: 6 },
+      advanced: { horizontalPodAutoscalerConfig: { behavior: {} } },
+      triggers: [{ type: 'prometheus', metricType: 'Value', metadata: { serverAddress: 'x', query: QUERY, threshold: '4', ignoreNullValues: 'false' } }],
+    }));
+    // 3 ready pods: metric 4 x 6 / 3 = 8; Value target 4: ratio 2 -> ceil(2 x 3) = 6 = fallback.replicas.
+    expect(keda().hpaSync(view(15, 3))).toBe(6);
+    // 2 replicas, none ready: doFallback fails, the metric stays an error: no change.
+    expect(keda().hpaSync(view(15, 2, undefined, { readyPods: 0 }))).toBeUndefined();
   });
 
   test('an empty result reads as 0 when ignoreNullValues is true (the default)', () => {
@@ -119,6 +183,9 @@ describe('KedaAutoscaler', () => {
       triggers: [{ type: 'cron', metadata: { timezone: 'Europe/Paris', start: '30 13 * * 1-5', end: '0 22 * * 1-5', desiredReplicas: '3' } }],
     }));
     expect(closed.hpaSync(view(15, 1, 0, { epoch: monday2300Paris }))).toBeUndefined();
+    // Outside its window the cron scaler reports 0 against a target of 1: it asks for no replica, so 3 pods go
+    // to ceil(0 / 1) = 0 -> the floor 1 (legacy path, no downscale history).
+    expect(closed.hpaSync(view(30, 3, 0, { epoch: monday2300Paris }))).toBe(1);
   });
 
   test('paused: no scaling at all; paused-replicas pins the count', () => {
@@ -149,8 +216,9 @@ describe('KedaAutoscaler', () => {
       minReplicaCount: 1,
       triggers: [{ type: 'external-push', metadata: { httpScaledObject: 'llama', scalerAddress: 'keda-add-ons-http-external-scaler.keda:9090' } }],
     }), targetValue === undefined ? [] : [{ kind: 'HTTPScaledObject', metadata: { name: 'llama' }, spec: { scalingMetric: { concurrency: { targetValue } } } }]);
-    // 50 requests in flight on one replica: ceil(50 / 10) = 5 with a target of 10; the add-on's default 100 keeps 1.
-    expect(withTarget(10).hpaSync(view(15, 1, undefined, { pendingAtService: 50 }))).toBe(5);
+    // 50 requests in flight on one replica: ceil(50 / 10) = 5 with a target of 10, capped by the legacy path at
+    // max(2 x 1, 4) = 4; the add-on's default 100 keeps 1.
+    expect(withTarget(10).hpaSync(view(15, 1, undefined, { pendingAtService: 50 }))).toBe(4);
     expect(withTarget().hpaSync(view(15, 1, undefined, { pendingAtService: 50 }))).toBeUndefined();
   });
 
