@@ -1,8 +1,8 @@
 import { METRIC } from '../promql';
 
 /**
- * The Prometheus queries a ScaledObject may carry, recognised rather than evaluated: an aggregation
- * (`sum` or `avg`) over one vLLM gauge with label matchers. Anything else is refused by name.
+ * The simple Prometheus queries a ScaledObject may carry, recognised rather than evaluated: one vLLM gauge with
+ * label matchers, aggregated (`sum`, `avg`) or not. Anything else is refused by name (promql-eval.ts reads more).
  */
 export const GAUGES = [METRIC.waiting, METRIC.running, METRIC.kvCacheUsage] as const;
 export type Gauge = typeof GAUGES[number];
@@ -14,7 +14,8 @@ export interface LabelMatcher {
 }
 
 export interface GaugeQuery {
-  readonly aggregation: 'sum' | 'avg';
+  /** `none`: the bare selector, one element per scraped pod. */
+  readonly aggregation: 'sum' | 'avg' | 'none';
   readonly gauge: Gauge;
   readonly matchers: LabelMatcher[];
 }
@@ -38,16 +39,21 @@ export interface SeriesLabels {
 }
 
 const QUERY_PATTERN = /^\s*(sum|avg)\s*\(\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(?:\{([^}]*)\})?\s*\)\s*$/;
+const SELECTOR_PATTERN = /^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(?:\{([^}]*)\})?\s*$/;
 const MATCHER_PATTERN = /^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"\s*$/;
 
-/** Parses `sum(<gauge>{<matchers>})` or `avg(<gauge>{<matchers>})`; throws an error naming what is not supported. */
+/**
+ * Parses `sum(<gauge>{<matchers>})`, `avg(<gauge>{<matchers>})` or the bare `<gauge>{<matchers>}` (as the vLLM
+ * production-stack chart ships it); throws an error naming what is not supported.
+ */
 export function parseGaugeQuery(query: string, subject: string): GaugeQuery {
-  const match = QUERY_PATTERN.exec(query);
-  if (!match) {
-    throw new Error(`${subject}: query '${query}' is not supported: the simulator reads sum(<metric>{...}) or avg(<metric>{...}) `
+  const aggregated = QUERY_PATTERN.exec(query);
+  const bare = aggregated ? null : SELECTOR_PATTERN.exec(query);
+  if (!aggregated && !bare) {
+    throw new Error(`${subject}: query '${query}' is not supported: the simulator reads sum(<metric>{...}), avg(<metric>{...}) or <metric>{...} `
       + `over ${GAUGES.join(', ')} (it recognises these forms, it is not a PromQL engine)`);
   }
-  const [, aggregation, metric, body] = match;
+  const [aggregation, metric, body] = aggregated ? [aggregated[1], aggregated[2], aggregated[3]] : ['none', bare![1], bare![2]];
   const gauge = GAUGES.find((g) => g === metric);
   if (!gauge) throw new Error(`${subject}: query '${query}' reads '${metric}'; the simulator models only ${GAUGES.join(', ')}`);
   const matchers: LabelMatcher[] = [];
@@ -56,7 +62,7 @@ export function parseGaugeQuery(query: string, subject: string): GaugeQuery {
     if (!m) throw new Error(`${subject}: query '${query}': label matcher '${part.trim()}' must look like label="value"`);
     matchers.push({ label: m[1], op: m[2] as LabelMatcher['op'], value: m[3].replace(/\\(.)/g, '$1') });
   }
-  return { aggregation: aggregation as 'sum' | 'avg', gauge, matchers };
+  return { aggregation: aggregation as GaugeQuery['aggregation'], gauge, matchers };
 }
 
 /** Whether a series with these labels is selected by the matchers. */
@@ -75,12 +81,17 @@ export function selects(matchers: LabelMatcher[], labels: SeriesLabels): boolean
   });
 }
 
-/** The query's value over the latest scrape, or undefined for an empty result. */
-export function evaluate(query: GaugeQuery, labels: SeriesLabels, pods: PodGauges[]): number | undefined {
-  if (pods.length === 0 || !selects(query.matchers, labels)) return undefined;
+/**
+ * The query's result over the latest scrape, as KEDA's Prometheus scaler reads it (kedacore/keda v2.20
+ * pkg/scalers/prometheus_scaler.go ExecutePromQuery): `{ value }` for one element, `{ empty: true }` for none
+ * (0 with ignoreNullValues, an error without), `{ multiple: n }` for more ("returned multiple elements", an error).
+ */
+export function evaluate(query: GaugeQuery, labels: SeriesLabels, pods: PodGauges[]): { value?: number; empty?: boolean; multiple?: number } {
+  if (pods.length === 0 || !selects(query.matchers, labels)) return { empty: true };
+  if (query.aggregation === 'none') return pods.length > 1 ? { multiple: pods.length } : { value: pods[0][query.gauge] };
   let sum = 0;
   for (const pod of pods) sum += pod[query.gauge];
-  return query.aggregation === 'sum' ? sum : sum / pods.length;
+  return { value: query.aggregation === 'sum' ? sum : sum / pods.length };
 }
 
 function splitMatchers(body: string): string[] {
