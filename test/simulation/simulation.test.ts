@@ -84,8 +84,10 @@ describe('Simulation', () => {
   });
 
   test('errors name the problem', () => {
-    const manifests = testManifests().filter((m) => m.kind !== 'ScaledObject');
-    expect(() => Simulation.run({ manifests, ...fixed })).toThrow(/expected exactly one ScaledObject or HorizontalPodAutoscaler with scaleTargetRef '.*', found 0/);
+    const own = testManifests();
+    const twice = [...own, { ...own.find((m) => m.kind === 'ScaledObject'), metadata: { name: 'second', namespace: 'inference' } }];
+    expect(() => Simulation.run({ manifests: twice, ...fixed }))
+      .toThrow(/expected at most one ScaledObject or HorizontalPodAutoscaler with scaleTargetRef '.*', found 2 ScaledObject\(s\) and 0/);
     expect(() => Simulation.run({ manifests: testManifests(), trace, sloTtftSeconds: 0 })).toThrow('Simulation: sloTtftSeconds (0) must be > 0');
   });
 
