@@ -70,14 +70,16 @@ export function policyNames(): string[] {
 
 /**
  * The manifests with the autoscaler replaced by the named peer (with `bounds`, or as shipped when omitted);
- * 'default' keeps the synthesized autoscaler (bounds then override its min/max). A peer that ships its own
+ * 'default' keeps the synthesized autoscaler (bounds then override its min/max), or the Deployment's fixed count
+ * when the chart has none. A peer that ships its own
  * ServiceMonitor interval replaces the chart's ServiceMonitor with one scraping at that interval.
  */
 export function withPolicy(manifests: Manifest[], policy: string, bounds?: Partial<ReplicaBounds>): Manifest[] {
   const others = manifests.filter((m) => !isAutoscaler(m));
   if (policy === 'default') {
     const own = manifests.filter(isAutoscaler);
-    if (own.length !== 1) throw new Error(`policy 'default': the synthesized manifests hold ${own.length} autoscalers, expected 1`);
+    if (own.length === 0) return manifests; // a fixed-replica chart: its own count, nothing to bound
+    if (own.length > 1) throw new Error(`policy 'default': the synthesized manifests hold ${own.length} autoscalers, expected at most 1`);
     return [...others, bounds ? withBounds(own[0], bounds) : own[0]];
   }
   const peer = PEER_POLICIES.find((p) => p.name === policy);
@@ -121,7 +123,8 @@ function isAutoscaler(m: Manifest): boolean {
 
 function withBounds(m: Manifest, bounds: Partial<ReplicaBounds>): Manifest {
   if (m.kind === 'ScaledObject') {
-    const spec = { ...m.spec, minReplicaCount: bounds.minReplicas ?? m.spec?.minReplicaCount, maxReplicaCount: bounds.maxReplicas ?? m.spec?.maxReplicaCount };
+    const minReplicaCount = bounds.minReplicas ?? m.spec?.minReplicaCount;
+    const spec = { ...m.spec, minReplicaCount, maxReplicaCount: bounds.maxReplicas ?? m.spec?.maxReplicaCount };
     return { ...m, spec };
   }
   const min = bounds.minReplicas === undefined ? m.spec?.minReplicas : Math.max(1, bounds.minReplicas);

@@ -16,7 +16,8 @@ function sample(waiting: number): ScrapedPod {
 
 function view(now: number, replicas: number, waiting: number, labels: any): ClusterView {
   const scrape = Array.from({ length: replicas }, () => sample(waiting));
-  return { now, epoch: 1_700_000_000 + now, replicas, readyPods: replicas, labels, pendingAtService: 0, scrape, pods: scrape.map((s) => ({ ready: true, sample: s })) };
+  const pods = scrape.map((s) => ({ ready: true, sample: s }));
+  return { now, epoch: 1_700_000_000 + now, replicas, readyPods: replicas, labels, pendingAtService: 0, scrape, pods };
 }
 
 /** A chart with no autoscaler: a VllmService at a fixed replica count (like the README quick start). */
@@ -75,8 +76,12 @@ describe('peer policies', () => {
     const objects = withPolicy(manifests, 'production-stack', BOUNDS);
     const so = objects.find((m) => m.kind === 'ScaledObject');
     expect(so.spec).toMatchObject({
-      pollingInterval: 15, cooldownPeriod: 360, idleReplicaCount: 0, initialCooldownPeriod: 60,
-      fallback: { failureThreshold: 3, replicas: 2 }, advanced: { horizontalPodAutoscalerConfig: { behavior: {} } },
+      pollingInterval: 15,
+      cooldownPeriod: 360,
+      idleReplicaCount: 0,
+      initialCooldownPeriod: 60,
+      fallback: { failureThreshold: 3, replicas: 2 },
+      advanced: { horizontalPodAutoscalerConfig: { behavior: {} } },
     });
     expect(so.spec.triggers[0].metadata).toMatchObject({ query: 'vllm:num_requests_waiting', threshold: '5' });
     expect(readServer(objects).scrapeIntervalSeconds).toBe(30);
@@ -130,6 +135,9 @@ describe('fixed replicas', () => {
     expect(found.autoscaler.initialReplicas).toBe(3);
     const none = fixedChart().map((m) => (m.kind === 'Deployment' ? { ...m, spec: { ...m.spec, replicas: undefined } } : m));
     expect(findAutoscaler(none, readServer(none)).autoscaler.initialReplicas).toBe(1);
+    expect(withPolicy(three, 'default', BOUNDS)).toBe(three); // nothing to bound: the chart's own count
+    const peer = withPolicy(three, 'gke-queue10', BOUNDS); // a peer still replaces "no autoscaler"
+    expect(findAutoscaler(peer, readServer(peer)).autoscaler.maxReplicas).toBe(8);
     const trace = Trace.uniform({ requestsPerSecond: 5, durationSeconds: 120, promptTokens: 500, outputTokens: 100 });
     const result = Simulation.run({ manifests: three, trace, optimisticGpuHours: 1 });
     expect(result.maxReplicas).toBe(3);
