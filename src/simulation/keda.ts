@@ -106,10 +106,7 @@ export class KedaAutoscaler implements Autoscaler {
     let isActive = false;
     let isError = false;
     this.triggers.forEach((trigger, i) => {
-      if (trigger.proposal) { // cpu: no external metric; KEDA treats it as active (scale_handler.go)
-        isActive = true;
-        return;
-      }
+      if (trigger.proposal) return; // cpu: no external metric, neither active nor failing in the polling loop
       const reading = trigger.read(view);
       if (reading.value !== undefined) {
         this.succeeded(i);
@@ -120,6 +117,8 @@ export class KedaAutoscaler implements Autoscaler {
         isError = true;
       }
     });
+    // Only cpu/memory triggers: KEDA forces the object active, or it could never leave zero (getScaledObjectState).
+    if (this.triggers.every((t) => t.proposal !== undefined) && !isError) isActive = true;
     const current = view.replicas;
     const min = this.minReplicas;
     if (isActive) {

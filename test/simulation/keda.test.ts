@@ -138,6 +138,14 @@ describe('KedaAutoscaler', () => {
     expect(keda.poll(view(30, 0))).toBe(1); // failure 2 > 1: fallback active -> active -> max(minReplicaCount, 1)
   });
 
+  test('a cpu trigger keeps the object active only when every trigger is cpu', () => {
+    const cpu = { type: 'cpu', metricType: 'Utilization', metadata: { value: '80' } };
+    const onlyCpu = new KedaAutoscaler(scaledObject({ minReplicaCount: 0, triggers: [cpu] }));
+    expect(onlyCpu.poll(view(600, 2, 0))).toBeUndefined(); // forced active: never cooled down to zero
+    const mixed = new KedaAutoscaler(scaledObject({ minReplicaCount: 0, triggers: [cpu, { type: 'prometheus', metadata: { serverAddress: 'x', query: QUERY, threshold: '5' } }] }));
+    expect(mixed.poll(view(600, 2, 0))).toBe(0); // the queue reads 0 and cpu counts for nothing in this loop
+  });
+
   test('an error without fallback never scales to zero', () => {
     const keda = new KedaAutoscaler(scaledObject({
       minReplicaCount: 0,
