@@ -71,8 +71,8 @@ export function policyNames(): string[] {
 /**
  * The manifests with the autoscaler replaced by the named peer (with `bounds`, or as shipped when omitted);
  * 'default' keeps the synthesized autoscaler (bounds then override its min/max), or the Deployment's fixed count
- * when the chart has none. A peer that ships its own
- * ServiceMonitor interval replaces the chart's ServiceMonitor with one scraping at that interval.
+ * when the chart has none. A peer that ships its own scrape interval gets the chart's ServiceMonitors with their
+ * endpoints' interval changed (selector, port and labels kept).
  */
 export function withPolicy(manifests: Manifest[], policy: string, bounds?: Partial<ReplicaBounds>): Manifest[] {
   const others = manifests.filter((m) => !isAutoscaler(m));
