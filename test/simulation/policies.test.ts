@@ -69,12 +69,12 @@ describe('peer policies', () => {
   test('default is the synthesized ScaledObject itself; bounds override its min and max', () => {
     const own = manifests.find((m) => m.kind === 'ScaledObject');
     expect(withPolicy(manifests, 'default').find((m) => m.kind === 'ScaledObject')).toBe(own);
-    expect(withPolicy(manifests, 'default', { maxReplicas: 3 }).find((m) => m.kind === 'ScaledObject').spec).toMatchObject({ minReplicaCount: 1, maxReplicaCount: 3 });
+    expect(withPolicy(manifests, 'default', { maxReplicas: 3 }).find((m) => m.kind === 'ScaledObject')!.spec).toMatchObject({ minReplicaCount: 1, maxReplicaCount: 3 });
   });
 
   test('production-stack as shipped: unsummed query, 15 s polling, 360 s cooldown, idle 0, behavior {}, 30 s scrape', () => {
     const objects = withPolicy(manifests, 'production-stack', BOUNDS);
-    const so = objects.find((m) => m.kind === 'ScaledObject');
+    const so = objects.find((m) => m.kind === 'ScaledObject')!;
     expect(so.spec).toMatchObject({
       pollingInterval: 15,
       cooldownPeriod: 360,
@@ -86,7 +86,7 @@ describe('peer policies', () => {
     expect(so.spec.triggers[0].metadata).toMatchObject({ query: 'vllm:num_requests_waiting', threshold: '5' });
     expect(readServer(objects).scrapeIntervalSeconds).toBe(30);
     expect(readServer(manifests).scrapeIntervalSeconds).toBe(15); // the chart's own objects are not changed
-    expect(withPolicy(manifests, 'production-stack', { minReplicas: 0, maxReplicas: 4 }).find((m) => m.kind === 'ScaledObject').spec.idleReplicaCount)
+    expect(withPolicy(manifests, 'production-stack', { minReplicas: 0, maxReplicas: 4 }).find((m) => m.kind === 'ScaledObject')!.spec.idleReplicaCount)
       .toBeUndefined(); // idleReplicaCount must stay below minReplicaCount
   });
 
@@ -105,7 +105,7 @@ describe('peer policies', () => {
   });
 
   test('the GKE HPA reads the Managed Prometheus series name and takes the legacy path (no behavior)', () => {
-    const hpa = withPolicy(manifests, 'gke-queue10').find((m) => m.kind === 'HorizontalPodAutoscaler');
+    const hpa = withPolicy(manifests, 'gke-queue10').find((m) => m.kind === 'HorizontalPodAutoscaler')!;
     expect(hpa.spec.behavior).toBeUndefined();
     expect(hpa.spec.metrics[0].pods).toEqual({
       metric: { name: 'prometheus.googleapis.com|vllm:num_requests_waiting|gauge' }, target: { type: 'AverageValue', averageValue: '10' },
@@ -149,7 +149,7 @@ describe('fixed replicas', () => {
     const manifests = testManifests();
     const pinned = staticManifests(manifests, 4);
     expect(pinned.filter((m) => m.kind === 'ScaledObject' || m.kind === 'HorizontalPodAutoscaler')).toHaveLength(0);
-    expect(pinned.find((m) => m.kind === 'Deployment').spec.replicas).toBe(4);
+    expect(pinned.find((m) => m.kind === 'Deployment')!.spec.replicas).toBe(4);
     expect(findAutoscaler(pinned, readServer(pinned)).autoscaler.maxReplicas).toBe(4);
     expect(manifests.find((m) => m.kind === 'Deployment').spec.replicas).toBeUndefined(); // the input is not changed
     expect(() => staticManifests(manifests, 1.5)).toThrow('staticManifests: replicas (1.5) must be a whole number >= 0');
