@@ -7,7 +7,7 @@ import { Gpu } from './gpu';
 import { Model } from './model';
 import { ASSUMPTIONS } from './simulation/assumptions';
 import { benchJson, benchMarkdownTable, benchSources, benchSummary, benchTextTable } from './simulation/bench-report';
-import { Benchmark, BenchmarkResult, runBenchmark, VariantRow } from './simulation/benchmark';
+import { Benchmark, BenchmarkResult, runBenchmark } from './simulation/benchmark';
 import { writeDashboardSvg } from './simulation/dashboard-svg';
 import { ExampleDeploymentOptions } from './simulation/deployment-options';
 import { ENGINE_USAGE, engineCommand } from './simulation/engine-command';
@@ -18,6 +18,7 @@ import { jsonReport, modelled, ReportTrace, summary, textTable } from './simulat
 import { SimulationResult } from './simulation/results';
 import { findAutoscaler, simulate } from './simulation/simulate';
 import { runSuite, ScenarioResult, standardScenarios } from './simulation/suite';
+import { VariantRow } from './simulation/variant-row';
 import { suiteJson, suiteSections, suiteShortfalls, suiteSources, suiteSummaryTable, suiteText } from './simulation/suite-report';
 import { CostReference, costChart, policyChart } from './simulation/svg';
 import { Trace } from './simulation/trace';

@@ -8,6 +8,7 @@ import { optimisticReference } from './references';
 import { SimulationResult } from './results';
 import { findAutoscaler, measureReplay, ReplayStart } from './simulate';
 import { Trace } from './trace';
+import type { VariantRow } from './variant-row';
 
 /** Inputs of a benchmark: one trace through several policies, and the references. */
 export interface BenchmarkProps {
@@ -203,13 +204,6 @@ export class Benchmark {
 const STATIC = 'static';
 
 /** The benchmark behind `Benchmark.run`, with progress reporting for the command line. */
-/** A further row: another chart of the same server (a variant of the default's settings), under the same bounds. */
-export interface VariantRow {
-  readonly name: string;
-  readonly description: string;
-  readonly manifests: Manifest[];
-}
-
 export function runBenchmark(props: BenchmarkProps, onProgress?: (step: string, fraction: number) => void,
   variants: VariantRow[] = []): BenchmarkResult {
   const slo = props.sloTtftSeconds ?? ASSUMPTIONS.defaultSloTtftSeconds;

@@ -1,4 +1,5 @@
-import { BenchmarkProps, BenchmarkResult, runBenchmark, VariantRow } from './benchmark';
+import { BenchmarkProps, BenchmarkResult, runBenchmark } from './benchmark';
+import { VariantRow } from './variant-row';
 import { TrafficShape, Trace } from './trace';
 
 /** One scenario of the suite: a trace, a start, and the seeds it is drawn with. */
