@@ -3,6 +3,9 @@ import { Construct } from 'constructs';
 import { Check, subjectOf } from './errors';
 import { PrometheusRule, PrometheusRuleSpecGroupsRules, PrometheusRuleSpecGroupsRulesExpr } from './imports/prometheus-rule-monitoring.coreos.com';
 import { AlertQueries, promDuration } from './promql';
+import { checkLabels, checkRenderedMetadata } from './validation/kubernetes-names';
+import { checkPrometheusLabels } from './validation/prometheus';
+import { durationSeconds } from './validation/quantities';
 import { VllmService } from './vllm-service';
 
 /** The `severity` label of an alert, which Alertmanager routes on. */
@@ -16,6 +19,8 @@ export class AlertSeverity {
 
   /** Any other value your Alertmanager routes on (e.g. `page`). */
   public static of(value: string): AlertSeverity {
+    new Check('AlertSeverity').that(typeof value === 'string' && value.length > 0 && value.length <= 1024, 'value', value,
+      'must be a non-empty label value of at most 1024 characters');
     return new AlertSeverity(value);
   }
 
@@ -218,6 +223,8 @@ export class ServingAlerts extends Construct {
     if (props.runbookBaseUrl !== undefined) {
       check.that(/^https?:\/\/\S+$/.test(props.runbookBaseUrl), 'runbookBaseUrl', props.runbookBaseUrl, 'must be an http(s) URL');
     }
+    checkLabels(check, 'ruleLabels', props.ruleLabels);
+    checkPrometheusLabels(check, 'alertLabels', props.alertLabels);
     this.alertLabels = { ...props.alertLabels };
     check.that(this.alertLabels.severity === undefined, 'alertLabels', this.alertLabels, 'must not set severity (set it per alert)');
     const autoscaler = props.autoscaler;
@@ -295,9 +302,10 @@ export class ServingAlerts extends Construct {
 
     const ttft = props.timeToFirstToken ?? {};
     const slo = ttft.slo ?? Duration.seconds(2);
-    const sloSeconds = slo.toMilliseconds() / 1000;
+    const sloSeconds = durationSeconds(check, 'timeToFirstToken.slo', slo);
     const quantile = ttft.quantile ?? 0.95;
-    const window = ttft.window ?? Duration.minutes(5);
+    // The default window widens with a long scrape interval, so it never fails on a value the user did not set.
+    const window = ttft.window ?? Duration.seconds(Math.max(300, 4 * server.scrapeInterval.toSeconds()));
     this.add('VllmTimeToFirstTokenHigh', 'timeToFirstToken', ttft, { severity: AlertSeverity.CRITICAL, pendingSeconds: 300 },
       () => {
         check.positive('timeToFirstToken.slo', sloSeconds);
@@ -330,6 +338,7 @@ export class ServingAlerts extends Construct {
         groups: [{ name: `vllm-serving.${namespace}.${server.serviceName}`, rules: this.rules }],
       },
     });
+    checkRenderedMetadata(check, this);
   }
 
   private add(
@@ -348,6 +357,9 @@ export class ServingAlerts extends Construct {
     // Validated even when disabled, so a bad value never waits to surface until the alert is switched on.
     const expression = expr();
     if (options.enabled === false) return;
+    if (options.runbookUrl !== undefined) {
+      this.check.that(typeof options.runbookUrl === 'string' && /^https?:\/\/\S+$/.test(options.runbookUrl), `${prop}.runbookUrl`, options.runbookUrl, 'must be an http(s) URL');
+    }
     const runbookUrl = options.runbookUrl ?? (runbookBaseUrl !== undefined ? `${runbookBaseUrl}#${name.toLowerCase()}` : undefined);
     this.rules.push({
       alert: name,

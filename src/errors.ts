@@ -52,7 +52,13 @@ export class Check {
 
   /** A Duration of whole seconds from min to max; returns the seconds. */
   public wholeSeconds(prop: string, value: Duration, min: number, max: number): number {
-    const seconds = value.toMilliseconds() / 1000;
+    let seconds: number;
+    try {
+      seconds = value.toMilliseconds({ integral: false }) / 1000;
+    } catch {
+      // Not a Duration, or one cdk8s cannot convert (NaN, Infinity).
+      seconds = NaN;
+    }
     this.that(Number.isInteger(seconds) && seconds >= min && seconds <= max, prop, `${seconds}s`,
       `must be a whole number of seconds from ${min} to ${max}`);
     return seconds;

@@ -63,8 +63,10 @@ export class Gpu {
   public readonly bf16Tflops: number;
 
   private constructor(props: GpuProps) {
-    const check = new Check(`Gpu '${props.name}'`);
-    check.that(props.name.trim().length > 0, 'name', props.name, 'must not be empty');
+    const check = new Check(`Gpu '${props?.name}'`);
+    check.that(props !== null && typeof props === 'object', 'props', props, 'must be an object');
+    check.that(typeof props.name === 'string' && props.name.trim().length > 0 && props.name.length <= 63, 'name', props.name, 'must be 1-63 characters');
+    check.that(typeof props.productLabel === 'string', 'productLabel', props.productLabel, 'must be a valid Kubernetes label value');
     check.that(/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(props.productLabel), 'productLabel', props.productLabel, 'must be a valid Kubernetes label value');
     check.positive('memoryMib', props.memoryMib);
     check.positive('memoryBandwidthTbps', props.memoryBandwidthTbps);

@@ -7,6 +7,11 @@ import { Check, subjectOf } from './errors';
 import { Model } from './model';
 import { hardenedContainerSecurity, hardenedPodSecurity, writableScratch } from './pod-security';
 import { ColdStart } from './sizing';
+import { checkDownloadDeadline } from './validation/cache';
+import { checkInsideDirectory } from './validation/hub';
+import { checkImage } from './validation/images';
+import { checkNamespace, checkObjectName, checkRenderedMetadata } from './validation/kubernetes-names';
+import { gibText, sizeGib } from './validation/quantities';
 
 /** Properties of a ModelCache. */
 export interface ModelCacheProps {
@@ -100,20 +105,26 @@ export class ModelCache extends Construct {
     const check = new Check(subjectOf(this, 'ModelCache'));
     check.integer('backoffLimit', props.backoffLimit, 0, 100);
     if (props.size !== undefined) {
-      check.that(props.size.toGibibytes() >= props.model.weightsGib, 'size', `${props.size.toGibibytes()}Gi`,
-        `must hold the weights: at least ${Math.ceil(props.model.weightsGib)}Gi`);
+      const gib = sizeGib(check, 'size', props.size);
+      check.that(gib >= props.model.weightsGib, 'size', gibText(gib), `must hold the weights: at least ${Math.ceil(props.model.weightsGib)}Gi`);
     }
+    checkObjectName(check, 'storageClassName', props.storageClassName);
+    checkNamespace(check, 'namespace', props.namespace);
+    checkImage(check, 'image', props.image);
     if (props.existingClaimName !== undefined) {
       check.that(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(props.existingClaimName), 'existingClaimName', props.existingClaimName, 'must be a valid Kubernetes object name');
       check.that(props.storageClassName === undefined && props.size === undefined && props.accessMode === undefined,
         'existingClaimName', props.existingClaimName, 'cannot be combined with storageClassName, size or accessMode (they describe a new claim)');
     }
-    if (props.downloadDeadline !== undefined) check.wholeSeconds('downloadDeadline', props.downloadDeadline, 1, 604_800);
+    if (props.downloadDeadline !== undefined) {
+      checkDownloadDeadline(check, check.wholeSeconds('downloadDeadline', props.downloadDeadline, 1, 604_800), ColdStart.estimate(props.model, false).weightLoadSeconds);
+    }
 
     this.model = props.model;
     this.namespace = props.namespace ?? Chart.of(this).namespace;
     this.weightsPath = `${CACHE_MOUNT_PATH}/${props.model.directoryName}`;
     this.completionMarkerPath = `${this.weightsPath}/${COMPLETION_MARKER}`;
+    checkInsideDirectory(check, 'model', CACHE_MOUNT_PATH, this.weightsPath);
     const metadata = { namespace: props.namespace };
     this.accessMode = props.existingClaimName === undefined ? props.accessMode ?? kplus.PersistentVolumeAccessMode.READ_WRITE_MANY : undefined;
 
@@ -130,6 +141,7 @@ export class ModelCache extends Construct {
     if (props.populate ?? true) {
       this.populateJob = this.createPopulateJob(props, metadata);
     }
+    checkRenderedMetadata(check, this);
   }
 
   private createPopulateJob(props: ModelCacheProps, metadata: { namespace?: string }): kplus.Job {

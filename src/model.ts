@@ -1,5 +1,7 @@
 import * as kplus from 'cdk8s-plus-28';
 import { Check } from './errors';
+import { checkSecretValue } from './validation/secrets';
+import { modelIdProblem } from './validation/hub';
 
 /** Numeric format of the weights, which decides the bytes each parameter takes. */
 export enum Precision {
@@ -35,7 +37,7 @@ export interface ModelArchitecture {
   readonly contextLength: number;
   /**
    * Number of query (attention) heads (`num_attention_heads`): with `headDim`, the width attention computes over,
-   * which sets the attention FLOPs of long prompts in the simulator's step time.
+   * which sets the attention FLOPs of long prompts in the simulator's step time; the tensor-parallel size must divide it.
    * @default - known for well-known models; otherwise hiddenSize / headDim when hiddenSize is given, else attention FLOPs are left out
    */
   readonly attentionHeads?: number;
@@ -92,6 +94,8 @@ const KNOWN_ARCHITECTURES: KnownArchitecture[] = [
 ];
 
 const GIB = 2 ** 30;
+/** The largest model accepted, in billions of parameters (well above any published model). */
+const MAX_PARAMETERS_BILLIONS = 100_000;
 
 /**
  * A model to serve: where its weights come from and how large they are.
@@ -121,20 +125,30 @@ export class Model {
 
   private constructor(modelId: string, options: HuggingFaceModelOptions) {
     const check = new Check(`Model '${modelId}'`);
-    check.that(/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(modelId), 'modelId', modelId, "must be a Hugging Face id 'organisation/name'");
-    check.positive('parametersBillions', options.parametersBillions);
+    check.that(options !== null && typeof options === 'object', 'options', options, 'must be an object with parametersBillions');
+    const idProblem = modelIdProblem(modelId);
+    if (idProblem) throw check.error('modelId', modelId, idProblem);
+    check.that(Number.isFinite(options.parametersBillions) && options.parametersBillions > 0 && options.parametersBillions <= MAX_PARAMETERS_BILLIONS,
+      'parametersBillions', options.parametersBillions, `must be a number > 0 and <= ${MAX_PARAMETERS_BILLIONS}`);
+    check.that(options.precision === undefined || Object.values(Precision).includes(options.precision), 'precision', options.precision,
+      `must be one of ${Object.values(Precision).join(', ')}`);
     const revision = options.revision ?? 'main';
-    check.that(/^[\w][\w.\-/]{0,127}$/.test(revision) && !revision.includes('..'), 'revision', revision, 'must be a branch, tag or commit hash');
+    check.that(typeof revision === 'string' && /^[\w][\w.\-/]{0,127}$/.test(revision) && !revision.includes('..') && !/\/\.?(\/|$)/.test(revision),
+      'revision', revision, 'must be a branch, tag or commit hash');
     const servedModelName = options.servedModelName ?? modelId;
-    check.that(/^\S{1,200}$/.test(servedModelName), 'servedModelName', servedModelName, 'must be 1-200 characters without spaces');
+    check.that(typeof servedModelName === 'string' && /^\S{1,200}$/.test(servedModelName), 'servedModelName', servedModelName, 'must be 1-200 characters without spaces');
+    checkSecretValue(check, 'token', options.token);
     const architecture = options.architecture ?? KNOWN_ARCHITECTURES.find((known) => known.pattern.test(modelId))?.architecture;
     if (options.architecture) {
-      check.integer('architecture.layers', options.architecture.layers, 1);
-      check.integer('architecture.kvHeads', options.architecture.kvHeads, 1);
-      check.integer('architecture.headDim', options.architecture.headDim, 1);
-      check.integer('architecture.contextLength', options.architecture.contextLength, 1);
-      check.integer('architecture.attentionHeads', options.architecture.attentionHeads, 1);
-      check.integer('architecture.hiddenSize', options.architecture.hiddenSize, 1);
+      check.integer('architecture.layers', options.architecture.layers, 1, 10_000);
+      check.integer('architecture.kvHeads', options.architecture.kvHeads, 1, 10_000);
+      check.integer('architecture.headDim', options.architecture.headDim, 1, 100_000);
+      check.integer('architecture.contextLength', options.architecture.contextLength, 1, 2 ** 31 - 1);
+      check.integer('architecture.attentionHeads', options.architecture.attentionHeads, 1, 10_000);
+      check.integer('architecture.hiddenSize', options.architecture.hiddenSize, 1, 1_000_000);
+      const heads = options.architecture.attentionHeads;
+      check.that(heads === undefined || heads % options.architecture.kvHeads === 0, 'architecture.kvHeads', options.architecture.kvHeads,
+        `must divide attentionHeads (${heads}): each KV head serves a whole group of query heads`);
     }
     this.id = modelId;
     this.revision = revision;

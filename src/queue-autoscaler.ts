@@ -13,6 +13,8 @@ import {
 } from './imports/keda-keda.sh';
 import { Queries } from './promql';
 import { checkCacheSharable } from './server-settings';
+import { checkRenderedMetadata } from './validation/kubernetes-names';
+import { prometheusAddressProblem } from './validation/prometheus';
 import { VllmService } from './vllm-service';
 import type { WarmFloor } from './warm-floor';
 
@@ -229,7 +231,8 @@ export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
     check.integer('maxReplicas', props.maxReplicas, 1, 1000);
     const target = props.targetQueuePerReplica ?? SWEPT_DEFAULTS.targetQueuePerReplica;
     check.that(Number.isFinite(target) && target > 0, 'targetQueuePerReplica', target, 'must be a number > 0');
-    check.that(isHttpUrl(props.prometheusAddress), 'prometheusAddress', props.prometheusAddress, 'must be an http:// or https:// URL');
+    const addressProblem = prometheusAddressProblem(props.prometheusAddress);
+    if (addressProblem) throw check.error('prometheusAddress', props.prometheusAddress, addressProblem);
     if (props.kvCacheTrigger) check.inHalfOpenRange('kvCacheTrigger.threshold', props.kvCacheTrigger.threshold, 0, 1);
     const capacity = props.capacityTrigger ?? {};
     check.inHalfOpenRange('capacityTrigger.utilization', capacity.utilization, 0, 1);
@@ -289,6 +292,7 @@ export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
       },
       spec: Lazy.any({ produce: () => this.toSpec() }) as ScaledObjectSpec,
     });
+    checkRenderedMetadata(check, this);
   }
 
   /** Whether the capacity-aware in-flight trigger is on. */
@@ -473,15 +477,6 @@ function checkScalingRules(check: Check, prop: string, rules: ScalingRules | und
   check.integer(`${prop}.pods`, rules.pods, 1, 1000);
   if (rules.period) check.wholeSeconds(`${prop}.period`, rules.period, 1, MAX_POLICY_PERIOD_SECONDS);
   if (rules.stabilizationWindow) check.wholeSeconds(`${prop}.stabilizationWindow`, rules.stabilizationWindow, 0, 3600);
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname.length > 0;
-  } catch {
-    return false;
-  }
 }
 
 function isDnsName(value: string): boolean {

@@ -16,9 +16,13 @@ export function resolveDrain(check: Check, drain: DrainOptions = {}): ResolvedDr
   const preStopPause = drain.preStopPause ?? Duration.seconds(10);
   const shutdownTimeout = drain.shutdownTimeout ?? Duration.seconds(120);
   const needed = check.wholeSeconds('drain.preStopPause', preStopPause, 0, 3600) + check.wholeSeconds('drain.shutdownTimeout', shutdownTimeout, 0, 3600);
+  // Only a grace period the user set is checked: the default always covers the pause and the shutdown timeout.
   const grace = drain.terminationGracePeriod ?? Duration.seconds(needed + 10);
-  check.that(check.wholeSeconds('drain.terminationGracePeriod', grace, 0, 7200) >= needed, 'drain.terminationGracePeriod', `${grace.toSeconds()}s`,
-    `must be >= preStopPause + shutdownTimeout (${needed}s), or in-flight generations are killed`);
+  if (drain.terminationGracePeriod !== undefined) {
+    const graceSeconds = check.wholeSeconds('drain.terminationGracePeriod', grace, 0, 7200);
+    check.that(graceSeconds >= needed, 'drain.terminationGracePeriod', `${graceSeconds}s`,
+      `must be >= preStopPause + shutdownTimeout (${needed}s), or in-flight generations are killed`);
+  }
   return { preStopPause, shutdownTimeout, grace };
 }
 

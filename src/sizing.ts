@@ -1,4 +1,5 @@
 import { Duration } from 'cdk8s';
+import { Check } from './errors';
 import { Gpu } from './gpu';
 import { Model } from './model';
 
@@ -37,6 +38,9 @@ export class Sizing {
 
   /** The memory plan for a model on `gpuCount` GPUs. */
   public static of(props: SizingProps): Sizing {
+    const check = new Check('Sizing');
+    check.integer('gpuCount', props.gpuCount, 1, 64);
+    check.inHalfOpenRange('gpuMemoryUtilization', props.gpuMemoryUtilization, 0, 1);
     return new Sizing(props);
   }
 
@@ -114,8 +118,10 @@ export class ColdStart {
    * @param options bandwidth and engine start-up; default: see ColdStartOptions
    */
   public static estimate(model: Model, fromCache: boolean, options: ColdStartOptions = {}): ColdStart {
+    const check = new Check('ColdStart');
     const bandwidth = options.loadBandwidthMBps ?? (fromCache ? ColdStart.CACHE_LOAD_MBPS : ColdStart.HUB_DOWNLOAD_MBPS);
-    const engineStartup = options.engineStartup?.toSeconds() ?? ColdStart.ENGINE_STARTUP_SECONDS;
+    check.that(Number.isFinite(bandwidth) && bandwidth >= 1 && bandwidth <= 1e6, 'loadBandwidthMBps', bandwidth, 'must be a number of MB/s from 1 to 1000000');
+    const engineStartup = options.engineStartup !== undefined ? check.wholeSeconds('engineStartup', options.engineStartup, 0, 86_400) : ColdStart.ENGINE_STARTUP_SECONDS;
     return new ColdStart(model.weightBytes / (bandwidth * 1e6), engineStartup);
   }
 

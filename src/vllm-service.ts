@@ -10,6 +10,12 @@ import { ModelCache } from './model-cache';
 import { hardenedContainerSecurity, hardenedPodSecurity, writableScratch } from './pod-security';
 import { checkCacheServes, checkCacheSharable, checkNoLiteralToken, defaultBatchedTokens, divisors, resolveDrain, resolveMaxModelLen } from './server-settings';
 import { ColdStart, ColdStartOptions, Sizing } from './sizing';
+import { checkImage, checkVllmImageVersion } from './validation/images';
+import { checkLabels, checkNamespace, checkRenderedMetadata } from './validation/kubernetes-names';
+import { checkScrapeInterval } from './validation/prometheus';
+import { checkCpu, checkInt32, gibText, sizeGib } from './validation/quantities';
+import { checkBatchBudget, checkNodeSelector, checkTensorParallelHeads, MAX_GPUS_PER_NODE } from './validation/serving';
+import { checkEnv, checkExtraArgs } from './validation/vllm-args';
 
 /** The port vLLM's OpenAI-compatible server listens on. */
 const VLLM_PORT = 8000;
@@ -149,6 +155,12 @@ export interface VllmServiceProps {
    * @default - the chart's namespace
    */
   readonly namespace?: string;
+  /**
+   * Accept a `vllm/vllm-openai` image whose tag names a release older than 0.18.0 (for a patched build): such
+   * releases refuse the `--shutdown-timeout` flag the library emits.
+   * @default false
+   */
+  readonly skipImageVersionCheck?: boolean;
 }
 
 /**
@@ -201,8 +213,9 @@ export class VllmService extends Construct {
     super(scope, id);
     const check = new Check(subjectOf(this, 'VllmService'));
     const gpuCount = props.gpuCount ?? 1;
-    check.integer('gpuCount', gpuCount, 1, 16);
-    check.integer('replicas', props.replicas, 0);
+    check.integer('gpuCount', gpuCount, 1);
+    check.that(gpuCount <= MAX_GPUS_PER_NODE, 'gpuCount', gpuCount, `must be <= ${MAX_GPUS_PER_NODE}: one pod runs on one node, and no ${props.gpu.name} node holds more`);
+    check.integer('replicas', props.replicas, 0, 1000);
     check.integer('maxNumSeqs', props.maxNumSeqs, 1, 65_536);
     check.inHalfOpenRange('gpuMemoryUtilization', props.gpuMemoryUtilization, 0, 1);
     const tensorParallelSize = props.tensorParallelSize ?? gpuCount;
@@ -210,7 +223,16 @@ export class VllmService extends Construct {
     check.that(gpuCount % tensorParallelSize === 0, 'tensorParallelSize', tensorParallelSize,
       `must divide gpuCount (${gpuCount}): allowed ${divisors(gpuCount).join(', ')}`);
     checkNoLiteralToken(check, props);
-    check.positive('coldStart.loadBandwidthMBps', props.coldStart?.loadBandwidthMBps);
+    checkExtraArgs(check, props.extraArgs);
+    checkNamespace(check, 'namespace', props.namespace);
+    checkImage(check, 'image', props.image);
+    if (props.image !== undefined && props.skipImageVersionCheck !== true) checkVllmImageVersion(check, 'image', props.image, 'skipImageVersionCheck');
+    checkCpu(check, 'cpu', props.cpu?.amount);
+    checkLabels(check, 'monitoringLabels', props.monitoringLabels);
+    checkNodeSelector(check, props.nodeSelector, props.gpu);
+    checkTensorParallelHeads(check, props.model, tensorParallelSize);
+    check.that(props.coldStart?.loadBandwidthMBps === undefined || (props.coldStart.loadBandwidthMBps >= 1 && props.coldStart.loadBandwidthMBps <= 1e6),
+      'coldStart.loadBandwidthMBps', props.coldStart?.loadBandwidthMBps, 'must be a number of MB/s from 1 to 1000000');
     if (props.coldStart?.engineStartup) check.wholeSeconds('coldStart.engineStartup', props.coldStart.engineStartup, 0, 86_400);
     if (props.cache) checkCacheServes(check, props.cache, props.model, props.namespace ?? Chart.of(this).namespace);
     if (props.cache && (props.replicas ?? 1) > 1) checkCacheSharable(check, 'replicas', props.replicas!, props.cache);
@@ -220,10 +242,11 @@ export class VllmService extends Construct {
     this.gpuCount = gpuCount;
     this.namespace = props.namespace ?? Chart.of(this).namespace;
     this.scrapeInterval = props.scrapeInterval ?? Duration.seconds(15);
-    check.wholeSeconds('scrapeInterval', this.scrapeInterval, 1, 3600);
+    checkScrapeInterval(check, 'scrapeInterval', check.wholeSeconds('scrapeInterval', this.scrapeInterval, 1, 3600));
     this.maxNumSeqs = props.maxNumSeqs ?? 256;
     check.integer('maxNumBatchedTokens', props.maxNumBatchedTokens, 1, 1_048_576);
     this.maxNumBatchedTokens = props.maxNumBatchedTokens ?? defaultBatchedTokens(props.gpu);
+    checkBatchBudget(check, this.maxNumBatchedTokens, this.maxNumSeqs, props.maxNumBatchedTokens !== undefined);
 
     // One copy of the model is split over `tensorParallelSize` GPUs; the memory plan is per copy.
     this.sizing = Sizing.of({ model: props.model, gpu: props.gpu, gpuCount: tensorParallelSize, gpuMemoryUtilization: props.gpuMemoryUtilization });
@@ -261,11 +284,16 @@ export class VllmService extends Construct {
     });
 
     const sharedMemory = props.sharedMemory ?? Size.gibibytes(2 * gpuCount);
-    const memory = props.memory ?? Size.gibibytes(8 + 8 * gpuCount + sharedMemory.toGibibytes());
-    check.that(memory.toMebibytes() > sharedMemory.toMebibytes(), 'memory', `${memory.toGibibytes()}Gi`,
-      `must exceed sharedMemory (${sharedMemory.toGibibytes()}Gi): /dev/shm counts against the pod's memory`);
+    const sharedGib = sizeGib(check, 'sharedMemory', sharedMemory);
+    check.that(sharedGib > 0, 'sharedMemory', gibText(sharedGib), 'must be > 0');
+    const defaultMemoryGib = 8 + 8 * gpuCount + sharedGib;
+    const memory = props.memory ?? (Number.isInteger(defaultMemoryGib) ? Size.gibibytes(defaultMemoryGib) : Size.mebibytes(Math.ceil(defaultMemoryGib * 1024)));
+    const memoryGib = sizeGib(check, 'memory', memory);
+    check.that(memoryGib > sharedGib, 'memory', gibText(memoryGib),
+      `must exceed sharedMemory (${gibText(sharedGib)}): /dev/shm counts against the pod's memory`);
 
     const scratch = writableScratch(this.deployment);
+    checkEnv(check, props.env, [scratch.tmpPath, scratch.cachePath]);
     const args = [
       ...this.modelArgs(props.cache),
       '--served-model-name', props.model.servedModelName,
@@ -361,6 +389,8 @@ export class VllmService extends Construct {
 
     if (props.cache) this.deployment.node.addDependency(props.cache);
     for (const [key, value] of Object.entries(this.annotations())) deploymentObject.metadata.addAnnotation(key, value);
+    checkInt32(check, 'startup probe failureThreshold', startupWindow / STARTUP_PROBE_PERIOD_SECONDS, 'derived from the cold start (coldStart)');
+    checkRenderedMetadata(check, this);
   }
 
   /** The name of the Service, which is the `service` label Prometheus puts on every scraped series. */

@@ -5,6 +5,9 @@ import { cronProblem, isTimeZone } from './cron';
 import { Check, subjectOf } from './errors';
 import { HttpScaledObject } from './imports/keda-http-http.keda.sh';
 import type { QueueAutoscaler } from './queue-autoscaler';
+import { checkRenderedMetadata } from './validation/kubernetes-names';
+import { checkWindow, timeZoneProblem } from './validation/schedule';
+import { checkColdStartTimeout, checkHosts } from './validation/serving';
 
 /** A window that raises the floor before a known peak (a KEDA cron trigger). */
 export interface FloorSchedule {
@@ -132,12 +135,16 @@ export class WarmFloor extends Construct {
     check.that(props.scaleToZero === undefined || this.replicas === 0, 'replicas', this.replicas, 'must be 0 when scaleToZero is set');
 
     this.schedules = props.schedules ?? [];
-    this.schedules.forEach((schedule, i) => checkSchedule(check, schedule, i, autoscaler.maxReplicas));
+    this.schedules.forEach((schedule, i) => checkSchedule(check, schedule, i, autoscaler.maxReplicas, this.replicas));
     if (props.scaleToZero) {
       const addOnNamespace = props.scaleToZero.addOnNamespace ?? 'keda';
       check.that(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(addOnNamespace), 'scaleToZero.addOnNamespace', addOnNamespace, 'must be a valid namespace name');
       this.addOnNamespace = addOnNamespace;
-      if (props.scaleToZero.coldStartTimeout) check.wholeSeconds('scaleToZero.coldStartTimeout', props.scaleToZero.coldStartTimeout, 1, 86_400);
+      if (props.scaleToZero.coldStartTimeout) {
+        checkColdStartTimeout(check, check.wholeSeconds('scaleToZero.coldStartTimeout', props.scaleToZero.coldStartTimeout, 1, 86_400),
+          autoscaler.server.coldStart.startupWindowSeconds);
+      }
+      checkHosts(check, 'scaleToZero.hosts', props.scaleToZero.hosts);
       if (props.scaleToZero.responseHeaderTimeout) check.wholeSeconds('scaleToZero.responseHeaderTimeout', props.scaleToZero.responseHeaderTimeout, 1, 86_400);
       this.interceptorService = this.createInterceptorService(autoscaler, addOnNamespace);
       this.httpScaledObject = this.createHttpScaledObject(autoscaler, props.scaleToZero);
@@ -156,6 +163,7 @@ export class WarmFloor extends Construct {
         labelSelector: { matchLabels: { 'app.kubernetes.io/instance': autoscaler.server.labels['app.kubernetes.io/instance'] } },
       }]));
     }
+    checkRenderedMetadata(check, this);
   }
 
   /** An ExternalName Service in the server's namespace that points at the interceptor proxy. */
@@ -199,13 +207,18 @@ export class WarmFloor extends Construct {
   }
 }
 
-function checkSchedule(check: Check, schedule: FloorSchedule, index: number, maxReplicas: number): void {
+function checkSchedule(check: Check, schedule: FloorSchedule, index: number, maxReplicas: number, floor: number): void {
   const prop = `schedules[${index}]`;
-  check.that(isTimeZone(schedule.timezone), `${prop}.timezone`, schedule.timezone, 'must be an IANA time zone such as Europe/Paris');
+  check.that(schedule !== null && typeof schedule === 'object', prop, schedule, 'must be a { timezone, start, end, replicas } window');
+  check.that(typeof schedule.timezone === 'string' && isTimeZone(schedule.timezone), `${prop}.timezone`, schedule.timezone, 'must be an IANA time zone such as Europe/Paris');
+  const zoneProblem = timeZoneProblem(schedule.timezone);
+  if (zoneProblem) throw check.error(`${prop}.timezone`, schedule.timezone, zoneProblem);
   for (const field of ['start', 'end'] as const) {
+    check.that(typeof schedule[field] === 'string', `${prop}.${field}`, schedule[field], 'must be a five-field cron expression');
     const problem = cronProblem(schedule[field]);
     if (problem) throw check.error(`${prop}.${field}`, schedule[field], problem);
   }
   check.that(schedule.start.trim() !== schedule.end.trim(), `${prop}.end`, schedule.end, 'must differ from start');
   check.integer(`${prop}.replicas`, schedule.replicas, 1, maxReplicas);
+  checkWindow(check, prop, schedule.start, schedule.end, schedule.replicas, floor);
 }

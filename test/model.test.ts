@@ -83,6 +83,6 @@ describe('Model.huggingFace', () => {
 
   test('refuses an architecture with zero layers', () => {
     expect(() => Model.huggingFace('org/model', { parametersBillions: 1, architecture: { layers: 0, kvHeads: 8, headDim: 64, contextLength: 8192 } }))
-      .toThrow("Model 'org/model': architecture.layers (0) must be a whole number >= 1");
+      .toThrow("Model 'org/model': architecture.layers (0) must be a whole number from 1 to 10000");
   });
 });

@@ -180,9 +180,9 @@ describe('VllmService sizing and bad input', () => {
   });
 
   test.each([
-    [{ gpuCount: 0 }, 'gpuCount (0) must be a whole number from 1 to 16'],
-    [{ gpuCount: 1.5 }, 'gpuCount (1.5) must be a whole number from 1 to 16'],
-    [{ replicas: -1 }, 'replicas (-1) must be a whole number >= 0'],
+    [{ gpuCount: 0 }, 'gpuCount (0) must be a whole number >= 1'],
+    [{ gpuCount: 1.5 }, 'gpuCount (1.5) must be a whole number >= 1'],
+    [{ replicas: -1 }, 'replicas (-1) must be a whole number from 0 to 1000'],
     [{ maxNumSeqs: 0 }, 'maxNumSeqs (0) must be a whole number from 1 to 65536'],
     [{ maxNumBatchedTokens: 0 }, 'maxNumBatchedTokens (0) must be a whole number from 1 to 1048576'],
     [{ gpuMemoryUtilization: 0 }, 'gpuMemoryUtilization (0) must be in (0, 1]'],
@@ -198,7 +198,7 @@ describe('VllmService sizing and bad input', () => {
     [{ drain: { preStopPause: Duration.seconds(10), shutdownTimeout: Duration.seconds(120), terminationGracePeriod: Duration.seconds(60) } },
       "drain.terminationGracePeriod ('60s') must be >= preStopPause + shutdownTimeout (130s), or in-flight generations are killed"],
     [{ drain: { shutdownTimeout: Duration.seconds(7200) } }, "drain.shutdownTimeout ('7200s') must be a whole number of seconds from 0 to 3600"],
-    [{ coldStart: { loadBandwidthMBps: 0 } }, 'coldStart.loadBandwidthMBps (0) must be a number > 0'],
+    [{ coldStart: { loadBandwidthMBps: 0 } }, 'coldStart.loadBandwidthMBps (0) must be a number of MB/s from 1 to 1000000'],
     [{ memory: Size.gibibytes(2), sharedMemory: Size.gibibytes(4) }, "memory ('2Gi') must exceed sharedMemory (4Gi): /dev/shm counts against the pod's memory"],
     [{ env: { HF_TOKEN: kplus.EnvValue.fromValue('hf_abcdefghijklmnopqrstuvwxyz') } },
       "env.HF_TOKEN ('<redacted>') must not be a literal Hugging Face token: pass Model.huggingFace(..., { token: { secret, key } })"],
