@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { dirname, join, relative } from 'path';
-import { parseAllDocuments } from 'yaml';
 import { SWEPT_DEFAULTS } from './autoscaling-defaults';
+import { BUDGET_TEXT, flashCrowd, parseArguments, policyList, rateScale, readManifestsFile, UsageError, writableDirectory, writableFileDirectory } from './cli-input';
 import { Gpu } from './gpu';
 import { Model } from './model';
 import { ASSUMPTIONS } from './simulation/assumptions';
@@ -65,37 +65,19 @@ objective and output:
   --json                    print one JSON object instead of tables
   --svg DIR                 write SVG charts to DIR and print their paths
   --dashboard-svg FILE      simulate: draw ServingDashboard's panels from the replay into FILE
-  --markdown FILE           bench: write a Markdown page with the command, the tables and the charts`;
+  --markdown FILE           bench: write a Markdown page with the command, the tables and the charts
+
+${BUDGET_TEXT}`;
 
 const FLAGS = new Set(['json', 'help', 'version', 'shuffle-tokens', 'random-routing', 'suite']);
 const OPTIONS = new Set(['trace', 'rate-scale', 'slo-ttft', 'svg', 'markdown', 'policies', 'model', 'parameters-billions', 'gpu',
   'gpu-count', 'max-num-seqs', 'manifests', 'deployment', 'seed', 'diurnal', 'flash-crowd', 'example', 'max-replicas', 'seeds',
   'start', 'slo-target', 'dashboard-svg']);
 
-/** A command-line problem: printed with the usage, exit code 2. */
-class UsageError extends Error {}
-
 interface Parsed { readonly command: string; readonly options: Map<string, string>; readonly flags: Set<string> }
 
 function parse(argv: string[]): Parsed {
-  const [command, ...rest] = argv;
-  const options = new Map<string, string>();
-  const flags = new Set<string>();
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
-    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument '${arg}'`);
-    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2);
-    if (FLAGS.has(name)) {
-      flags.add(name);
-    } else if (OPTIONS.has(name)) {
-      const value = inline ?? rest[++i];
-      if (value === undefined) throw new UsageError(`--${name} needs a value`);
-      options.set(name, value);
-    } else {
-      throw new UsageError(`unknown option --${name}`);
-    }
-  }
-  return { command: command ?? '', options, flags };
+  return parseArguments(argv, FLAGS, OPTIONS);
 }
 
 function numberOption(options: Map<string, string>, name: string, fallback: number, rule: (n: number) => boolean, ruleText: string): number {
@@ -127,7 +109,7 @@ function deploymentOptions(options: Map<string, string>): ExampleDeploymentOptio
 function loadTrace(options: Map<string, string>, flags: Set<string>): Trace {
   const file = options.get('trace');
   if (file === undefined) throw new UsageError('--trace FILE is required');
-  const scale = numberOption(options, 'rate-scale', 1, (n) => n > 0, 'a number > 0');
+  const scale = rateScale(options.get('rate-scale'));
   const seed = numberOption(options, 'seed', 1, (n) => Number.isInteger(n), 'a whole number');
   let trace = Trace.fromCsvFile(file);
   if (scale !== 1) trace = trace.scaleRate(scale, seed);
@@ -137,11 +119,7 @@ function loadTrace(options: Map<string, string>, flags: Set<string>): Trace {
   }
   const crowd = options.get('flash-crowd');
   if (crowd !== undefined) {
-    const [startSeconds, durationSeconds, multiplier] = crowd.split(',').map(Number);
-    if (![startSeconds, durationSeconds, multiplier].every(Number.isFinite)) {
-      throw new UsageError(`--flash-crowd (${crowd}) must be START_SECONDS,DURATION_SECONDS,MULTIPLIER`);
-    }
-    trace = trace.withFlashCrowd({ startSeconds, durationSeconds, multiplier, seed });
+    trace = trace.withFlashCrowd({ ...flashCrowd(crowd), seed });
   }
   if (flags.has('shuffle-tokens')) trace = trace.shuffleTokens(seed);
   return trace;
@@ -205,6 +183,7 @@ function suite(parsed: Parsed, argv: string[], out: (text: string) => void, err:
   const maxReplicas = options.has('max-replicas')
     ? numberOption(options, 'max-replicas', 1, (n) => Number.isInteger(n) && n >= 1 && n <= 1000, 'a whole number from 1 to 1000') : undefined;
   const file = options.get('manifests');
+  checkOutputs(options);
   const azure = Trace.fromCsvFile(options.get('trace') ?? BUNDLED_TRACE);
   const progress = progressBar();
   // On the example chart, one measured way to trade cost for headroom: half the in-flight utilization.
@@ -307,19 +286,13 @@ function bench(parsed: Parsed, argv: string[], out: (text: string) => void, err:
   const slo = numberOption(options, 'slo-ttft', ASSUMPTIONS.defaultSloTtftSeconds, (n) => n > 0, 'a number of seconds > 0');
   const sloTarget = numberOption(options, 'slo-target', ASSUMPTIONS.sloTarget, (n) => n > 0 && n <= 1, 'a fraction > 0 and <= 1');
   const known = Benchmark.policyNames();
-  let policies: string[] | undefined;
-  if (options.has('policies')) {
-    policies = options.get('policies')!.split(',').map((p) => p.trim()).filter((p) => p !== '');
-    if (policies.length === 0) throw new UsageError(`--policies (${options.get('policies')}) names no policy; choose from ${known.join(', ')}`);
-    for (const p of policies) {
-      if (!known.includes(p)) throw new UsageError(`--policies: unknown policy '${p}'; choose from ${known.join(', ')}`);
-    }
-  }
+  const policies = policyList(options.get('policies'), known);
   const maxReplicas = options.has('max-replicas')
     ? numberOption(options, 'max-replicas', 1, (n) => Number.isInteger(n) && n >= 1 && n <= 1000, 'a whole number from 1 to 1000') : undefined;
   const seeds = numberOption(options, 'seeds', 1, (n) => Number.isInteger(n) && n >= 1 && n <= 100, 'a whole number from 1 to 100');
   const firstSeed = numberOption(options, 'seed', 1, (n) => Number.isInteger(n), 'a whole number');
   const file = options.get('manifests');
+  checkOutputs(options);
   const trace = loadTrace(options, flags);
   const progress = progressBar();
   const result: BenchmarkResult = runBenchmark({
@@ -382,26 +355,21 @@ function writeMarkdown(file: string, argv: string[], result: BenchmarkResult, ch
 }
 
 function readManifests(file: string): Manifest[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`--manifests '${file}' cannot be read: ${(error as Error).message}`);
-  }
-  const documents = parseAllDocuments(text);
-  const manifests: Manifest[] = [];
-  for (const doc of Array.isArray(documents) ? documents : [documents]) {
-    if (doc.errors.length > 0) throw new UsageError(`--manifests '${file}' is not valid YAML: ${doc.errors[0].message}`);
-    const value = doc.toJSON();
-    if (value && typeof value === 'object') manifests.push(value);
-  }
-  return manifests;
+  return readManifestsFile(file);
+}
+
+/** Output locations are checked before the replay, so a long run never ends on an unwritable path. */
+function checkOutputs(options: Map<string, string>): void {
+  if (options.has('svg')) writableDirectory(options.get('svg')!, '--svg');
+  if (options.has('markdown')) writableFileDirectory(options.get('markdown')!, '--markdown');
+  if (options.has('dashboard-svg')) writableFileDirectory(options.get('dashboard-svg')!, '--dashboard-svg');
 }
 
 function simulateCommand(parsed: Parsed, out: (text: string) => void, err: (text: string) => void): void {
   const { options, flags } = parsed;
   const file = options.get('manifests');
   const slo = numberOption(options, 'slo-ttft', ASSUMPTIONS.defaultSloTtftSeconds, (n) => n > 0, 'a number of seconds > 0');
+  checkOutputs(options);
   let manifests = file === undefined ? exampleManifests(deploymentOptions(options)) : readManifests(file);
   const hasServer = manifests.some((m) => m.kind === 'Deployment' && (m.spec?.template?.spec?.containers ?? []).some((c: Manifest) => (c.command ?? []).includes('vllm')));
   if (!hasServer) {

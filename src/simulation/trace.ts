@@ -1,6 +1,22 @@
-import { readFileSync } from 'fs';
 import { basename } from 'path';
+import { ValidationError } from '../errors';
+import { readBounded } from './bounded-read';
 import { SeededRandom } from './random';
+
+/**
+ * What one replay may hold, so a trace file or a reshaping never exhausts time or memory: the bytes read from a
+ * file, the requests after every transformation, the span of arrival times, and the tokens of one request.
+ */
+const TRACE_LIMITS = {
+  /** Bytes read from a trace file. */
+  maxFileBytes: 256 * 1024 * 1024,
+  /** Requests in a trace, after rate scaling and flash crowds. */
+  maxRequests: 2_000_000,
+  /** From the first arrival to the last, seconds (7 days). */
+  maxDurationSeconds: 7 * 86_400,
+  /** Prompt or output tokens of one request (the longest context any model serves today is 10M tokens). */
+  maxTokensPerRequest: 10_000_000,
+} as const;
 
 /** One request of a trace. */
 export interface TraceRequest {
@@ -119,15 +135,18 @@ const TIMESTAMP_PATTERN = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\
  * `Trace.fromCsvFile`; derive harder workloads with the seeded, deterministic transformations.
  */
 export class Trace {
+  /** Bytes read from a trace file (256 MiB). */
+  public static readonly MAX_FILE_BYTES = TRACE_LIMITS.maxFileBytes;
+  /** Requests one trace may hold, after rate scaling and flash crowds. */
+  public static readonly MAX_REQUESTS = TRACE_LIMITS.maxRequests;
+  /** The longest span from the first arrival to the last, seconds (7 days). */
+  public static readonly MAX_DURATION_SECONDS = TRACE_LIMITS.maxDurationSeconds;
+  /** Prompt or output tokens of one request. */
+  public static readonly MAX_TOKENS_PER_REQUEST = TRACE_LIMITS.maxTokensPerRequest;
+
   /** Reads a trace file in the Azure LLM inference trace CSV format. */
   public static fromCsvFile(path: string): Trace {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (error) {
-      throw new Error(`Trace file '${path}' cannot be read: ${(error as Error).message}`);
-    }
-    return Trace.parseCsv(text, basename(path));
+    return Trace.parseCsv(readBounded(path, TRACE_LIMITS.maxFileBytes, 'Trace file'), basename(path));
   }
 
   /**
@@ -137,30 +156,42 @@ export class Trace {
    */
   public static parseCsv(text: string, name?: string): Trace {
     const label = name ?? 'trace';
-    const lines = text.split(/\r?\n/);
-    if (!HEADER_PATTERN.test(lines[0] ?? '')) {
-      throw new Error(`Trace '${label}': the first line must be the header 'TIMESTAMP,ContextTokens,GeneratedTokens', got '${(lines[0] ?? '').slice(0, 80)}'`);
+    const lines = lineReader(text);
+    const header = lines.next();
+    if (!HEADER_PATTERN.test(header ?? '')) {
+      throw new ValidationError(`Trace '${label}': the first line must be the header 'TIMESTAMP,ContextTokens,GeneratedTokens', got '${printable(header ?? '')}'`);
     }
     const arrivals: number[] = [];
     const prompts: number[] = [];
     const outputs: number[] = [];
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i];
+    let format: 'date' | 'seconds' | undefined;
+    for (let line = lines.next(), number = 2; line !== undefined; line = lines.next(), number++) {
       if (line.trim() === '') continue;
+      const where = `Trace '${label}' line ${number}`;
       const fields = line.split(',');
-      const time = fields.length === 3 ? parseTimestamp(fields[0].trim()) : NaN;
-      const prompt = Number(fields[1]);
-      const output = Number(fields[2]);
-      if (!Number.isFinite(time) || !Number.isInteger(prompt) || prompt < 0 || !Number.isInteger(output) || output < 0) {
-        throw new Error(`Trace '${label}' line ${i + 1}: expected 'timestamp,promptTokens,outputTokens' with whole token counts >= 0, got '${line.slice(0, 80)}'`);
+      if (fields.length !== 3) throw new ValidationError(`${where}: expected 'timestamp,promptTokens,outputTokens', got '${printable(line)}'`);
+      const stamp = fields[0].trim();
+      const lineFormat = TIMESTAMP_PATTERN.test(stamp) ? 'date' : 'seconds';
+      format = format ?? lineFormat;
+      if (lineFormat !== format) {
+        throw new ValidationError(`${where}: timestamp '${printable(stamp)}' mixes formats: the trace started with ${format === 'date' ? 'dates (YYYY-MM-DD HH:MM:SS)' : 'plain seconds'}`);
       }
+      const time = parseTimestamp(stamp);
+      if (!Number.isFinite(time)) {
+        throw new ValidationError(`${where}: timestamp '${printable(stamp)}' must be a real date 'YYYY-MM-DD HH:MM:SS[.fraction]' (UTC) or seconds >= 0`);
+      }
+      const prompt = tokenCount(fields[1], where, 'prompt tokens');
+      const output = tokenCount(fields[2], where, 'output tokens');
       arrivals.push(time);
       prompts.push(prompt);
       outputs.push(output);
+      if (arrivals.length > TRACE_LIMITS.maxRequests) {
+        throw new ValidationError(`Trace '${label}' has more than ${TRACE_LIMITS.maxRequests} requests, the most one replay holds`);
+      }
     }
-    if (arrivals.length === 0) throw new Error(`Trace '${label}' has no requests`);
+    if (arrivals.length === 0) throw new ValidationError(`Trace '${label}' has no requests`);
     const trace = Trace.build(label, arrivals, prompts, outputs, 1);
-    trace.startEpoch = TIMESTAMP_PATTERN.test(lines[1]?.split(',')[0]?.trim() ?? '') ? arrivals.reduce((a, b) => Math.min(a, b), Infinity) : 0;
+    trace.startEpoch = format === 'date' ? arrivals.reduce((a, b) => Math.min(a, b), Infinity) : 0;
     return trace;
   }
 
@@ -169,11 +200,16 @@ export class Trace {
    * @param name the trace's name in reports; default: 'trace'
    */
   public static fromRequests(requests: TraceRequest[], name?: string): Trace {
-    if (requests.length === 0) throw new Error(`Trace '${name ?? 'trace'}' has no requests`);
+    if (requests.length === 0) throw new ValidationError(`Trace '${name ?? 'trace'}' has no requests`);
+    if (requests.length > TRACE_LIMITS.maxRequests) {
+      throw new ValidationError(`Trace '${name ?? 'trace'}' has ${requests.length} requests; one replay holds at most ${TRACE_LIMITS.maxRequests}`);
+    }
+    const max = TRACE_LIMITS.maxTokensPerRequest;
     for (const [i, r] of requests.entries()) {
-      const wholeTokens = Number.isInteger(r.promptTokens) && r.promptTokens >= 0 && Number.isInteger(r.outputTokens) && r.outputTokens >= 0;
-      if (!(r.arrivalSeconds >= 0) || !wholeTokens) {
-        throw new Error(`Trace '${name ?? 'trace'}' request ${i}: arrivalSeconds must be >= 0 and token counts whole numbers >= 0, got ${JSON.stringify(r)}`);
+      const wholeTokens = [r.promptTokens, r.outputTokens].every((t) => Number.isInteger(t) && t >= 1 && t <= max);
+      if (!(r.arrivalSeconds >= 0 && r.arrivalSeconds <= TRACE_LIMITS.maxDurationSeconds) || !wholeTokens) {
+        throw new ValidationError(`Trace '${name ?? 'trace'}' request ${i}: arrivalSeconds must be from 0 to ${TRACE_LIMITS.maxDurationSeconds} `
+          + `and token counts whole numbers from 1 to ${max}, got ${JSON.stringify(r)}`);
       }
     }
     return Trace.build(name ?? 'trace', requests.map((r) => r.arrivalSeconds), requests.map((r) => r.promptTokens),
@@ -233,10 +269,13 @@ export class Trace {
 
   /** Evenly spaced identical requests, `requestsPerSecond` for `durationSeconds`. */
   public static uniform(props: UniformTraceProps): Trace {
-    if (!(props.requestsPerSecond > 0) || !(props.durationSeconds > 0)) {
-      throw new Error(`Trace.uniform: requestsPerSecond (${props.requestsPerSecond}) and durationSeconds (${props.durationSeconds}) must be > 0`);
+    if (!(props.requestsPerSecond > 0) || !(props.durationSeconds > 0) || !(props.durationSeconds <= TRACE_LIMITS.maxDurationSeconds)) {
+      throw new ValidationError(`Trace.uniform: requestsPerSecond (${props.requestsPerSecond}) must be > 0 and durationSeconds (${props.durationSeconds}) from 0 to ${TRACE_LIMITS.maxDurationSeconds}`);
     }
     const count = Math.floor(props.requestsPerSecond * props.durationSeconds);
+    if (!(count <= TRACE_LIMITS.maxRequests)) {
+      throw new ValidationError(`Trace.uniform: ${props.requestsPerSecond} requests/s for ${props.durationSeconds} s is ${count} requests; one replay holds at most ${TRACE_LIMITS.maxRequests}`);
+    }
     const start = props.startSeconds ?? 0;
     const requests: TraceRequest[] = [];
     for (let i = 0; i < count; i++) {
@@ -257,6 +296,10 @@ export class Trace {
       trace._outputs[i] = outputs[source];
     });
     trace.duration = Math.max(1, trace._arrivals[order.length - 1]);
+    if (!(trace.duration <= TRACE_LIMITS.maxDurationSeconds)) {
+      throw new ValidationError(`Trace '${name}' spans ${trace.duration.toFixed(0)} s from its first arrival to its last; one replay covers at most `
+        + `${TRACE_LIMITS.maxDurationSeconds} s (7 days): check for a far-future timestamp`);
+    }
     return trace;
   }
 
@@ -313,7 +356,8 @@ export class Trace {
    * @param seed seed of the random arrival times; default: 1
    */
   public scaleRate(factor: number, seed = 1): Trace {
-    if (!(factor > 0) || !Number.isFinite(factor)) throw new Error(`Trace '${this.name}': rate scale (${factor}) must be a number > 0`);
+    if (!(factor > 0) || !Number.isFinite(factor)) throw new ValidationError(`Trace '${this.name}': rate scale (${factor}) must be a number > 0`);
+    this.checkGrowth('rate scale', factor, this.length * factor);
     const random = new SeededRandom(seed);
     const out = this.resample((i, emit) => {
       const copies = Math.floor(factor) + (random.next() < factor - Math.floor(factor) ? 1 : 0);
@@ -347,8 +391,11 @@ export class Trace {
     if (!(props.multiplier >= 1) || !(props.durationSeconds > 0) || !(props.startSeconds >= 0)) {
       throw new Error(`Trace '${this.name}': flash crowd multiplier (${props.multiplier}) must be >= 1, durationSeconds (${props.durationSeconds}) > 0, startSeconds (${props.startSeconds}) >= 0`);
     }
-    const random = new SeededRandom(props.seed ?? 1);
     const end = props.startSeconds + props.durationSeconds;
+    let inside = 0;
+    for (let i = 0; i < this.length; i++) if (this._arrivals[i] >= props.startSeconds && this._arrivals[i] < end) inside++;
+    this.checkGrowth('flash crowd multiplier', props.multiplier, this.length + inside * (props.multiplier - 1));
+    const random = new SeededRandom(props.seed ?? 1);
     return this.derived((s) => this.withSeed(s).withFlashCrowd({ ...props, seed: s }), (i, emit) => {
       const t = this._arrivals[i];
       if (t < props.startSeconds || t >= end) return emit(t);
@@ -424,6 +471,14 @@ export class Trace {
     return trace;
   }
 
+  /** Refuses a transformation whose expected request count is past the budget, before allocating anything. */
+  private checkGrowth(what: string, factor: number, expected: number): void {
+    if (expected > TRACE_LIMITS.maxRequests) {
+      throw new ValidationError(`Trace '${this.name}': ${what} ${factor} would make about ${Math.round(expected)} requests from ${this.length}; `
+        + `one replay holds at most ${TRACE_LIMITS.maxRequests} (at most ${Math.floor(TRACE_LIMITS.maxRequests / this.length)}x this trace)`);
+    }
+  }
+
   private resample(visit: (index: number, emit: (arrival: number) => void) => void, rateScale: number): Trace {
     const arrivals: number[] = [];
     const prompts: number[] = [];
@@ -443,10 +498,45 @@ export class Trace {
   }
 }
 
+/** Seconds since the epoch of a UTC date, or plain seconds; NaN for an impossible date (2023-02-30, 25:00). */
 function parseTimestamp(text: string): number {
   const match = TIMESTAMP_PATTERN.exec(text);
   if (!match) return /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
-  const [, y, mo, d, h, mi, s, fraction] = match;
-  const whole = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) / 1000;
-  return whole + (fraction ? Number(fraction) : 0);
+  const [y, mo, d, h, mi, s] = match.slice(1, 7).map(Number);
+  const fraction = match[7];
+  const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  const real = date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d
+    && date.getUTCHours() === h && date.getUTCMinutes() === mi && date.getUTCSeconds() === s;
+  return real ? date.getTime() / 1000 + (fraction ? Number(fraction) : 0) : NaN;
+}
+
+/** A token count of one request: a whole number from 1 (vLLM refuses an empty prompt and max_tokens 0) to the budget. */
+function tokenCount(field: string, where: string, what: string): number {
+  const text = field.trim();
+  const value = /^\d{1,12}$/.test(text) ? Number(text) : NaN;
+  if (!(value >= 1 && value <= TRACE_LIMITS.maxTokensPerRequest)) {
+    throw new ValidationError(`${where}: ${what} '${printable(text)}' must be a whole number from 1 to ${TRACE_LIMITS.maxTokensPerRequest}`
+      + ' (vLLM refuses an empty prompt and max_tokens 0)');
+  }
+  return value;
+}
+
+/** At most 80 characters of input, control characters shown as '?', for one-line messages. */
+function printable(text: string): string {
+  return text.slice(0, 80).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}
+
+/** Lines of a text, one at a time, without splitting it all at once. */
+function lineReader(text: string): { next(): string | undefined } {
+  let at = 0;
+  return {
+    next() {
+      if (at > text.length) return undefined;
+      let end = text.indexOf('\n', at);
+      if (end < 0) end = text.length;
+      const line = text.slice(at, end > at && text[end - 1] === '\r' ? end - 1 : end);
+      at = end + 1;
+      return line;
+    },
+  };
 }

@@ -33,7 +33,7 @@ describe('Trace', () => {
   test('errors name the line and what is wrong', () => {
     expect(() => Trace.parseCsv('time,a,b\n1,2,3')).toThrow("Trace 'trace': the first line must be the header 'TIMESTAMP,ContextTokens,GeneratedTokens', got 'time,a,b'");
     expect(() => Trace.parseCsv('TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46,12,x', 'f.csv'))
-      .toThrow("Trace 'f.csv' line 2: expected 'timestamp,promptTokens,outputTokens' with whole token counts >= 0, got '2023-11-16 18:15:46,12,x'");
+      .toThrow("Trace 'f.csv' line 2: output tokens 'x' must be a whole number from 1 to 10000000 (vLLM refuses an empty prompt and max_tokens 0)");
     expect(() => Trace.parseCsv('TIMESTAMP,ContextTokens,GeneratedTokens\n')).toThrow("Trace 'trace' has no requests");
   });
 
