@@ -23,7 +23,7 @@ export interface ModelCacheProps {
    */
   readonly storageClassName?: string;
   /**
-   * Size of the claim.
+   * Size of the claim, rounded up to a whole GiB.
    * @default - weights x 1.25 plus 5 GiB, rounded up to a whole GiB
    */
   readonly size?: Size;
@@ -134,7 +134,8 @@ export class ModelCache extends Construct {
         metadata,
         storageClassName: props.storageClassName,
         accessModes: [this.accessMode!],
-        storage: props.size ?? ModelCache.defaultSize(props.model),
+        // cdk8s-plus renders a claim's storage in whole Gi: a size such as Size.mebibytes(200000) is rounded up.
+        storage: props.size !== undefined ? Size.gibibytes(Math.ceil(sizeGib(check, 'size', props.size))) : ModelCache.defaultSize(props.model),
         volumeMode: kplus.PersistentVolumeMode.FILE_SYSTEM,
       });
 

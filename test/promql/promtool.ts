@@ -125,3 +125,27 @@ export function testRules(groups: object[], tests: PromtoolTest[], opts: { evalu
 export function evalExpr(expr: string, series: InputSeries[], evalTime: string, expected: ExpectedSample[]): void {
   testRules([], [{ interval: '1m', input_series: series, promql_expr_test: [{ expr, eval_time: evalTime, exp_samples: expected }] }]);
 }
+
+/**
+ * Runs `promtool check rules` once over many rule files (one per entry of `files`), so thousands of synthesized
+ * PrometheusRules cost one process. Throws with promtool's output when any file is refused.
+ */
+export function checkRuleFiles(files: object[][]): void {
+  if (files.length === 0) return;
+  withTempDir((dir) => {
+    const names = files.map((groups, i) => {
+      const name = `rules-${i}.yaml`;
+      writeYaml(path.join(dir, name), { groups });
+      return name;
+    });
+    const proc = spawnSync(promtoolPath() ?? 'promtool', ['check', 'rules', ...names], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+    if (proc.error) throw proc.error;
+    if (proc.status !== 0) {
+      // Only the refused files, with their rule groups, not one line per file checked.
+      const failed = `${proc.stdout}${proc.stderr}`.split('\n').filter((line) => !/^Checking |^\s+SUCCESS|^\s*$/.test(line));
+      const refused = [...new Set(failed.map((line) => /rules-(\d+)\.yaml/.exec(line)?.[1]).filter((i) => i !== undefined))];
+      throw new Error(`promtool check rules refused ${refused.length} of ${names.length} rule files:\n${failed.slice(0, 20).join('\n')}\n`
+        + refused.slice(0, 3).map((i) => stringify({ groups: files[Number(i)] }, { lineWidth: 0 })).join('---\n'));
+    }
+  });
+}
