@@ -1,7 +1,7 @@
 import * as kplus from 'cdk8s-plus-28';
 import { Check } from './errors';
-import { checkSecretValue } from './validation/secrets';
 import { modelIdProblem } from './validation/hub';
+import { checkSecretValue } from './validation/secrets';
 
 /** Numeric format of the weights, which decides the bytes each parameter takes. */
 export enum Precision {

@@ -231,7 +231,8 @@ export class VllmService extends Construct {
     checkLabels(check, 'monitoringLabels', props.monitoringLabels);
     checkNodeSelector(check, props.nodeSelector, props.gpu);
     checkTensorParallelHeads(check, props.model, tensorParallelSize);
-    check.that(props.coldStart?.loadBandwidthMBps === undefined || (props.coldStart.loadBandwidthMBps >= 1 && props.coldStart.loadBandwidthMBps <= 1e6),
+    const bandwidth = props.coldStart?.loadBandwidthMBps;
+    check.that(bandwidth === undefined || (bandwidth >= 1 && bandwidth <= 1e6),
       'coldStart.loadBandwidthMBps', props.coldStart?.loadBandwidthMBps, 'must be a number of MB/s from 1 to 1000000');
     if (props.coldStart?.engineStartup) check.wholeSeconds('coldStart.engineStartup', props.coldStart.engineStartup, 0, 86_400);
     if (props.cache) checkCacheServes(check, props.cache, props.model, props.namespace ?? Chart.of(this).namespace);
@@ -287,7 +288,8 @@ export class VllmService extends Construct {
     const sharedGib = sizeGib(check, 'sharedMemory', sharedMemory);
     check.that(sharedGib > 0, 'sharedMemory', gibText(sharedGib), 'must be > 0');
     const defaultMemoryGib = 8 + 8 * gpuCount + sharedGib;
-    const memory = props.memory ?? (Number.isInteger(defaultMemoryGib) ? Size.gibibytes(defaultMemoryGib) : Size.mebibytes(Math.ceil(defaultMemoryGib * 1024)));
+    const defaultMemory = Number.isInteger(defaultMemoryGib) ? Size.gibibytes(defaultMemoryGib) : Size.mebibytes(Math.ceil(defaultMemoryGib * 1024));
+    const memory = props.memory ?? defaultMemory;
     const memoryGib = sizeGib(check, 'memory', memory);
     check.that(memoryGib > sharedGib, 'memory', gibText(memoryGib),
       `must exceed sharedMemory (${gibText(sharedGib)}): /dev/shm counts against the pod's memory`);

@@ -65,6 +65,6 @@ describe('cdk8s-vllm refuses bad input', () => {
     const out: string[] = [];
     expect(main(['--help'], (t) => out.push(t))).toBe(0);
     expect(out.join('\n')).toContain(BUDGET_TEXT);
-    expect(BUDGET_TEXT).toContain('at most about 1.5 GiB of memory');
+    expect(BUDGET_TEXT).toContain('at most about 1 GiB of memory');
   });
 });

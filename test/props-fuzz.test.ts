@@ -1,4 +1,5 @@
 import { existsSync } from 'fs';
+import { posix } from 'path';
 import { App, Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import fc from 'fast-check';
@@ -44,9 +45,15 @@ const scenario = fc.record({
   servedModelName: optional(mostly(fc.constantFrom('llama', 'org/m'), fc.constantFrom('', 'has space', 'x'.repeat(201)))),
   token: optional(mostly(fc.constant({ secret: 'hf', key: 'token' }), fc.constantFrom<unknown>('hf_abcdefghijklmnopqrstuvwxyz', {}, { secret: 'hf' }, null))),
   architecture: optional(mostly(
-    fc.record({ layers: fc.integer({ min: 1, max: 80 }), kvHeads: fc.constantFrom(1, 2, 4, 8), headDim: fc.constantFrom(64, 128), contextLength: fc.constantFrom(4096, 32_768),
-      attentionHeads: optional(fc.constantFrom(8, 16, 24, 32)) }),
-    fc.constantFrom({ layers: 0, kvHeads: 8, headDim: 128, contextLength: 4096 }, { layers: 8, kvHeads: 3, headDim: 64, contextLength: 4096, attentionHeads: 16 },
+    fc.record({
+      layers: fc.integer({ min: 1, max: 80 }),
+      kvHeads: fc.constantFrom(1, 2, 4, 8),
+      headDim: fc.constantFrom(64, 128),
+      contextLength: fc.constantFrom(4096, 32_768),
+      attentionHeads: optional(fc.constantFrom(8, 16, 24, 32)),
+    }),
+    fc.constantFrom({ layers: 0, kvHeads: 8, headDim: 128, contextLength: 4096 },
+      { layers: 8, kvHeads: 3, headDim: 64, contextLength: 4096, attentionHeads: 16 },
       { layers: 8, kvHeads: 8, headDim: NaN, contextLength: 4096 }))),
   gpu: fc.constantFrom(Gpu.L4, Gpu.A10G, Gpu.A100_80GB, Gpu.H100_80GB, Gpu.H100_80GB, Gpu.H200, Gpu.H200),
   gpuCount: optional(mostly(fc.constantFrom(1, 2, 4, 8), fc.constantFrom(-1, 0, 0.5, NaN, 3, 6, 9, 16, 1000))),
@@ -56,7 +63,8 @@ const scenario = fc.record({
   maxModelLen: optional(mostly(fc.constantFrom(1024, 2048, 4096, 8192), fc.constantFrom(-1, 0, 32_768, 300_000, 2 ** 40))),
   maxNumSeqs: optional(mostly(fc.integer({ min: 1, max: 512 }), fc.constantFrom(0, 4096, 0.5, 2 ** 40))),
   maxNumBatchedTokens: optional(mostly(fc.constantFrom(2048, 8192, 16_384), fc.constantFrom(0, 16, 128, 2 ** 40))),
-  replicas: fc.oneof({ weight: 2, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: mostly(fc.integer({ min: 0, max: 4 }), fc.constantFrom(-1, 0.5, 2 ** 31, 5000)) }),
+  replicas: fc.oneof({ weight: 2, arbitrary: fc.constant(undefined) },
+    { weight: 1, arbitrary: mostly(fc.integer({ min: 0, max: 4 }), fc.constantFrom(-1, 0.5, 2 ** 31, 5000)) }),
   image: optional(mostly(fc.constantFrom('vllm/vllm-openai:v0.18.0', 'vllm/vllm-openai:v0.19.1', 'registry.example.com:5000/team/vllm:v1'),
     fc.constantFrom('', ' vllm/vllm-openai:v0.18.0', 'vllm/vllm-openai:v0.17.1', 'Vllm/Upper:1', 'a b'))),
   skipImageVersionCheck: optional(fc.boolean()),
@@ -103,10 +111,18 @@ const scenario = fc.record({
     fc.constantFrom(['https://llm.example.com/v1'], ['has space'], [''], ['x:99999']))),
   coldStartTimeout: duration(fc.constantFrom(60, 900, 3600)),
   schedule: optional(mostly(
-    fc.record({ timezone: fc.constantFrom<string>('Europe/Paris', 'UTC', 'America/New_York'), start: fc.constantFrom('30 13 * * 1-5', '0 8 * * *'),
-      end: fc.constantFrom('0 22 * * 1-5', '0 20 * * *'), replicas: fc.integer({ min: 1, max: 6 }) }),
-    fc.record({ timezone: fc.constantFrom('utc', 'europe/paris', 'Mars/Base', 'Local', ''), start: fc.constantFrom('61 * * * *', '0 0 31 2 *', '0 8 * * 1-5'),
-      end: fc.constantFrom('0 8 * * MON-FRI', '00 08 * * 1-5', 'x'), replicas: fc.constantFrom(0, 1, 99) }), 3)),
+    fc.record({
+      timezone: fc.constantFrom<string>('Europe/Paris', 'UTC', 'America/New_York'),
+      start: fc.constantFrom('30 13 * * 1-5', '0 8 * * *'),
+      end: fc.constantFrom('0 22 * * 1-5', '0 20 * * *'),
+      replicas: fc.integer({ min: 1, max: 6 }),
+    }),
+    fc.record({
+      timezone: fc.constantFrom('utc', 'europe/paris', 'Mars/Base', 'Local', ''),
+      start: fc.constantFrom('61 * * * *', '0 0 31 2 *', '0 8 * * 1-5'),
+      end: fc.constantFrom('0 8 * * MON-FRI', '00 08 * * 1-5', 'x'),
+      replicas: fc.constantFrom(0, 1, 99),
+    }), 3)),
   alerts: fc.boolean(),
   alertsId: mostly(fc.constant('alerts'), fc.constantFrom(...BAD_IDS)),
   alertLabels: optional(mostly(fc.constantFrom<Record<string, string>>({ team: 'inference' }, { page: 'yes', team: 'ml' }),
@@ -127,8 +143,12 @@ function build(s: Scenario): Chart {
   const token = s.token && typeof s.token === 'object' && 'secret' in s.token && s.token.secret === 'hf'
     ? { secret: kplus.Secret.fromSecretName(chart, 'HfSecret', 'hf'), key: 'token' } : s.token;
   const model = Model.huggingFace(s.modelId, {
-    parametersBillions: s.parametersBillions, precision: s.precision, revision: s.revision, servedModelName: s.servedModelName,
-    token: token as kplus.SecretValue | undefined, architecture: s.architecture,
+    parametersBillions: s.parametersBillions,
+    precision: s.precision,
+    revision: s.revision,
+    servedModelName: s.servedModelName,
+    token: token as kplus.SecretValue | undefined,
+    architecture: s.architecture,
   });
   const cache = s.cache
     ? new ModelCache(chart, 'weights', {
@@ -144,14 +164,26 @@ function build(s: Scenario): Chart {
     : undefined;
   const env = s.env === undefined ? undefined : Object.fromEntries(Object.entries(s.env).map(([k, v]) => [k, kplus.EnvValue.fromValue(v)]));
   const server = new VllmService(chart, s.serverId, {
-    model, cache, gpu: s.gpu, gpuCount: s.gpuCount, gpuMemoryUtilization: s.gpuMemoryUtilization,
+    model,
+    cache,
+    gpu: s.gpu,
+    gpuCount: s.gpuCount,
+    gpuMemoryUtilization: s.gpuMemoryUtilization,
     tensorParallelSize: s.tensorParallelSize === 'gpus' ? s.gpuCount : s.tensorParallelSize === 'half' ? (s.gpuCount ?? 1) / 2 : s.tensorParallelSize,
-    maxModelLen: s.maxModelLen, maxNumSeqs: s.maxNumSeqs, maxNumBatchedTokens: s.maxNumBatchedTokens, replicas: s.replicas,
-    image: s.image, skipImageVersionCheck: s.skipImageVersionCheck, extraArgs: s.extraArgs, env, namespace: s.namespace,
+    maxModelLen: s.maxModelLen,
+    maxNumSeqs: s.maxNumSeqs,
+    maxNumBatchedTokens: s.maxNumBatchedTokens,
+    replicas: s.replicas,
+    image: s.image,
+    skipImageVersionCheck: s.skipImageVersionCheck,
+    extraArgs: s.extraArgs,
+    env,
+    namespace: s.namespace,
     cpu: s.cpu === undefined ? undefined : (s.cpu.endsWith('m') ? kplus.Cpu.millis(Number(s.cpu.slice(0, -1))) : kplus.Cpu.units(Number(s.cpu))),
     memory: s.memoryMi === undefined ? undefined : Size.mebibytes(s.memoryMi),
     sharedMemory: s.sharedMemoryMi === undefined ? undefined : Size.mebibytes(s.sharedMemoryMi),
-    nodeSelector: s.nodeSelector, monitoringLabels: s.monitoringLabels,
+    nodeSelector: s.nodeSelector,
+    monitoringLabels: s.monitoringLabels,
     coldStart: { loadBandwidthMBps: s.loadBandwidthMBps, engineStartup: toDuration(s.engineStartup) },
     drain: { preStopPause: toDuration(s.preStop), shutdownTimeout: toDuration(s.shutdown), terminationGracePeriod: toDuration(s.grace) },
     scrapeInterval: toDuration(s.scrape),
@@ -159,14 +191,19 @@ function build(s: Scenario): Chart {
   let autoscaler: QueueAutoscaler | undefined;
   if (s.autoscale) {
     autoscaler = new QueueAutoscaler(chart, s.autoscalerId, {
-      server, maxReplicas: s.maxReplicas, prometheusAddress: s.prometheusAddress, targetQueuePerReplica: s.target,
+      server,
+      maxReplicas: s.maxReplicas,
+      prometheusAddress: s.prometheusAddress,
+      targetQueuePerReplica: s.target,
       kvCacheTrigger: s.kvThreshold === undefined ? undefined : { threshold: s.kvThreshold },
       pollingInterval: toDuration(s.pollingInterval),
       authentication: s.authentication === undefined ? undefined : { name: s.authentication },
     });
     if (s.floor !== undefined) {
       new WarmFloor(chart, s.floorId, {
-        autoscaler, replicas: s.floor, acceptColdStartFailures: s.acceptColdStartFailures,
+        autoscaler,
+        replicas: s.floor,
+        acceptColdStartFailures: s.acceptColdStartFailures,
         scaleToZero: s.scaleToZero ? { hosts: s.hosts, coldStartTimeout: toDuration(s.coldStartTimeout) } : undefined,
         schedules: s.schedule ? [s.schedule] : undefined,
       });
@@ -174,9 +211,15 @@ function build(s: Scenario): Chart {
   }
   if (s.alerts) {
     new ServingAlerts(chart, s.alertsId, {
-      server, autoscaler, alertLabels: s.alertLabels, ruleLabels: s.ruleLabels, runbookBaseUrl: s.runbookBaseUrl,
+      server,
+      autoscaler,
+      alertLabels: s.alertLabels,
+      ruleLabels: s.ruleLabels,
+      runbookBaseUrl: s.runbookBaseUrl,
       preemptions: s.severity === undefined ? undefined : { severity: AlertSeverity.of(s.severity) },
-      timeToFirstToken: { window: toDuration(s.ttftWindow), slo: toDuration(s.ttftSlo), quantile: s.ttftQuantile, pendingFor: toDuration(s.pendingFor) },
+      timeToFirstToken: {
+        window: toDuration(s.ttftWindow), slo: toDuration(s.ttftSlo), quantile: s.ttftQuantile, pendingFor: toDuration(s.pendingFor),
+      },
     });
   }
   return chart;
@@ -228,7 +271,7 @@ function semanticProblems(s: Scenario, manifests: any[]): string[] {
     if (value('--max-num-batched-tokens') < value('--max-num-seqs')) fail('batched tokens below sequences');
     const modelArg = args[args.indexOf('--model') + 1];
     if (modelArg.startsWith('/')) {
-      if (modelArg !== require('path').posix.normalize(modelArg) || !modelArg.startsWith('/models/')) fail(`weights path ${modelArg}`);
+      if (modelArg !== posix.normalize(modelArg) || !modelArg.startsWith('/models/')) fail(`weights path ${modelArg}`);
     } else if (!/^[A-Za-z0-9_][\w.-]*[A-Za-z0-9_]\/[A-Za-z0-9_][\w.-]*[A-Za-z0-9_]$/.test(modelArg) || /--|\.\./.test(modelArg) || modelArg.split('/').some((p) => p.length > 96)) {
       fail(`hub id ${modelArg}`);
     }
@@ -319,8 +362,10 @@ test('random props over the whole public API: every outcome is a ValidationError
   }), { numRuns: RUNS, seed: 20261123 });
   const propertySeconds = (Date.now() - started) / 1000;
   // eslint-disable-next-line no-console
-  if (process.env.FUZZ_REPORT) console.log(`${RUNS} runs in ${propertySeconds.toFixed(1)} s\n`
+  if (process.env.FUZZ_REPORT) {
+    console.log(`${RUNS} runs in ${propertySeconds.toFixed(1)} s\n`
     + [...outcomes.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${String(n).padStart(5)}  ${k}`).join('\n'));
+  }
 
   // Schema: one batch of distinct objects.
   const distinct = [...new Map(emitted.flat().map((o) => [JSON.stringify(o), o])).values()];
@@ -343,11 +388,22 @@ test('random props over the whole public API: every outcome is a ValidationError
 test('random value-class inputs: Gpu.custom, Sizing.of, ColdStart.estimate, AlertSeverity.of refuse with a ValidationError or compute finite figures', () => {
   const anyNumber = fc.oneof(fc.double(), fc.integer(), fc.constantFrom(NaN, Infinity, -1, 0, 1e300));
   fc.assert(fc.property(
-    fc.record({ name: fc.oneof(fc.string(), fc.constant(undefined as unknown as string)), productLabel: fc.oneof(fc.constant('NVIDIA-X'), fc.string()),
-      memoryMib: anyNumber, memoryMbps: anyNumber, tflops: anyNumber, gpuCount: anyNumber, utilization: anyNumber, bandwidth: anyNumber, severity: fc.string() }),
+    fc.record({
+      name: fc.oneof(fc.string(), fc.constant(undefined as unknown as string)),
+      productLabel: fc.oneof(fc.constant('NVIDIA-X'), fc.string()),
+      memoryMib: anyNumber,
+      memoryMbps: anyNumber,
+      tflops: anyNumber,
+      gpuCount: anyNumber,
+      utilization: anyNumber,
+      bandwidth: anyNumber,
+      severity: fc.string(),
+    }),
     (v) => {
       for (const compute of [
-        () => Gpu.custom({ name: v.name, productLabel: v.productLabel, memoryMib: v.memoryMib, memoryBandwidthTbps: v.memoryMbps, bf16Tflops: v.tflops }).memoryGib,
+        () => Gpu.custom({
+          name: v.name, productLabel: v.productLabel, memoryMib: v.memoryMib, memoryBandwidthTbps: v.memoryMbps, bf16Tflops: v.tflops,
+        }).memoryGib,
         () => Sizing.of({ model: Model.huggingFace('org/m', { parametersBillions: 7 }), gpu: Gpu.L4, gpuCount: v.gpuCount, gpuMemoryUtilization: v.utilization }).budgetGib,
         () => ColdStart.estimate(Model.huggingFace('org/m', { parametersBillions: 7 }), true, { loadBandwidthMBps: v.bandwidth }).totalSeconds,
         () => (AlertSeverity.of(v.severity).value.length),
@@ -375,7 +431,8 @@ test('random trace text: a ValidationError or a trace within the replay budget, 
       let badTokens = 0;
       for (let i = 0; i < trace.length; i++) {
         const r = trace.request(i);
-        if (!(r.promptTokens >= 1 && r.outputTokens >= 1 && r.promptTokens <= Trace.MAX_TOKENS_PER_REQUEST && r.outputTokens <= Trace.MAX_TOKENS_PER_REQUEST)) badTokens++;
+        const max = Trace.MAX_TOKENS_PER_REQUEST;
+        if (!(r.promptTokens >= 1 && r.outputTokens >= 1 && r.promptTokens <= max && r.outputTokens <= max)) badTokens++;
       }
       expect(badTokens).toBe(0);
     } catch (e) {

@@ -22,7 +22,7 @@ export function readBounded(path: string, maxBytes: number, what: string): strin
     }
     const chunks: Buffer[] = [];
     let total = 0;
-    const chunk = Buffer.alloc(1 << 20);
+    const chunk = Buffer.alloc(2 ** 20);
     for (;;) {
       const read = readSync(fd, chunk, 0, chunk.length, null);
       if (read === 0) break;

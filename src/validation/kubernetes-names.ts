@@ -31,7 +31,7 @@ export function dnsLabelProblem(value: string): string | undefined {
 export function dns1035LabelProblem(value: string): string | undefined {
   const problem = dnsLabelProblem(value);
   if (problem) return problem;
-  if (!DNS1035_LABEL.test(value)) return "must start with a lower-case letter (RFC 1035 label: a Service name)";
+  if (!DNS1035_LABEL.test(value)) return 'must start with a lower-case letter (RFC 1035 label: a Service name)';
   return undefined;
 }
 
@@ -98,6 +98,13 @@ export function envNameProblem(name: string): string | undefined {
   return ENV_NAME.test(name) ? undefined : "must be letters, digits, '_', '-' and '.', not starting with a digit";
 }
 
+interface RenderedMetadata {
+  readonly name?: string;
+  readonly namespace?: string;
+  readonly labels?: Record<string, string>;
+  readonly annotations?: Record<string, string>;
+}
+
 /**
  * Checks the metadata of every API object under `scope` as it will be rendered (after cdk8s naming):
  * names per kind, namespace, label keys and values, annotation size. Construct ids become names, so a chart
@@ -107,7 +114,7 @@ export function checkRenderedMetadata(check: Check, scope: IConstruct): void {
   for (const child of scope.node.findAll()) {
     if (!ApiObject.isApiObject(child)) continue;
     const object = child as ApiObject;
-    const meta = object.metadata.toJson() as { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+    const meta = object.metadata.toJson() as RenderedMetadata;
     const name = meta.name ?? object.name;
     const nameProblem = object.kind === 'Service' ? dns1035LabelProblem(name) : object.kind === 'Namespace' ? dnsLabelProblem(name) : dnsSubdomainProblem(name);
     if (nameProblem) {
@@ -122,7 +129,8 @@ export function checkRenderedMetadata(check: Check, scope: IConstruct): void {
       const problem = labelKeyProblem(key) ?? labelValueProblem(value);
       if (problem) throw check.error(`rendered ${object.kind} label '${key}'`, value, problem);
     }
-    const annotationBytes = Object.entries(meta.annotations ?? {}).reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(String(v)), 0);
+    const annotationBytes = Object.entries(meta.annotations ?? {})
+      .reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(String(v)), 0);
     if (annotationBytes > MAX_ANNOTATIONS_BYTES) {
       throw check.error(`rendered ${object.kind} annotations`, `${annotationBytes} bytes`, `must total at most ${MAX_ANNOTATIONS_BYTES} bytes (256 KiB)`);
     }

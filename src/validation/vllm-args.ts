@@ -30,7 +30,7 @@ const TYPED_FLAGS: { [flag: string]: string } = {
 
 /** Flags whose value is a credential: on the command line it shows in `kubectl get pod -o yaml` and `ps`. */
 const SECRET_FLAGS: { [flag: string]: string } = {
-  '--api-key': "env: { VLLM_API_KEY: EnvValue.fromSecretValue({ secret, key }) }",
+  '--api-key': 'env: { VLLM_API_KEY: EnvValue.fromSecretValue({ secret, key }) }',
   '--hf-token': 'Model.huggingFace(..., { token: { secret, key } })',
 };
 

@@ -1,7 +1,8 @@
-import { App, Chart, Duration, Size, Testing } from 'cdk8s';
+import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { AlertSeverity, Gpu, Model, ModelCache, Precision, QueueAutoscaler, ServingAlerts, VllmService, VllmServiceProps, WarmFloor, WarmFloorProps } from '../../src';
 import { ValidationError } from '../../src/errors';
+import { ColdStart, Sizing } from '../../src/sizing';
 import { findOne, LLAMA_70B, LLAMA_8B, testChart } from '../util';
 
 // One exact-message test per input rule, through the public constructs. GIVEN props, WHEN constructed, THEN the message.
@@ -256,11 +257,8 @@ describe('value classes', () => {
   });
 
   test('Sizing.of and ColdStart.estimate refuse what they cannot compute', () => {
-    expect(refusal(() => require('../../src').Sizing.of({ model: LLAMA_8B, gpu: Gpu.L4, gpuCount: 0 }))).toBe('Sizing: gpuCount (0) must be a whole number from 1 to 64');
-    expect(refusal(() => require('../../src').ColdStart.estimate(LLAMA_8B, true, { loadBandwidthMBps: 0 })))
+    expect(refusal(() => Sizing.of({ model: LLAMA_8B, gpu: Gpu.L4, gpuCount: 0 }))).toBe('Sizing: gpuCount (0) must be a whole number from 1 to 64');
+    expect(refusal(() => ColdStart.estimate(LLAMA_8B, true, { loadBandwidthMBps: 0 })))
       .toBe('ColdStart: loadBandwidthMBps (0) must be a number of MB/s from 1 to 1000000');
   });
 });
-
-// Keep the App import used: charts from a bare App behave like Testing.app() ones.
-void App;
