@@ -344,7 +344,7 @@ export class Trace {
   /** The request at `index` (in arrival order). */
   public request(index: number): TraceRequest {
     if (!Number.isInteger(index) || index < 0 || index >= this.length) {
-      throw new Error(`Trace '${this.name}': request index ${index} must be a whole number from 0 to ${this.length - 1}`);
+      throw new ValidationError(`Trace '${this.name}': request index ${index} must be a whole number from 0 to ${this.length - 1}`);
     }
     return { arrivalSeconds: this._arrivals[index], promptTokens: this._prompts[index], outputTokens: this._outputs[index] };
   }
@@ -376,7 +376,7 @@ export class Trace {
     const period = props.periodSeconds ?? this.duration;
     const minFactor = props.minFactor ?? 0.2;
     if (!(period > 0) || !(minFactor >= 0 && minFactor <= 1)) {
-      throw new Error(`Trace '${this.name}': diurnal periodSeconds (${period}) must be > 0 and minFactor (${minFactor}) in [0, 1]`);
+      throw new ValidationError(`Trace '${this.name}': diurnal periodSeconds (${period}) must be > 0 and minFactor (${minFactor}) in [0, 1]`);
     }
     const random = new SeededRandom(props.seed ?? 1);
     return this.derived((s) => this.withSeed(s).withDiurnalEnvelope({ ...props, seed: s }), (i, emit) => {
@@ -389,7 +389,7 @@ export class Trace {
   /** The trace with a flash crowd: inside the window, each request is repeated like `scaleRate(multiplier)`. */
   public withFlashCrowd(props: FlashCrowdProps): Trace {
     if (!(props.multiplier >= 1) || !(props.durationSeconds > 0) || !(props.startSeconds >= 0)) {
-      throw new Error(`Trace '${this.name}': flash crowd multiplier (${props.multiplier}) must be >= 1, durationSeconds (${props.durationSeconds}) > 0, startSeconds (${props.startSeconds}) >= 0`);
+      throw new ValidationError(`Trace '${this.name}': flash crowd multiplier (${props.multiplier}) must be >= 1, durationSeconds (${props.durationSeconds}) > 0, startSeconds (${props.startSeconds}) >= 0`);
     }
     const end = props.startSeconds + props.durationSeconds;
     let inside = 0;
@@ -490,7 +490,7 @@ export class Trace {
         outputs.push(this._outputs[i]);
       });
     }
-    if (arrivals.length === 0) throw new Error(`Trace '${this.name}': the transformation left no requests`);
+    if (arrivals.length === 0) throw new ValidationError(`Trace '${this.name}': the transformation left no requests`);
     const trace = Trace.build(this.name, arrivals, prompts, outputs, rateScale, false);
     trace.duration = Math.max(trace.duration, this.duration);
     trace.startEpoch = this.startEpoch;
