@@ -49,7 +49,7 @@ export function parseArguments(argv: string[], flagNames: Set<string>, optionNam
 export function policyList(raw: string | undefined, known: readonly string[]): string[] | undefined {
   if (raw === undefined) return undefined;
   const policies = raw.split(',').map((p) => p.trim()).filter((p) => p !== '');
-  if (policies.length === 0) throw new UsageError(`--policies (${JSON.stringify(raw)}) names no policy; choose from ${known.join(', ')}`);
+  if (policies.length === 0) throw new UsageError(`--policies (${raw}) names no policy; choose from ${known.join(', ')}`);
   for (const p of policies) {
     if (!known.includes(p)) throw new UsageError(`--policies: unknown policy '${p}'; choose from ${known.join(', ')}`);
   }

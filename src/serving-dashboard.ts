@@ -9,6 +9,7 @@ import { ServingAlerts } from './alerts';
 import { Check, subjectOf } from './errors';
 import { DashboardQueries, DeploymentGpus, rateWindow, regexLiteral } from './promql';
 import { QueueAutoscaler } from './queue-autoscaler';
+import { checkLabels, checkNamespace, checkRenderedMetadata } from './validation/kubernetes-names';
 import { VllmService } from './vllm-service';
 
 /** Properties of ServingDashboard. */
@@ -225,6 +226,9 @@ export class ServingDashboard extends Construct {
       },
       data: { [this.fileName]: this.toJson() },
     });
+    checkNamespace(check, 'namespace', props.namespace);
+    checkLabels(check, 'sidecarLabels', props.sidecarLabels);
+    checkRenderedMetadata(check, this);
   }
 
   /** The dashboard JSON model, as Grafana imports it. */

@@ -4,7 +4,8 @@ import { App, Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import fc from 'fast-check';
 import {
-  AlertSeverity, ColdStart, Gpu, Model, ModelCache, Precision, QueueAutoscaler, ServingAlerts, Sizing, Trace, VllmService, WarmFloor,
+  AlertSeverity, ColdStart, Gpu, Model, ModelCache, Precision, QueueAutoscaler, ServingAlerts, ServingDashboard, Sizing, Trace,
+  VllmService, WarmFloor,
 } from '../src';
 import { ValidationError } from '../src/errors';
 import { checkRuleFiles, requirePromtool } from './promql/promtool';
@@ -134,6 +135,13 @@ const scenario = fc.record({
   ttftSlo: duration(fc.constantFrom(1, 2, 5)),
   ttftQuantile: optional(mostly(fc.constantFrom(0.5, 0.95, 0.99), fc.constantFrom(0, 1, NaN))),
   pendingFor: duration(fc.constantFrom(0, 60, 600)),
+  dashboard: fc.boolean(),
+  dashboardId: mostly(fc.constant('dashboard'), fc.constantFrom(...BAD_IDS)),
+  dashboardNamespace: optional(mostly(fc.constantFrom('monitoring'), fc.constantFrom('', 'Bad', 'ns_1'))),
+  sidecarLabels: labelMap,
+  folder: optional(fc.constantFrom('LLM', 'Serving / vLLM')),
+  folderAnnotation: optional(mostly(fc.constantFrom('grafana_folder', 'example.com/folder'), fc.constantFrom('bad key!', ''))),
+  uid: optional(mostly(fc.constantFrom('vllm', 'vllm-serving_1'), fc.constantFrom('has space', 'x'.repeat(41), ''))),
 });
 type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
 
@@ -209,8 +217,9 @@ function build(s: Scenario): Chart {
       });
     }
   }
+  let alerts: ServingAlerts | undefined;
   if (s.alerts) {
-    new ServingAlerts(chart, s.alertsId, {
+    alerts = new ServingAlerts(chart, s.alertsId, {
       server,
       autoscaler,
       alertLabels: s.alertLabels,
@@ -220,6 +229,18 @@ function build(s: Scenario): Chart {
       timeToFirstToken: {
         window: toDuration(s.ttftWindow), slo: toDuration(s.ttftSlo), quantile: s.ttftQuantile, pendingFor: toDuration(s.pendingFor),
       },
+    });
+  }
+  if (s.dashboard) {
+    new ServingDashboard(chart, s.dashboardId, {
+      servers: [server],
+      autoscalers: autoscaler ? [autoscaler] : undefined,
+      alerts: alerts ? [alerts] : undefined,
+      namespace: s.dashboardNamespace,
+      sidecarLabels: s.sidecarLabels,
+      folder: s.folder,
+      folderAnnotation: s.folderAnnotation,
+      uid: s.uid,
     });
   }
   return chart;
@@ -323,6 +344,11 @@ function semanticProblems(s: Scenario, manifests: any[]): string[] {
     const model = Model.huggingFace(s.modelId, { parametersBillions: s.parametersBillions, precision: s.precision });
     if (job.spec.activeDeadlineSeconds < ColdStart.estimate(model, false).weightLoadSeconds) fail('download deadline below the download estimate');
   }
+  for (const map of manifests.filter((o) => o.kind === 'ConfigMap')) {
+    const bytes = Object.entries(map.data ?? {}).reduce((n, [k, v]) => n + k.length + Buffer.byteLength(String(v)), 0);
+    if (bytes > 1024 * 1024) fail(`ConfigMap data ${bytes} bytes`);
+    for (const json of Object.values(map.data ?? {})) if (!/^[A-Za-z0-9_-]{1,40}$/.test(JSON.parse(json as string).uid)) fail('dashboard uid');
+  }
   for (const rule of manifests.filter((o) => o.kind === 'PrometheusRule')) {
     for (const r of rule.spec.groups[0].rules) {
       for (const k of Object.keys(r.labels ?? {})) if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(k) || k.startsWith('__')) fail(`alert label ${k}`);
@@ -382,7 +408,7 @@ test('random props over the whole public API: every outcome is a ValidationError
   const refusedClasses = [...outcomes.keys()].filter((k) => k.startsWith('refused'));
   expect(refusedClasses.length).toBeGreaterThan(40);
   const kinds = new Set(emitted.flat().map((o) => o.kind));
-  for (const kind of ['Deployment', 'Job', 'PersistentVolumeClaim', 'ScaledObject', 'HTTPScaledObject', 'PrometheusRule', 'ServiceMonitor']) expect(kinds).toContain(kind);
+  for (const kind of ['Deployment', 'Job', 'PersistentVolumeClaim', 'ScaledObject', 'HTTPScaledObject', 'PrometheusRule', 'ServiceMonitor', 'ConfigMap']) expect(kinds).toContain(kind);
 });
 
 test('random value-class inputs: Gpu.custom, Sizing.of, ColdStart.estimate, AlertSeverity.of refuse with a ValidationError or compute finite figures', () => {

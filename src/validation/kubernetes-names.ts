@@ -129,6 +129,10 @@ export function checkRenderedMetadata(check: Check, scope: IConstruct): void {
       const problem = labelKeyProblem(key) ?? labelValueProblem(value);
       if (problem) throw check.error(`rendered ${object.kind} label '${key}'`, value, problem);
     }
+    for (const key of Object.keys(meta.annotations ?? {})) {
+      const problem = labelKeyProblem(key);
+      if (problem) throw check.error(`rendered ${object.kind} annotation key`, key, problem);
+    }
     const annotationBytes = Object.entries(meta.annotations ?? {})
       .reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(String(v)), 0);
     if (annotationBytes > MAX_ANNOTATIONS_BYTES) {

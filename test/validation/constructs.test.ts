@@ -2,6 +2,7 @@ import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { AlertSeverity, Gpu, Model, ModelCache, Precision, QueueAutoscaler, ServingAlerts, VllmService, VllmServiceProps, WarmFloor, WarmFloorProps } from '../../src';
 import { ValidationError } from '../../src/errors';
+import { ServingDashboard } from '../../src/serving-dashboard';
 import { ColdStart, Sizing } from '../../src/sizing';
 import { findOne, LLAMA_70B, LLAMA_8B, testChart } from '../util';
 
@@ -248,6 +249,22 @@ describe('Prometheus and KEDA', () => {
   test('a populate deadline far below the download', () => {
     expect(refusal(() => new ModelCache(testChart(), 'cache', { model: LLAMA_70B, downloadDeadline: Duration.minutes(5) })))
       .toBe("ModelCache 'test/cache': downloadDeadline ('300s') is shorter than the estimated download of the weights (1400s at 100 MB/s from the hub): the Job would be killed before it finishes; allow at least 1400s");
+  });
+});
+
+describe('ServingDashboard', () => {
+  test('namespace, sidecar labels and the rendered ConfigMap name are checked', () => {
+    const dashboard = (props: object) => () => {
+      const chart = testChart();
+      new ServingDashboard(chart, 'dashboard', { servers: [server({}, chart)], ...props });
+    };
+    expect(refusal(dashboard({ namespace: 'Monitoring' })))
+      .toBe("ServingDashboard 'test/dashboard': namespace ('Monitoring') must be lower-case letters, digits and '-', starting and ending with a letter or digit (RFC 1123 label)");
+    expect(refusal(dashboard({ sidecarLabels: { grafana_dashboard: 'yes please' } })))
+      .toBe("ServingDashboard 'test/dashboard': sidecarLabels['grafana_dashboard'] ('yes please') must be at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit");
+    expect(refusal(() => new ServingDashboard(new Chart(Testing.app(), 'my_chart', { namespace: 'inference' }), 'dashboard', {
+      servers: [server({}, testChart())],
+    }))).toContain("ServingDashboard 'my_chart/dashboard': rendered ConfigMap name ('my_chart-dashboard-c8");
   });
 });
 
