@@ -228,20 +228,20 @@ export class Trace {
     const crowds = props.flashCrowds ?? [];
     const seed = props.seed ?? 1;
     const subject = 'Trace.synthetic';
-    if (!(duration > 0 && duration <= 7 * 86_400)) throw new Error(`${subject}: durationSeconds (${duration}) must be > 0 and at most a week`);
-    if (!(trough >= 0 && trough <= 1)) throw new Error(`${subject}: troughFactor (${trough}) must be from 0 to 1`);
-    if (!Object.values(TrafficShape).includes(shape)) throw new Error(`${subject}: shape (${shape}) must be one of ${Object.values(TrafficShape).join(', ')}`);
+    if (!(duration > 0 && duration <= 7 * 86_400)) throw new ValidationError(`${subject}: durationSeconds (${duration}) must be > 0 and at most a week`);
+    if (!(trough >= 0 && trough <= 1)) throw new ValidationError(`${subject}: troughFactor (${trough}) must be from 0 to 1`);
+    if (!Object.values(TrafficShape).includes(shape)) throw new ValidationError(`${subject}: shape (${shape}) must be one of ${Object.values(TrafficShape).join(', ')}`);
     for (const crowd of crowds) {
       if (!(crowd.multiplier >= 1 && crowd.multiplier <= 100) || !(crowd.durationSeconds > 0) || !(crowd.startSeconds >= 0)) {
-        throw new Error(`${subject}: a flash crowd's multiplier (${crowd.multiplier}) must be from 1 to 100, durationSeconds (${crowd.durationSeconds}) > 0 and startSeconds (${crowd.startSeconds}) >= 0`);
+        throw new ValidationError(`${subject}: a flash crowd's multiplier (${crowd.multiplier}) must be from 1 to 100, durationSeconds (${crowd.durationSeconds}) > 0 and startSeconds (${crowd.startSeconds}) >= 0`);
       }
     }
     const maxMultiplier = crowds.reduce((m, c) => m * c.multiplier, 1);
     const ceiling = peak * maxMultiplier;
     if (!(peak > 0) || !(ceiling * duration <= SYNTHETIC_REQUEST_LIMIT)) {
-      throw new Error(`${subject}: peakRequestsPerSecond (${peak}) must be > 0, and peak x flash crowds x duration at most ${SYNTHETIC_REQUEST_LIMIT} requests`);
+      throw new ValidationError(`${subject}: peakRequestsPerSecond (${peak}) must be > 0, and peak x flash crowds x duration at most ${SYNTHETIC_REQUEST_LIMIT} requests`);
     }
-    if (props.tokenSource.length === 0) throw new Error(`${subject}: tokenSource has no requests`);
+    if (props.tokenSource.length === 0) throw new ValidationError(`${subject}: tokenSource has no requests`);
     const level = (t: number): number => {
       const x = t / duration;
       const base = shape === TrafficShape.DIURNAL ? trough + (1 - trough) * 0.5 * (1 - Math.cos(2 * Math.PI * x))
@@ -260,7 +260,7 @@ export class Trace {
       prompts.push(source._prompts[pick]);
       outputs.push(source._outputs[pick]);
     }
-    if (arrivals.length === 0) throw new Error(`${subject}: no request arrived; raise peakRequestsPerSecond or durationSeconds`);
+    if (arrivals.length === 0) throw new ValidationError(`${subject}: no request arrived; raise peakRequestsPerSecond or durationSeconds`);
     const trace = Trace.build(`synthetic ${shape}, peak ${peak}/s, seed ${seed}`, arrivals, prompts, outputs, 1, false);
     trace.duration = duration;
     trace.redraw = (s) => Trace.synthetic({ ...props, seed: s });
@@ -432,7 +432,7 @@ export class Trace {
    * with nothing random in it, is returned as it is.
    */
   public withSeed(seed: number): Trace {
-    if (!Number.isInteger(seed)) throw new Error(`Trace '${this.name}': seed (${seed}) must be a whole number`);
+    if (!Number.isInteger(seed)) throw new ValidationError(`Trace '${this.name}': seed (${seed}) must be a whole number`);
     return this.redraw ? this.redraw(seed) : this;
   }
 
