@@ -73,12 +73,12 @@ describe('Model.huggingFace', () => {
 
   test('refuses an architecture with zero attention heads', () => {
     expect(() => Model.huggingFace('org/model', { parametersBillions: 1, architecture: { layers: 16, kvHeads: 8, headDim: 64, contextLength: 8192, attentionHeads: 0 } }))
-      .toThrow("Model 'org/model': architecture.attentionHeads (0) must be a whole number >= 1");
+      .toThrow("Model 'org/model': architecture.attentionHeads (0) must be a whole number from 1 to 10000");
   });
 
   test('refuses an architecture with a fractional hidden size', () => {
     expect(() => Model.huggingFace('org/model', { parametersBillions: 1, architecture: { layers: 16, kvHeads: 8, headDim: 64, contextLength: 8192, hiddenSize: 4096.5 } }))
-      .toThrow("Model 'org/model': architecture.hiddenSize (4096.5) must be a whole number >= 1");
+      .toThrow("Model 'org/model': architecture.hiddenSize (4096.5) must be a whole number from 1 to 1000000");
   });
 
   test('refuses an architecture with zero layers', () => {
