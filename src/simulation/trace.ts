@@ -122,8 +122,8 @@ export interface SyntheticTraceProps {
   readonly seed?: number;
 }
 
-/** The most requests a generated trace may hold: it bounds the time and memory of a replay. */
-const SYNTHETIC_REQUEST_LIMIT = 5_000_000;
+/** The most requests a generated trace may hold: the same budget as any other replay. */
+const SYNTHETIC_REQUEST_LIMIT = TRACE_LIMITS.maxRequests;
 
 const HEADER_PATTERN = /^\s*TIMESTAMP\s*,\s*ContextTokens\s*,\s*GeneratedTokens\s*$/i;
 const TIMESTAMP_PATTERN = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d+)?$/;
