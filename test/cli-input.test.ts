@@ -3,6 +3,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { main } from '../src/cli';
 import { BUDGET_TEXT } from '../src/cli-input';
+import { Benchmark } from '../src/simulation/benchmark';
 
 // Every bad command line gets one clear first line and a non-zero exit, quickly, before any replay.
 
@@ -40,7 +41,7 @@ describe('cdk8s-vllm refuses bad input', () => {
       1, "cdk8s-vllm: Trace '300.csv': rate scale 10000 would make about 3000000 requests from 300; one replay holds at most 2000000 (at most 6666x this trace)"],
     ['--flash-crowd 0,3600,1e6', () => ['bench', '--trace', ok, '--flash-crowd', '0,3600,1e6'],
       2, 'cdk8s-vllm: --flash-crowd (0,3600,1e6) needs START_SECONDS and DURATION_SECONDS from 0 to 604800 (duration > 0) and MULTIPLIER from 1 to 10000'],
-    ['--policies ","', () => ['bench', '--trace', ok, '--policies', ','], 2, 'cdk8s-vllm: --policies (,) names no policy; choose from default, cpu-hpa, gpu-util-hpa, keda-queue10-kv, hpa-waiting5, hpa-running5, production-stack, static'],
+    ['--policies ","', () => ['bench', '--trace', ok, '--policies', ','], 2, `cdk8s-vllm: --policies (,) names no policy; choose from ${Benchmark.policyNames().join(', ')}`],
     ['an unwritable --svg directory', () => ['bench', '--trace', ok, '--svg', join(ok, 'charts')],
       2, `cdk8s-vllm: --svg '${join(ok, 'charts')}' is not a writable directory: ENOTDIR: not a directory, mkdir '${join(ok, 'charts')}'`],
     ['--manifests that are not YAML', () => ['simulate', '--trace', ok, '--manifests', file('bad.yaml', 'key: [unclosed\n')],
