@@ -72,7 +72,7 @@ const scenario = fc.record({
   extraArgs: optional(mostly(fc.constantFrom<string[]>(['--enable-prefix-caching'], ['--max-log-len', '100'], []),
     fc.constantFrom(['--port', '9000'], ['--served-model-name', 'x'], ['--tensor-parallel-size=2'], ['--model', 'x'], ['--shutdown-timeout', '0'],
       ['--max_model_len=4096'], ['--api-key', 'sk-1'], ['--hf_token', 'x'], ['--hf-token=hf_abcdefghijklmnopqrstuvwxyz']))),
-  env: optional(mostly(fc.constantFrom<Record<string, string>>({ VLLM_LOGGING_LEVEL: 'DEBUG' }, { HOME: '/tmp/home' }, {}),
+  env: optional(mostly(fc.constantFrom<Record<string, string>>({ VLLM_LOGGING_LEVEL: 'DEBUG' }, { HOME: '/tmp/home' }, { TOKENIZERS_PARALLELISM: 'false' }, {}),
     fc.constantFrom<Record<string, string>>({ HOME: '/root' }, { OPENAI_API_KEY: 'sk-1' }, { HF_TOKEN: 'x' }, { '1BAD': 'x' }, { 'A B': 'x' },
       { XDG_CACHE_HOME: '/tmp/../etc' }, { DB_PASSWORD: 'p' }))),
   cpu: optional(mostly(fc.constantFrom('2', '500m', '16'), fc.constantFrom('-1', 'NaN', '0', 'NaNm'))),
@@ -302,7 +302,7 @@ function semanticProblems(s: Scenario, manifests: any[]): string[] {
     for (const [k, v] of Object.entries(pod.nodeSelector ?? {})) if (!isLabelKey(k) || !LABEL_VALUE.test(v as string)) fail(`nodeSelector ${k}=${v}`);
     for (const e of vllm.env ?? []) {
       if (!/^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(e.name)) fail(`env name ${e.name}`);
-      if (e.value !== undefined && /(TOKEN|SECRET|PASSWORD|API_?KEY|CREDENTIAL)/i.test(e.name)) fail(`literal credential ${e.name}`);
+      if (e.value !== undefined && /(^|_)(TOKEN|SECRET|PASSWORD|API_?KEY|CREDENTIALS?)(_|$)/i.test(e.name)) fail(`literal credential ${e.name}`);
       if (['HOME', 'XDG_CACHE_HOME', 'HF_HOME'].includes(e.name) && !/^\/(tmp|var\/cache\/vllm)(\/|$)/.test(e.value ?? '') || (e.value ?? '').includes('/../')) fail(`${e.name}=${e.value}`);
     }
     if (!vllm.image || /\s/.test(vllm.image)) fail(`image '${vllm.image}'`);

@@ -37,7 +37,8 @@ const SECRET_FLAGS: { [flag: string]: string } = {
 /** Environment variables the library sets to writable paths under a read-only root filesystem. */
 const WRITABLE_PATH_VARIABLES = ['HOME', 'XDG_CACHE_HOME', 'HF_HOME', 'VLLM_CACHE_ROOT', 'VLLM_CONFIG_ROOT', 'TRITON_CACHE_DIR', 'TORCHINDUCTOR_CACHE_DIR'];
 
-const CREDENTIAL_NAME = /(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL)/i;
+/** A credential word as a whole `_`-separated part of the name: `HF_TOKEN`, `DB_PASSWORD`, not `TOKENIZERS_PARALLELISM`. */
+const CREDENTIAL_NAME = /(^|_)(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?)(_|$)/i;
 
 /** `--max_model_len=4096` -> `--max-model-len`. */
 export function normalizeFlag(arg: string): string | undefined {

@@ -162,6 +162,10 @@ describe('arguments, environment and images', () => {
       .toBe(`${SERVER}: env.OPENAI_API_KEY ('<redacted>') looks like a credential and must not be a literal value: use EnvValue.fromSecretValue({ secret, key })`);
   });
 
+  test('names that only contain a credential word are not credentials', () => {
+    expect(() => server({ env: { TOKENIZERS_PARALLELISM: kplus.EnvValue.fromValue('false') } })).not.toThrow();
+  });
+
   test('env names and writable paths', () => {
     expect(refusal(() => server({ env: { '1BAD': kplus.EnvValue.fromValue('x') } })))
       .toBe(`${SERVER}: env key ('1BAD') must be letters, digits, '_', '-' and '.', not starting with a digit`);
