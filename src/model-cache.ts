@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { ApiObject, Chart, Duration, Names, Size } from 'cdk8s';
+import { ApiObject, Chart, Duration, Lazy, Names, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { CACHE_MOUNT_PATH, COMPLETION_MARKER, VLLM_IMAGE } from './defaults';
@@ -23,7 +23,8 @@ export interface ModelCacheProps {
    */
   readonly storageClassName?: string;
   /**
-   * Size of the claim, rounded up to a whole GiB.
+   * Size of the claim, rounded up to a whole GiB. Each revision gets its own claim (named from the model and revision),
+   * so a claim holds one copy.
    * @default - weights x 1.25 plus 5 GiB, rounded up to a whole GiB
    */
   readonly size?: Size;
@@ -63,6 +64,21 @@ export interface ModelCacheProps {
    * @default - the chart's namespace
    */
   readonly namespace?: string;
+  /**
+   * Keep vLLM's compile cache (`VLLM_CACHE_ROOT`: torch.compile and Inductor artifacts) on a claim of its own, shared by
+   * every server that mounts this cache, so only the first replica of a configuration compiles. A claim of its own
+   * because the weights claim is mounted read-only by the servers, while the compile cache must be writable; and its
+   * content follows the vLLM version and server settings, not the model revision, so it outlives a revision bump.
+   * vLLM keys the cache by a hash of every setting that matters and coordinates concurrent writers with file locks
+   * (vllm-project/vllm docs/design/torch_compile.md, "Concurrent Access Control").
+   * @default - true for a new claim; false with `existingClaimName` (the library then creates no storage)
+   */
+  readonly compileCache?: boolean;
+  /**
+   * Size of the compile-cache claim.
+   * @default Size.gibibytes(10)
+   */
+  readonly compileCacheSize?: Size;
 }
 
 /**
@@ -87,6 +103,8 @@ export class ModelCache extends Construct {
   public readonly model: Model;
   /** The claim that holds the weights. */
   public readonly claim: kplus.IPersistentVolumeClaim;
+  /** The claim that holds vLLM's compile cache, shared by the servers; undefined when `compileCache` is off. */
+  public readonly compileCacheClaim?: kplus.IPersistentVolumeClaim;
   /** The Job that fills the claim, when `populate` is on. */
   public readonly populateJob?: kplus.Job;
   /** Where containers mount the claim. */
@@ -97,6 +115,8 @@ export class ModelCache extends Construct {
   public readonly completionMarkerPath: string;
   /** Namespace of the claim. */
   public readonly namespace?: string;
+  /** How long the populate Job may run in all (its `activeDeadlineSeconds`); servers wait for the weights no longer. */
+  public readonly downloadDeadline: Duration;
   /** Access mode of a new claim; undefined for an existing claim (whose mode the library cannot see). */
   public readonly accessMode?: kplus.PersistentVolumeAccessMode;
 
@@ -125,19 +145,39 @@ export class ModelCache extends Construct {
     this.weightsPath = `${CACHE_MOUNT_PATH}/${props.model.directoryName}`;
     this.completionMarkerPath = `${this.weightsPath}/${COMPLETION_MARKER}`;
     checkInsideDirectory(check, 'model', CACHE_MOUNT_PATH, this.weightsPath);
+    this.downloadDeadline = props.downloadDeadline
+      ?? Duration.seconds(Math.max(3600, Math.ceil(4 * ColdStart.estimate(props.model, false).weightLoadSeconds)));
     const metadata = { namespace: props.namespace };
     this.accessMode = props.existingClaimName === undefined ? props.accessMode ?? kplus.PersistentVolumeAccessMode.READ_WRITE_MANY : undefined;
 
+    // One claim per revision: a new revision is downloaded into a new claim sized for one copy, while servers of the
+    // old revision keep reading theirs until the rollout ends (prune the old claim with your GitOps tool).
+    const claimName = `${Names.toDnsLabel(this, { maxLen: 52 })}-${shortHash(`${props.model.id}@${props.model.revision}`)}`;
     this.claim = props.existingClaimName !== undefined
       ? kplus.PersistentVolumeClaim.fromClaimName(this, 'Resource', props.existingClaimName)
       : new kplus.PersistentVolumeClaim(this, 'Resource', {
-        metadata,
+        metadata: { ...metadata, name: claimName },
         storageClassName: props.storageClassName,
         accessModes: [this.accessMode!],
         // cdk8s-plus renders a claim's storage in whole Gi: a size such as Size.mebibytes(200000) is rounded up.
         storage: props.size !== undefined ? Size.gibibytes(Math.ceil(sizeGib(check, 'size', props.size))) : ModelCache.defaultSize(props.model),
         volumeMode: kplus.PersistentVolumeMode.FILE_SYSTEM,
       });
+
+    if (props.compileCache ?? props.existingClaimName === undefined) {
+      const compileSize = props.compileCacheSize ?? Size.gibibytes(10);
+      check.that(compileSize.toMebibytes() >= 1024, 'compileCacheSize', `${compileSize.toMebibytes()}Mi`, 'must be at least 1Gi');
+      // Writable by every server: ReadWriteMany, unless the weights live on a single-node claim.
+      const single = this.accessMode === kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE
+        || this.accessMode === kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE_POD;
+      this.compileCacheClaim = new kplus.PersistentVolumeClaim(this, 'CompileCache', {
+        metadata,
+        storageClassName: props.storageClassName,
+        accessModes: [single ? this.accessMode! : kplus.PersistentVolumeAccessMode.READ_WRITE_MANY],
+        storage: compileSize,
+        volumeMode: kplus.PersistentVolumeMode.FILE_SYSTEM,
+      });
+    }
 
     if (props.populate ?? true) {
       this.populateJob = this.createPopulateJob(props, metadata);
@@ -148,18 +188,31 @@ export class ModelCache extends Construct {
   private createPopulateJob(props: ModelCacheProps, metadata: { namespace?: string }): kplus.Job {
     const model = props.model;
     const image = props.image ?? VLLM_IMAGE;
-    // Job specs are immutable: a new model, revision or image gets a new Job name.
-    const contentHash = createHash('sha256').update(`${model.id}@${model.revision}|${image}`).digest('hex').slice(0, 10);
-    const hubDownload = ColdStart.estimate(model, false).weightLoadSeconds;
-    const job = new kplus.Job(this, 'Populate', {
-      metadata: { ...metadata, name: `${Names.toDnsLabel(this, { maxLen: 52 })}-${contentHash}` },
+    // Job specs are immutable: the name carries a hash of the rendered spec (patches included), so any change to the pod
+    // template (model, revision, image, token, resources, ...) is a new Job, never an update `kubectl apply` rejects.
+    const base = Names.toDnsLabel(this, { maxLen: 52 });
+    let hashing = false;
+    const name = Lazy.any({
+      produce: () => {
+        if (hashing) return base;
+        hashing = true;
+        try {
+          return `${base}-${shortHash(JSON.stringify(ApiObject.of(job).toJson().spec))}`;
+        } finally {
+          hashing = false;
+        }
+      },
+    }) as unknown as string;
+    const job: kplus.Job = new kplus.Job(this, 'Populate', {
+      metadata: { ...metadata, name },
       backoffLimit: props.backoffLimit ?? 4,
-      activeDeadline: props.downloadDeadline ?? Duration.seconds(Math.max(3600, Math.ceil(4 * hubDownload))),
+      activeDeadline: this.downloadDeadline,
       automountServiceAccountToken: false,
       securityContext: hardenedPodSecurity(),
       restartPolicy: kplus.RestartPolicy.NEVER,
     });
-    const scratch = writableScratch(job);
+    // Downloads go to the claim; the scratch holds the hub client's metadata and Python's temporary files.
+    const scratch = writableScratch(job, { tmp: Size.gibibytes(1), cache: Size.gibibytes(1) });
     const container = job.addContainer({
       name: 'populate',
       image,
@@ -179,6 +232,7 @@ export class ModelCache extends Construct {
       resources: {
         cpu: { request: kplus.Cpu.units(2) },
         memory: { request: Size.gibibytes(4), limit: Size.gibibytes(4) },
+        ephemeralStorage: { request: scratch.ephemeralStorage, limit: scratch.ephemeralStorage },
       },
     });
     scratch.mountInto(container);
@@ -186,6 +240,10 @@ export class ModelCache extends Construct {
     ApiObject.of(job).metadata.addLabel('app.kubernetes.io/component', 'model-cache');
     return job;
   }
+}
+
+function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 10);
 }
 
 /**

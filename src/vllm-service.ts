@@ -9,7 +9,7 @@ import { Model } from './model';
 import { ModelCache } from './model-cache';
 import { hardenedContainerSecurity, hardenedPodSecurity, writableScratch } from './pod-security';
 import { checkCacheServes, checkCacheSharable, checkNoLiteralToken, defaultBatchedTokens, divisors, resolveDrain, resolveMaxModelLen } from './server-settings';
-import { ColdStart, ColdStartOptions, Sizing } from './sizing';
+import { ColdStart, ColdStartOptions, LoadFormat, Sizing } from './sizing';
 import { checkImage, checkVllmImageVersion } from './validation/images';
 import { checkLabels, checkNamespace, checkRenderedMetadata } from './validation/kubernetes-names';
 import { checkScrapeInterval } from './validation/prometheus';
@@ -24,6 +24,40 @@ const PORT_NAME = 'http';
 const STARTUP_PROBE_PERIOD_SECONDS = 10;
 const GPU_RESOURCE = 'nvidia.com/gpu';
 const GPU_PRODUCT_LABEL = 'nvidia.com/gpu.product';
+/** Where the ModelCache's compile-cache claim is mounted (`VLLM_CACHE_ROOT`). */
+const COMPILE_CACHE_MOUNT_PATH = '/var/cache/vllm-compile';
+/** `/tmp` (also HOME): Python and NCCL temporary files. */
+const TMP_GIB = 1;
+/** The cache emptyDir without weights: Triton and Inductor scratch and an unpersisted compile cache. */
+const SCRATCH_GIB = 10;
+/** Waits for the completion marker at most WAIT_SECONDS, then fails with the Job to inspect. */
+const WAIT_FOR_WEIGHTS_SCRIPT = [
+  'deadline=$(( $(date +%s) + WAIT_SECONDS ))',
+  'until [ -f "$COMPLETION_MARKER" ]; do',
+  '  if [ "$(date +%s)" -ge "$deadline" ]; then',
+  '    echo "model weights not ready after ${WAIT_SECONDS}s: $COMPLETION_MARKER is missing. Check the populate Job: kubectl logs job/$POPULATE_JOB (a 401 means a gated model without a valid token)" >&2',
+  '    exit 1',
+  '  fi',
+  '  echo "waiting for model weights: $COMPLETION_MARKER"; sleep 10',
+  'done',
+].join('\n');
+
+/**
+ * How a rollout replaces replicas. Either way the PodDisruptionBudget lets one replica go at a time.
+ */
+export enum RolloutStrategy {
+  /**
+   * Start a new replica before stopping an old one (`maxSurge: 1, maxUnavailable: 0`): capacity never dips, but the
+   * rollout needs one spare replica's worth of GPUs; in a fixed GPU pool the new pod stays Pending and the rollout hangs.
+   */
+  SURGE = 'SURGE',
+  /**
+   * Stop an old replica before starting its replacement (`maxSurge: 0, maxUnavailable: 1`): no spare GPU is needed,
+   * so it suits a fixed pool, but capacity is one replica short for a cold start per replica, and a single replica
+   * means downtime for a cold start.
+   */
+  REPLACE = 'REPLACE',
+}
 
 /** How a replica stops without cutting off generations in flight. */
 export interface DrainOptions {
@@ -161,6 +195,33 @@ export interface VllmServiceProps {
    * @default false
    */
   readonly skipImageVersionCheck?: boolean;
+  /**
+   * Name of the Service clients call (and the `service` label of every scraped series).
+   * @default - a name generated from the construct path
+   */
+  readonly serviceName?: string;
+  /**
+   * How a rollout replaces replicas.
+   * @default RolloutStrategy.SURGE
+   */
+  readonly rolloutStrategy?: RolloutStrategy;
+  /**
+   * How vLLM reads the weights (`--load-format`). The Run:ai streamer needs safetensors weights.
+   * @default LoadFormat.AUTO (no flag)
+   */
+  readonly loadFormat?: LoadFormat;
+  /**
+   * Size of the writable cache directory (`/var/cache/vllm`, an emptyDir): Triton and Inductor scratch, vLLM's compile
+   * cache when no ModelCache keeps it, and the weights when there is no ModelCache. Requested as ephemeral storage.
+   * @default - 10 GiB, plus the weights x 1.1 without a ModelCache
+   */
+  readonly scratchSize?: Size;
+  /**
+   * The API key clients must send (`Authorization: Bearer ...`), from a Secret: vLLM reads it from `VLLM_API_KEY`.
+   * A literal `--api-key` in `extraArgs` is refused.
+   * @default - no API key
+   */
+  readonly apiKey?: kplus.SecretValue;
 }
 
 /**
@@ -234,9 +295,16 @@ export class VllmService extends Construct {
     const bandwidth = props.coldStart?.loadBandwidthMBps;
     check.that(bandwidth === undefined || (bandwidth >= 1 && bandwidth <= 1e6),
       'coldStart.loadBandwidthMBps', props.coldStart?.loadBandwidthMBps, 'must be a number of MB/s from 1 to 1000000');
+    if (props.scratchSize !== undefined) {
+      check.that(props.scratchSize.toMebibytes() >= 1024, 'scratchSize', `${props.scratchSize.toMebibytes()}Mi`, 'must be at least 1Gi');
+    }
     if (props.coldStart?.engineStartup) check.wholeSeconds('coldStart.engineStartup', props.coldStart.engineStartup, 0, 86_400);
     if (props.cache) checkCacheServes(check, props.cache, props.model, props.namespace ?? Chart.of(this).namespace);
     if (props.cache && (props.replicas ?? 1) > 1) checkCacheSharable(check, 'replicas', props.replicas!, props.cache);
+    if (props.serviceName !== undefined) {
+      check.that(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(props.serviceName), 'serviceName', props.serviceName,
+        'must be a DNS-1035 label: lower-case letters, digits and -, starting with a letter, at most 63 characters');
+    }
 
     this.model = props.model;
     this.gpu = props.gpu;
@@ -252,7 +320,11 @@ export class VllmService extends Construct {
     // One copy of the model is split over `tensorParallelSize` GPUs; the memory plan is per copy.
     this.sizing = Sizing.of({ model: props.model, gpu: props.gpu, gpuCount: tensorParallelSize, gpuMemoryUtilization: props.gpuMemoryUtilization });
     this.maxModelLen = resolveMaxModelLen(check, this.sizing, props, tensorParallelSize);
-    this.coldStart = ColdStart.estimate(props.model, props.cache !== undefined, props.coldStart);
+    this.coldStart = ColdStart.estimate(props.model, props.cache !== undefined, {
+      compileCachePersisted: props.cache?.compileCacheClaim !== undefined,
+      loadFormat: props.loadFormat,
+      ...props.coldStart,
+    });
 
     const drain = resolveDrain(check, props.drain);
     this.terminationGracePeriod = drain.grace;
@@ -275,10 +347,9 @@ export class VllmService extends Construct {
       podMetadata: { labels: this.labels },
       replicas: props.replicas ?? 1,
       progressDeadline: Duration.seconds(startupWindow + cacheFillWait + 300),
-      strategy: kplus.DeploymentStrategy.rollingUpdate({
-        maxSurge: kplus.PercentOrAbsolute.absolute(1),
-        maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
-      }),
+      strategy: kplus.DeploymentStrategy.rollingUpdate(props.rolloutStrategy === RolloutStrategy.REPLACE
+        ? { maxSurge: kplus.PercentOrAbsolute.absolute(0), maxUnavailable: kplus.PercentOrAbsolute.absolute(1) }
+        : { maxSurge: kplus.PercentOrAbsolute.absolute(1), maxUnavailable: kplus.PercentOrAbsolute.absolute(0) }),
       automountServiceAccountToken: false,
       securityContext: hardenedPodSecurity(),
       terminationGracePeriod: drain.grace,
@@ -294,7 +365,9 @@ export class VllmService extends Construct {
     check.that(memoryGib > sharedGib, 'memory', gibText(memoryGib),
       `must exceed sharedMemory (${gibText(sharedGib)}): /dev/shm counts against the pod's memory`);
 
-    const scratch = writableScratch(this.deployment);
+    // Without a ModelCache the weights are downloaded into the cache emptyDir: size it for them (x 1.1 for the hub's files).
+    const scratchSize = props.scratchSize ?? Size.gibibytes(SCRATCH_GIB + (props.cache ? 0 : Math.ceil(props.model.weightsGib * 1.1)));
+    const scratch = writableScratch(this.deployment, { tmp: Size.gibibytes(TMP_GIB), cache: scratchSize });
     checkEnv(check, props.env, [scratch.tmpPath, scratch.cachePath]);
     const args = [
       ...this.modelArgs(props.cache),
@@ -308,6 +381,7 @@ export class VllmService extends Construct {
       '--max-num-seqs', String(this.maxNumSeqs),
       '--max-num-batched-tokens', String(this.maxNumBatchedTokens),
       '--shutdown-timeout', String(drain.shutdownTimeout.toSeconds()),
+      ...(props.loadFormat !== undefined && props.loadFormat !== LoadFormat.AUTO ? ['--load-format', props.loadFormat] : []),
       ...(props.extraArgs ?? []),
     ];
     const container = this.deployment.addContainer({
@@ -321,6 +395,7 @@ export class VllmService extends Construct {
       resources: {
         cpu: { request: props.cpu ?? kplus.Cpu.units(4 * gpuCount) },
         memory: { request: memory, limit: memory },
+        ephemeralStorage: { request: scratch.ephemeralStorage, limit: scratch.ephemeralStorage },
       },
       securityContext: hardenedContainerSecurity(),
       startup: kplus.Probe.fromHttpGet('/health', {
@@ -360,7 +435,7 @@ export class VllmService extends Construct {
     if (tolerations.length > 0) this.deployment.scheduling.tolerate(kplus.Node.tainted(...tolerations));
 
     this.service = new kplus.Service(this, 'Service', {
-      metadata,
+      metadata: { ...metadata, ...(props.serviceName !== undefined ? { name: props.serviceName } : {}) },
       ports: [{ name: PORT_NAME, port: VLLM_PORT, targetPort: VLLM_PORT }],
     });
     this.service.selectLabel('app.kubernetes.io/instance', this.labels['app.kubernetes.io/instance']);
@@ -405,10 +480,11 @@ export class VllmService extends Construct {
     this.deployment.markHasAutoscaler();
   }
 
+  /** The model is the first positional argument of `vllm serve` (`--model` is deprecated: vllm/entrypoints/cli/serve.py). */
   private modelArgs(cache: ModelCache | undefined): string[] {
     return cache
-      ? ['--model', cache.weightsPath]
-      : ['--model', this.model.id, '--revision', this.model.revision];
+      ? [cache.weightsPath]
+      : [this.model.id, '--revision', this.model.revision];
   }
 
   private environment(cachePath: string, tmpPath: string, props: VllmServiceProps): { [name: string]: kplus.EnvValue } {
@@ -417,7 +493,8 @@ export class VllmService extends Construct {
       HOME: value(tmpPath),
       USER: value('vllm'),
       XDG_CACHE_HOME: value(cachePath),
-      VLLM_CACHE_ROOT: value(`${cachePath}/vllm`),
+      // vLLM's compile cache on the ModelCache's compile-cache claim when there is one, so restarts and new replicas skip compilation.
+      VLLM_CACHE_ROOT: value(props.cache?.compileCacheClaim ? COMPILE_CACHE_MOUNT_PATH : `${cachePath}/vllm`),
       VLLM_CONFIG_ROOT: value(`${cachePath}/config`),
       TRITON_CACHE_DIR: value(`${cachePath}/triton`),
       TORCHINDUCTOR_CACHE_DIR: value(`${cachePath}/inductor`),
@@ -426,6 +503,7 @@ export class VllmService extends Construct {
       DO_NOT_TRACK: value('1'),
       ...(props.cache ? { HF_HUB_OFFLINE: value('1') } : {}),
       ...(this.model.token && !props.cache ? { HF_TOKEN: kplus.EnvValue.fromSecretValue(this.model.token) } : {}),
+      ...(props.apiKey ? { VLLM_API_KEY: kplus.EnvValue.fromSecretValue(props.apiKey) } : {}),
       ...props.env,
     };
   }
@@ -433,14 +511,22 @@ export class VllmService extends Construct {
   private mountCache(cache: ModelCache, container: kplus.Container, image: string): void {
     const weights = kplus.Volume.fromPersistentVolumeClaim(this.deployment, 'WeightsVolume', cache.claim, { name: 'weights', readOnly: true });
     container.mount(CACHE_MOUNT_PATH, weights, { readOnly: true });
+    if (cache.compileCacheClaim) {
+      container.mount(COMPILE_CACHE_MOUNT_PATH, kplus.Volume.fromPersistentVolumeClaim(this.deployment, 'CompileCacheVolume', cache.compileCacheClaim, { name: 'compile-cache' }));
+    }
     if (!cache.populateJob) return;
-    // addDependency only orders the YAML: servers wait for the marker the populate Job writes last.
+    // addDependency only orders the YAML: servers wait for the marker the populate Job writes last, and no longer than
+    // the Job may run: then the init container fails (Init:Error) with the Job to look at, instead of waiting forever.
     const wait = this.deployment.addInitContainer({
       name: 'wait-for-weights',
       image,
       imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-      command: ['sh', '-c', 'until [ -f "$COMPLETION_MARKER" ]; do echo "waiting for model weights: $COMPLETION_MARKER"; sleep 10; done'],
-      envVariables: { COMPLETION_MARKER: kplus.EnvValue.fromValue(cache.completionMarkerPath) },
+      command: ['sh', '-c', WAIT_FOR_WEIGHTS_SCRIPT],
+      envVariables: {
+        COMPLETION_MARKER: kplus.EnvValue.fromValue(cache.completionMarkerPath),
+        WAIT_SECONDS: kplus.EnvValue.fromValue(String(cache.downloadDeadline.toSeconds())),
+        POPULATE_JOB: kplus.EnvValue.fromValue(cache.populateJob.name),
+      },
       securityContext: hardenedContainerSecurity(),
       resources: {
         cpu: { request: kplus.Cpu.millis(10), limit: kplus.Cpu.millis(100) },

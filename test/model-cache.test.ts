@@ -1,4 +1,8 @@
-import { Duration, Size, Testing } from 'cdk8s';
+import { spawnSync } from 'child_process';
+import { mkdtempSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { ApiObject, Duration, JsonPatch, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Gpu, Model, ModelCache, VllmService } from '../src';
 import { expectValidManifests } from './schema/validate';
@@ -12,17 +16,24 @@ function synthCached(cacheProps: Partial<ConstructorParameters<typeof ModelCache
   return { chart, cache, manifests: Testing.synth(chart) };
 }
 
+/** The weights claim (not the compile-cache claim). */
+function weightsClaim(manifests: any[]): any {
+  const claims = findAll(manifests, 'PersistentVolumeClaim').filter((c) => !c.metadata.name.includes('compilecache'));
+  expect(claims).toHaveLength(1);
+  return claims[0];
+}
+
 describe('ModelCache claim', () => {
   test('a ReadWriteMany claim sized from the model', () => {
     const { manifests } = synthCached({}, LLAMA_70B);
-    const claim = findOne(manifests, 'PersistentVolumeClaim');
+    const claim = weightsClaim(manifests);
     // 130.4 GiB x 1.25 + 5 GiB = 168 GiB.
     expect(claim.spec).toMatchObject({ accessModes: ['ReadWriteMany'], storageClassName: 'shared-rwx', resources: { requests: { storage: '168Gi' } } });
   });
 
   test('size and access mode can be set', () => {
     const { manifests } = synthCached({ size: Size.gibibytes(500), accessMode: kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE });
-    expect(findOne(manifests, 'PersistentVolumeClaim').spec).toMatchObject({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '500Gi' } } });
+    expect(weightsClaim(manifests).spec).toMatchObject({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '500Gi' } } });
   });
 
   test('an existing claim emits no claim and is mounted by name', () => {
@@ -30,6 +41,40 @@ describe('ModelCache claim', () => {
     expect(findAll(manifests, 'PersistentVolumeClaim')).toHaveLength(0);
     const volumes = findOne(manifests, 'Deployment').spec.template.spec.volumes;
     expect(volumes).toContainEqual({ name: 'weights', persistentVolumeClaim: { claimName: 'llama-weights', readOnly: true } });
+  });
+
+  test('each revision gets its own claim, so a revision bump never downloads a second copy into a full claim', () => {
+    const claimOf = (revision: string) => {
+      const { manifests } = synthCached({}, Model.huggingFace('org/model', { parametersBillions: 1, revision }));
+      const name = weightsClaim(manifests).metadata.name;
+      expect(findOne(manifests, 'Deployment').spec.template.spec.volumes).toContainEqual({ name: 'weights', persistentVolumeClaim: { claimName: name, readOnly: true } });
+      return name;
+    };
+    expect(claimOf('abc')).toBe(claimOf('abc'));
+    expect(claimOf('abc')).not.toBe(claimOf('def'));
+    expect(claimOf('abc')).toMatch(/^[a-z0-9-]{1,63}$/);
+  });
+});
+
+describe('ModelCache compile cache', () => {
+  test('a writable ReadWriteMany claim of its own, mounted by the servers as VLLM_CACHE_ROOT', () => {
+    const { manifests } = synthCached();
+    const claim = findOne(manifests, 'PersistentVolumeClaim', 'compilecache');
+    expect(claim.spec).toMatchObject({ accessModes: ['ReadWriteMany'], storageClassName: 'shared-rwx', resources: { requests: { storage: '10Gi' } } });
+    const deployment = findOne(manifests, 'Deployment');
+    expect(deployment.spec.template.spec.volumes).toContainEqual({ name: 'compile-cache', persistentVolumeClaim: { claimName: claim.metadata.name, readOnly: false } });
+    const vllm = container(deployment, 'vllm');
+    expect(vllm.volumeMounts).toContainEqual({ mountPath: '/var/cache/vllm-compile', name: 'compile-cache' });
+    expect(vllm.env).toContainEqual({ name: 'VLLM_CACHE_ROOT', value: '/var/cache/vllm-compile' });
+  });
+
+  test('the cold start annotation counts a compile from the cache, not from scratch', () => {
+    const { manifests } = synthCached({}, LLAMA_70B);
+    // 140 GB at 1,000 MB/s + 10 s compile from the cache + 30 s engine start-up.
+    expect(findOne(manifests, 'Deployment').metadata.annotations['vllm.cdk8s.io/cold-start-seconds']).toBe('180');
+    const { manifests: off } = synthCached({ compileCache: false }, LLAMA_70B);
+    expect(findOne(off, 'Deployment').metadata.annotations['vllm.cdk8s.io/cold-start-seconds']).toBe('210');
+    expect(container(findOne(off, 'Deployment'), 'vllm').env).toContainEqual({ name: 'VLLM_CACHE_ROOT', value: '/var/cache/vllm/vllm' });
   });
 });
 
@@ -62,6 +107,26 @@ describe('ModelCache populate Job', () => {
     expect(name('abc')).toMatch(/^[a-z0-9-]{1,63}$/);
   });
 
+  test('is named from a hash of its rendered spec: a token or a patched field is a new Job, never an update', () => {
+    const jobName = (build: (chart: any) => void) => {
+      const chart = testChart();
+      build(chart);
+      return findOne(Testing.synth(chart), 'Job').metadata.name;
+    };
+    const plain = jobName((chart) => new ModelCache(chart, 'weights', { model: LLAMA_8B }));
+    const secret = (chart: any) => kplus.Secret.fromSecretName(chart, 'token', 'hf-token');
+    const withToken = jobName((chart) => new ModelCache(chart, 'weights', {
+      model: Model.huggingFace('meta-llama/Llama-3.1-8B-Instruct', { parametersBillions: 8, token: { secret: secret(chart), key: 'token' } }),
+    }));
+    const patched = jobName((chart) => {
+      const cache = new ModelCache(chart, 'weights', { model: LLAMA_8B });
+      ApiObject.of(cache.populateJob!).addJsonPatch(JsonPatch.replace('/spec/template/spec/containers/0/resources/limits/memory', '8Gi'));
+    });
+    expect(new Set([plain, withToken, patched]).size).toBe(3);
+    expect(plain).toBe(jobName((chart) => new ModelCache(chart, 'weights', { model: LLAMA_8B })));
+    expect(plain).toMatch(/^test-weights-[0-9a-f]{8}-[0-9a-f]{10}$/);
+  });
+
   test('takes the hub token from the same Secret', () => {
     const chart = testChart();
     const secret = kplus.Secret.fromSecretName(chart, 'token', 'hf-token');
@@ -81,7 +146,7 @@ describe('Servers with a cache', () => {
     const { manifests } = synthCached();
     const deployment = findOne(manifests, 'Deployment');
     const vllm = container(deployment, 'vllm');
-    expect(argValue(vllm.args, '--model')).toBe('/models/meta-llama/Llama-3.1-8B-Instruct/main');
+    expect(vllm.args[0]).toBe('/models/meta-llama/Llama-3.1-8B-Instruct/main');
     expect(argValue(vllm.args, '--served-model-name')).toBe('meta-llama/Llama-3.1-8B-Instruct');
     expect(vllm.args).not.toContain('--revision');
     expect(vllm.env).toContainEqual({ name: 'HF_HUB_OFFLINE', value: '1' });
@@ -89,7 +154,29 @@ describe('Servers with a cache', () => {
     expect(vllm.volumeMounts).toContainEqual({ mountPath: '/models', name: 'weights', readOnly: true });
     const wait = deployment.spec.template.spec.initContainers[0];
     expect(wait.name).toBe('wait-for-weights');
-    expect(wait.env).toEqual([{ name: 'COMPLETION_MARKER', value: '/models/meta-llama/Llama-3.1-8B-Instruct/main/.complete' }]);
+    expect(wait.env).toEqual([
+      { name: 'COMPLETION_MARKER', value: '/models/meta-llama/Llama-3.1-8B-Instruct/main/.complete' },
+      { name: 'WAIT_SECONDS', value: '3600' },
+      { name: 'POPULATE_JOB', value: findOne(manifests, 'Job').metadata.name },
+    ]);
+  });
+
+  test('the wait for the weights ends: past the Job\'s deadline it fails and names the Job', () => {
+    const { manifests } = synthCached();
+    const wait = findOne(manifests, 'Deployment').spec.template.spec.initContainers[0];
+    expect(wait.command.slice(0, 2)).toEqual(['sh', '-c']);
+    const dir = mkdtempSync(join(tmpdir(), 'weights-'));
+    const run = (waitSeconds: string) => spawnSync('sh', ['-c', wait.command[2]], {
+      env: { PATH: process.env.PATH, COMPLETION_MARKER: join(dir, '.complete'), WAIT_SECONDS: waitSeconds, POPULATE_JOB: 'weights-populate-x' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    const missing = run('0');
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain('model weights not ready after 0s');
+    expect(missing.stderr).toContain('kubectl logs job/weights-populate-x');
+    writeFileSync(join(dir, '.complete'), 'done\n');
+    expect(run('0').status).toBe(0);
   });
 
   test('the claim and Job come before the Deployment', () => {
@@ -102,8 +189,8 @@ describe('Servers with a cache', () => {
     const chart = testChart();
     const cache = new ModelCache(chart, 'weights', { model: LLAMA_70B });
     const server = new VllmService(chart, 'server', { model: LLAMA_70B, cache, gpu: Gpu.H100_80GB, gpuCount: 4 });
-    // 140 GB at 1000 MB/s + 30 s.
-    expect(server.coldStart.totalSeconds).toBe(170);
+    // 140 GB at 1000 MB/s + 10 s of compile from the compile cache + 30 s.
+    expect(server.coldStart.totalSeconds).toBe(180);
   });
 
   test('every object is schema-valid', () => {
@@ -121,6 +208,7 @@ describe('ModelCache bad input', () => {
     [{ existingClaimName: 'weights', storageClassName: 'rwx' },
       "existingClaimName ('weights') cannot be combined with storageClassName, size or accessMode (they describe a new claim)"],
     [{ downloadDeadline: Duration.seconds(0) }, "downloadDeadline ('0s') must be a whole number of seconds from 1 to 604800"],
+    [{ compileCacheSize: Size.mebibytes(100) }, "compileCacheSize ('100Mi') must be at least 1Gi"],
   ])('%j is refused', (props, message) => {
     expect(cache(props)).toThrow(`${SUBJECT}: ${message}`);
   });

@@ -1,6 +1,6 @@
 import { ApiObject, Duration, JsonPatch, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { Gpu, Model, ModelCache, VllmService, VllmServiceProps } from '../src';
+import { Gpu, LoadFormat, Model, ModelCache, RolloutStrategy, VllmService, VllmServiceProps } from '../src';
 import { expectValidManifests } from './schema/validate';
 import { argValue, container, findOne, LLAMA_70B, LLAMA_8B, testChart } from './util';
 
@@ -16,7 +16,9 @@ describe('VllmService Deployment', () => {
     const { deployment } = synthServer({ gpuCount: 2, tensorParallelSize: 2, maxNumSeqs: 64, extraArgs: ['--enable-prefix-caching'] });
     const vllm = container(deployment, 'vllm');
     expect(vllm.command).toEqual(['vllm', 'serve']);
-    expect(argValue(vllm.args, '--model')).toBe('meta-llama/Llama-3.1-8B-Instruct');
+    // The model is positional (`--model` is deprecated).
+    expect(vllm.args[0]).toBe('meta-llama/Llama-3.1-8B-Instruct');
+    expect(vllm.args).not.toContain('--model');
     expect(argValue(vllm.args, '--served-model-name')).toBe('meta-llama/Llama-3.1-8B-Instruct');
     expect(argValue(vllm.args, '--tensor-parallel-size')).toBe('2');
     expect(argValue(vllm.args, '--gpu-memory-utilization')).toBe('0.85');
@@ -51,8 +53,9 @@ describe('VllmService Deployment', () => {
   test('sizes CPU and memory deliberately, /dev/shm included, with no CPU limit', () => {
     const vllm = container(synthServer({ gpuCount: 2 }).deployment, 'vllm');
     // 8 GiB + 8 GiB per GPU + 2 GiB of shared memory per GPU.
-    expect(vllm.resources.requests).toEqual({ cpu: '8', memory: '28672Mi' });
-    expect(vllm.resources.limits).toEqual({ 'memory': '28672Mi', 'nvidia.com/gpu': 2 });
+    expect(vllm.resources.requests).toMatchObject({ cpu: '8', memory: '28672Mi' });
+    expect(vllm.resources.limits).toMatchObject({ 'memory': '28672Mi', 'nvidia.com/gpu': 2 });
+    expect(vllm.resources.limits.cpu).toBeUndefined();
     const shm = synthServer({ gpuCount: 2 }).deployment.spec.template.spec.volumes.find((v: any) => v.name === 'dshm');
     expect(shm.emptyDir).toEqual({ medium: 'Memory', sizeLimit: '4096Mi' });
     expect(vllm.volumeMounts).toContainEqual({ mountPath: '/dev/shm', name: 'dshm' });
@@ -61,12 +64,13 @@ describe('VllmService Deployment', () => {
   test('a startup probe sized from the cold start; liveness that tolerates a busy server', () => {
     const { deployment, server } = synthServer({ model: LLAMA_70B, gpu: Gpu.H100_80GB, gpuCount: 4 });
     const vllm = container(deployment, 'vllm');
-    // 70B from the hub: 140 GB at 100 MB/s + 30 s = 1430 s; window = 2 x 1430 s.
-    expect(server.coldStart.totalSeconds).toBe(1430);
-    expect(vllm.startupProbe).toMatchObject({ httpGet: { path: '/health', port: 8000 }, periodSeconds: 10, failureThreshold: 286 });
+    // 70B from the hub: 140 GB at 100 MB/s + 40 s compile + 30 s = 1470 s; window = 3 x 1400 s + 2 x 70 s.
+    expect(server.coldStart.totalSeconds).toBe(1470);
+    expect(deployment.metadata.annotations['vllm.cdk8s.io/cold-start-seconds']).toBe('1470');
+    expect(vllm.startupProbe).toMatchObject({ httpGet: { path: '/health', port: 8000 }, periodSeconds: 10, failureThreshold: 434 });
     expect(vllm.readinessProbe).toMatchObject({ httpGet: { path: '/health', port: 8000 }, periodSeconds: 5 });
     expect(vllm.livenessProbe).toMatchObject({ periodSeconds: 20, timeoutSeconds: 10, failureThreshold: 6 });
-    expect(deployment.spec.progressDeadlineSeconds).toBeGreaterThan(286 * 10);
+    expect(deployment.spec.progressDeadlineSeconds).toBeGreaterThan(434 * 10);
   });
 
   test('drains gracefully: preStop pause, shutdown timeout, grace period covering both', () => {
@@ -166,7 +170,7 @@ describe('VllmService sizing and bad input', () => {
 
   test('8B on one L4 fits with a context derived from the KV cache', () => {
     const { deployment } = synthServer();
-    expect(argValue(container(deployment, 'vllm').args, '--max-model-len')).toBe('26112');
+    expect(argValue(container(deployment, 'vllm').args, '--max-model-len')).toBe('23296');
   });
 
   test('a max model length beyond the KV cache is refused', () => {
@@ -204,6 +208,12 @@ describe('VllmService sizing and bad input', () => {
       "env.HF_TOKEN ('<redacted>') must not be a literal Hugging Face token: pass Model.huggingFace(..., { token: { secret, key } })"],
     [{ extraArgs: ['--hf-token', 'hf_abcdefghijklmnopqrstuvwxyz'] },
       "extraArgs ('<redacted>') must not carry a Hugging Face token: pass Model.huggingFace(..., { token: { secret, key } })"],
+    [{ extraArgs: ['--api-key', 'sk-123'] },
+      "extraArgs ('<redacted>') must not carry a literal --api-key: pass apiKey: { secret, key } (read by vLLM from VLLM_API_KEY)"],
+    [{ env: { VLLM_API_KEY: kplus.EnvValue.fromValue('sk-123') } }, "env.VLLM_API_KEY ('<redacted>') must not be a literal: pass apiKey: { secret, key }"],
+    [{ serviceName: 'Llama_API' },
+      "serviceName ('Llama_API') must be a DNS-1035 label: lower-case letters, digits and -, starting with a letter, at most 63 characters"],
+    [{ scratchSize: Size.mebibytes(512) }, "scratchSize ('512Mi') must be at least 1Gi"],
   ])('%j is refused', (props, message) => {
     expect(server(props as Partial<VllmServiceProps>)).toThrow(`${SUBJECT}: ${message}`);
   });
@@ -227,5 +237,56 @@ describe('VllmService sizing and bad input', () => {
     const cache = new ModelCache(chart, 'weights', { model: LLAMA_8B, accessMode: kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE });
     expect(() => new VllmService(chart, 'server', { model: LLAMA_8B, gpu: Gpu.L4, cache, replicas: 2 })).toThrow(
       `${SUBJECT}: replicas (2) needs a cache every node can mount, but 'test/weights' is ReadWriteOnce: use ReadWriteMany (or ReadOnlyMany for a pre-filled claim)`);
+  });
+});
+
+describe('VllmService on a real cluster', () => {
+  test('writable emptyDirs carry a sizeLimit, and the container requests that ephemeral storage', () => {
+    // Without a cache the weights land in the cache emptyDir: 10 GiB + 14.9 GiB x 1.1 rounded up = 27 GiB, plus 1 GiB of /tmp.
+    const { deployment } = synthServer();
+    const volumes = deployment.spec.template.spec.volumes;
+    expect(volumes.find((v: any) => v.name === 'tmp').emptyDir).toEqual({ sizeLimit: '1024Mi' });
+    expect(volumes.find((v: any) => v.name === 'cache').emptyDir).toEqual({ sizeLimit: '27648Mi' });
+    const vllm = container(deployment, 'vllm');
+    expect(vllm.resources.requests['ephemeral-storage']).toBe('28Gi');
+    expect(vllm.resources.limits['ephemeral-storage']).toBe('28Gi');
+  });
+
+  test('with a cache the scratch holds no weights; scratchSize overrides it', () => {
+    const chart = testChart();
+    const cache = new ModelCache(chart, 'weights', { model: LLAMA_8B });
+    new VllmService(chart, 'server', { model: LLAMA_8B, gpu: Gpu.L4, cache });
+    new VllmService(chart, 'other', { model: LLAMA_8B, gpu: Gpu.L4, scratchSize: Size.gibibytes(50) });
+    const manifests = Testing.synth(chart);
+    const cacheVolume = (d: any) => d.spec.template.spec.volumes.find((v: any) => v.name === 'cache').emptyDir.sizeLimit;
+    expect(cacheVolume(findOne(manifests, 'Deployment', 'server'))).toBe('10240Mi');
+    expect(cacheVolume(findOne(manifests, 'Deployment', 'other'))).toBe('51200Mi');
+  });
+
+  test('rollouts surge by default; REPLACE needs no spare GPU', () => {
+    expect(synthServer().deployment.spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
+    const replace = synthServer({ rolloutStrategy: RolloutStrategy.REPLACE }).deployment;
+    expect(replace.spec.strategy.rollingUpdate).toEqual({ maxSurge: 0, maxUnavailable: 1 });
+  });
+
+  test('the Service name can be set, and is the name the server reports', () => {
+    const { manifests, server: s } = synthServer({ serviceName: 'llama' });
+    expect(findOne(manifests, 'Service').metadata.name).toBe('llama');
+    expect(s.serviceName).toBe('llama');
+  });
+
+  test('an API key comes from a Secret through VLLM_API_KEY', () => {
+    const chart = testChart();
+    const secret = kplus.Secret.fromSecretName(chart, 'key', 'llama-api-key');
+    new VllmService(chart, 'server', { model: LLAMA_8B, gpu: Gpu.L4, apiKey: { secret, key: 'token' } });
+    const vllm = container(findOne(Testing.synth(chart), 'Deployment'), 'vllm');
+    expect(vllm.env).toContainEqual({ name: 'VLLM_API_KEY', valueFrom: { secretKeyRef: { name: 'llama-api-key', key: 'token' } } });
+    expect(vllm.args.join(' ')).not.toContain('--api-key');
+  });
+
+  test('the Run:ai streamer is a typed load format', () => {
+    const args = container(synthServer({ loadFormat: LoadFormat.RUNAI_STREAMER }).deployment, 'vllm').args;
+    expect(argValue(args, '--load-format')).toBe('runai_streamer');
+    expect(container(synthServer().deployment, 'vllm').args).not.toContain('--load-format');
   });
 });

@@ -75,9 +75,9 @@ describe('WarmFloor', () => {
     });
 
     test('the interceptor holds requests through a cold start and a whole non-streaming generation', () => {
-      // Startup window (2 x 190 s cold start from the hub) + 300 s for a GPU node; the 120 s shutdown timeout.
-      expect(server.coldStart.startupWindowSeconds).toBe(380);
-      expect(http.spec.timeouts).toEqual({ conditionWait: '680s', responseHeader: '120s' });
+      // Startup window (3 x 160 s of hub download + 2 x (30 s + 40 s compile)) + 300 s for a GPU node; the 120 s shutdown timeout.
+      expect(server.coldStart.startupWindowSeconds).toBe(620);
+      expect(http.spec.timeouts).toEqual({ conditionWait: '920s', responseHeader: '120s' });
     });
 
     test('an external-push trigger on the library ScaledObject, floor 0, empty queue reads as 0', () => {
