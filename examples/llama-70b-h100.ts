@@ -20,7 +20,7 @@ export function llama70bOnH100(app: App): Chart {
   const server = new VllmService(chart, 'server', {
     model,
     cache,
-    gpu: Gpu.H100_80GB,
+    gpu: Gpu.H100,
     gpuCount: 4,
     maxModelLen: 32_768,
     drain: { shutdownTimeout: Duration.seconds(180) },

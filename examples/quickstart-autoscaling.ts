@@ -1,11 +1,14 @@
 import { App, Chart } from 'cdk8s';
-import { Gpu, Model, ModelCache, QueueAutoscaler, ServingAlerts, ServingDashboard, VllmService, WarmFloor } from 'cdk8s-vllm';
+import * as kplus from 'cdk8s-plus-28';
+import { Gpu, Model, ModelCache, MonitoringSelection, QueueAutoscaler, ServingAlerts, ServingDashboard, VllmService, WarmFloor } from 'cdk8s-vllm';
 
 const app = new App();
 const chart = new Chart(app, 'llama-autoscaled', { namespace: 'inference' });
-const model = Model.huggingFace('meta-llama/Llama-3.1-70B-Instruct', { parametersBillions: 70 });
+new MonitoringSelection(chart, 'monitoring', { labels: { release: 'kube-prometheus-stack' } });
+const token = { secret: kplus.Secret.fromSecretName(chart, 'hf-token', 'hf-token'), key: 'token' };
+const model = Model.huggingFace('meta-llama/Llama-3.1-70B-Instruct', { parametersBillions: 70, token });
 const cache = new ModelCache(chart, 'weights', { model, storageClassName: 'shared-rwx' });
-const server = new VllmService(chart, 'server', { model, cache, gpu: Gpu.H100_80GB, gpuCount: 4 });
+const server = new VllmService(chart, 'server', { model, cache, gpu: Gpu.H100, gpuCount: 4, serviceName: 'llama' });
 const autoscaler = new QueueAutoscaler(chart, 'autoscaler', {
   server,
   maxReplicas: 8,

@@ -2,6 +2,7 @@ import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Check, subjectOf } from './errors';
 import { PrometheusRule, PrometheusRuleSpecGroupsRules, PrometheusRuleSpecGroupsRulesExpr } from './imports/prometheus-rule-monitoring.coreos.com';
+import { MonitoringSelection } from './monitoring-selection';
 import { AlertQueries, promDuration } from './promql';
 import { checkLabels, checkRenderedMetadata } from './validation/kubernetes-names';
 import { checkPrometheusLabels } from './validation/prometheus';
@@ -108,8 +109,9 @@ export interface ServingAlertsProps {
    */
   readonly autoscaler?: IAutoscalerTarget;
   /**
-   * Labels on the PrometheusRule, for the Prometheus `ruleSelector` (e.g. `{ release: 'kube-prometheus-stack' }`).
-   * @default - only the server's `app.kubernetes.io/*` labels
+   * Labels on the PrometheusRule, for the Prometheus `ruleSelector`, besides the chart's MonitoringSelection (which sets
+   * them in one place for the ServiceMonitor and the PrometheusRule).
+   * @default - the server's `app.kubernetes.io/*` labels and the chart's MonitoringSelection
    */
   readonly ruleLabels?: { [label: string]: string };
   /**
@@ -338,6 +340,7 @@ export class ServingAlerts extends Construct {
         groups: [{ name: `vllm-serving.${namespace}.${server.serviceName}`, rules: this.rules }],
       },
     });
+    MonitoringSelection._select(this.rule);
     checkRenderedMetadata(check, this);
   }
 

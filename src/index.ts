@@ -2,6 +2,7 @@ export * from './gpu';
 export * from './model';
 export * from './sizing';
 export * from './model-cache';
+export * from './monitoring-selection';
 export * from './vllm-service';
 export * from './queue-autoscaler';
 export * from './warm-floor';

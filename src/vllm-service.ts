@@ -7,6 +7,7 @@ import { Gpu } from './gpu';
 import { ServiceMonitor } from './imports/service-monitor-monitoring.coreos.com';
 import { Model } from './model';
 import { ModelCache } from './model-cache';
+import { MonitoringSelection } from './monitoring-selection';
 import { hardenedContainerSecurity, hardenedPodSecurity, writableScratch } from './pod-security';
 import { checkCacheServes, checkCacheSharable, checkNoLiteralToken, defaultBatchedTokens, divisors, resolveDrain, resolveMaxModelLen } from './server-settings';
 import { ColdStart, ColdStartOptions, LoadFormat, Sizing } from './sizing';
@@ -180,8 +181,9 @@ export interface VllmServiceProps {
    */
   readonly scrapeInterval?: Duration;
   /**
-   * Labels on the ServiceMonitor, for the Prometheus `serviceMonitorSelector` (e.g. `{ release: 'kube-prometheus-stack' }`).
-   * @default - only the library's `app.kubernetes.io/*` labels
+   * Labels on the ServiceMonitor, for the Prometheus `serviceMonitorSelector`, besides the chart's MonitoringSelection
+   * (which sets them in one place for the ServiceMonitor and the PrometheusRule).
+   * @default - the library's `app.kubernetes.io/*` labels and the chart's MonitoringSelection
    */
   readonly monitoringLabels?: { [label: string]: string };
   /**
@@ -464,6 +466,7 @@ export class VllmService extends Construct {
       },
     });
 
+    MonitoringSelection._select(this.serviceMonitor);
     if (props.cache) this.deployment.node.addDependency(props.cache);
     for (const [key, value] of Object.entries(this.annotations())) deploymentObject.metadata.addAnnotation(key, value);
     checkInt32(check, 'startup probe failureThreshold', startupWindow / STARTUP_PROBE_PERIOD_SECONDS, 'derived from the cold start (coldStart)');

@@ -36,3 +36,11 @@ describe('Gpu.custom', () => {
       .toThrow("Gpu 'X': productLabel ('NVIDIA H100') must be a valid Kubernetes label value");
   });
 });
+
+describe('Gpu names', () => {
+  test('the earlier TypeScript names stay as deprecated aliases of the same presets', () => {
+    expect(Gpu.H100_80GB).toBe(Gpu.H100);
+    expect(Gpu.A100_80GB).toBe(Gpu.A100);
+    expect(Gpu.presets()).toContain(Gpu.H100);
+  });
+});

@@ -12,7 +12,7 @@ function synthCached(cacheProps: Partial<ConstructorParameters<typeof ModelCache
   const chart = testChart();
   const cache = new ModelCache(chart, 'weights', { model, storageClassName: 'shared-rwx', ...cacheProps });
   const large = model.parametersBillions > 8;
-  new VllmService(chart, 'server', { model, cache, gpu: large ? Gpu.H100_80GB : Gpu.L4, gpuCount: large ? 4 : 1 });
+  new VllmService(chart, 'server', { model, cache, gpu: large ? Gpu.H100 : Gpu.L4, gpuCount: large ? 4 : 1 });
   return { chart, cache, manifests: Testing.synth(chart) };
 }
 
@@ -188,7 +188,7 @@ describe('Servers with a cache', () => {
   test('the cold start is estimated from the cache bandwidth', () => {
     const chart = testChart();
     const cache = new ModelCache(chart, 'weights', { model: LLAMA_70B });
-    const server = new VllmService(chart, 'server', { model: LLAMA_70B, cache, gpu: Gpu.H100_80GB, gpuCount: 4 });
+    const server = new VllmService(chart, 'server', { model: LLAMA_70B, cache, gpu: Gpu.H100, gpuCount: 4 });
     // 140 GB at 1000 MB/s + 10 s of compile from the compile cache + 30 s.
     expect(server.coldStart.totalSeconds).toBe(180);
   });

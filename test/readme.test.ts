@@ -12,9 +12,10 @@ function typescriptBlocks(markdown: string): string[] {
 }
 
 describe.each([
-  ['quickstart', 'llama', ['Deployment', 'Job', 'PersistentVolumeClaim', 'PodDisruptionBudget', 'Service', 'ServiceMonitor']],
+  ['quickstart', 'llama', ['Deployment', 'Job', 'PersistentVolumeClaim', 'PersistentVolumeClaim', 'PodDisruptionBudget', 'Service', 'ServiceMonitor']],
   ['quickstart-autoscaling', 'llama-autoscaled',
-    ['ConfigMap', 'Deployment', 'Job', 'PersistentVolumeClaim', 'PodDisruptionBudget', 'PrometheusRule', 'ScaledObject', 'Service', 'ServiceMonitor']],
+    ['ConfigMap', 'Deployment', 'Job', 'PersistentVolumeClaim', 'PersistentVolumeClaim', 'PodDisruptionBudget', 'PrometheusRule', 'ScaledObject', 'Service',
+      'ServiceMonitor']],
 ])('README %s', (example, chartName, kinds) => {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   const source = fs.readFileSync(path.join(ROOT, `examples/${example}.ts`), 'utf8');
@@ -35,6 +36,13 @@ describe.each([
       const manifests = parseAllDocuments(fs.readFileSync(path.join(outdir, `${chartName}.k8s.yaml`), 'utf8')).map((d) => d.toJS());
       expect(manifests.map((o) => o.kind).sort()).toEqual(kinds);
       expect(findOne(manifests, 'Deployment').metadata.namespace).toBe('inference');
+      // The gated model's token reaches the download, and Prometheus selects what it must read.
+      const populate = findOne(manifests, 'Job').spec.template.spec.containers[0];
+      expect(populate.env).toContainEqual({ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: 'hf-token', key: 'token' } } });
+      for (const o of manifests.filter((m) => ['ServiceMonitor', 'PrometheusRule'].includes(m.kind))) {
+        expect(o.metadata.labels.release).toBe('kube-prometheus-stack');
+      }
+      expect(findOne(manifests, 'Service').metadata.name).toBe('llama');
       expectValidManifests(manifests);
     } finally {
       delete process.env.CDK8S_OUTDIR;

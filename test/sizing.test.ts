@@ -4,8 +4,8 @@ import { LLAMA_70B, LLAMA_8B } from './util';
 
 describe('Sizing', () => {
   test('70B bf16 does not fit one H100 and fits four', () => {
-    expect(Sizing.of({ model: LLAMA_70B, gpu: Gpu.H100_80GB, gpuCount: 1 }).weightsFit).toBe(false);
-    const four = Sizing.of({ model: LLAMA_70B, gpu: Gpu.H100_80GB, gpuCount: 4 });
+    expect(Sizing.of({ model: LLAMA_70B, gpu: Gpu.H100, gpuCount: 1 }).weightsFit).toBe(false);
+    const four = Sizing.of({ model: LLAMA_70B, gpu: Gpu.H100, gpuCount: 4 });
     expect(four.weightsFit).toBe(true);
     // 4 x 79.65 GiB x 0.85 = 270.8 GiB budget; weights x 1.25 = 163.0 GiB.
     expect(four.budgetGib).toBeCloseTo(270.8, 1);
@@ -25,13 +25,13 @@ describe('Sizing', () => {
   });
 
   test('a smaller precision makes a model fit', () => {
-    expect(Sizing.of({ model: LLAMA_70B, gpu: Gpu.H100_80GB, gpuCount: 2 }).weightsFit).toBe(false);
+    expect(Sizing.of({ model: LLAMA_70B, gpu: Gpu.H100, gpuCount: 2 }).weightsFit).toBe(false);
     const fp8 = Model.huggingFace('meta-llama/Llama-3.1-70B-Instruct', { parametersBillions: 70, precision: Precision.FP8 });
-    expect(Sizing.of({ model: fp8, gpu: Gpu.H100_80GB, gpuCount: 2 }).weightsFit).toBe(true);
+    expect(Sizing.of({ model: fp8, gpu: Gpu.H100, gpuCount: 2 }).weightsFit).toBe(true);
   });
 
   test('the full context is served when the KV cache holds it', () => {
-    expect(Sizing.of({ model: LLAMA_70B, gpu: Gpu.H100_80GB, gpuCount: 4 }).maxContextTokens).toBe(131_072);
+    expect(Sizing.of({ model: LLAMA_70B, gpu: Gpu.H100, gpuCount: 4 }).maxContextTokens).toBe(131_072);
   });
 });
 

@@ -35,7 +35,7 @@ describe('VllmService Deployment', () => {
   });
 
   test('requests GPUs, selects and tolerates GPU nodes', () => {
-    const { deployment } = synthServer({ gpu: Gpu.H100_80GB, gpuCount: 4, model: LLAMA_70B });
+    const { deployment } = synthServer({ gpu: Gpu.H100, gpuCount: 4, model: LLAMA_70B });
     expect(container(deployment, 'vllm').resources.limits['nvidia.com/gpu']).toBe(4);
     expect(deployment.spec.template.spec.nodeSelector).toEqual({ 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' });
     expect(deployment.spec.template.spec.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
@@ -62,7 +62,7 @@ describe('VllmService Deployment', () => {
   });
 
   test('a startup probe sized from the cold start; liveness that tolerates a busy server', () => {
-    const { deployment, server } = synthServer({ model: LLAMA_70B, gpu: Gpu.H100_80GB, gpuCount: 4 });
+    const { deployment, server } = synthServer({ model: LLAMA_70B, gpu: Gpu.H100, gpuCount: 4 });
     const vllm = container(deployment, 'vllm');
     // 70B from the hub: 140 GB at 100 MB/s + 40 s compile + 30 s = 1470 s; window = 3 x 1400 s + 2 x 70 s.
     expect(server.coldStart.totalSeconds).toBe(1470);
@@ -159,12 +159,12 @@ describe('VllmService sizing and bad input', () => {
   const server = (props: Partial<VllmServiceProps>) => () => new VllmService(testChart(), 'server', { model: LLAMA_8B, gpu: Gpu.L4, ...props });
 
   test('70B bf16 on one H100 is refused with the numbers and what to change', () => {
-    expect(server({ model: LLAMA_70B, gpu: Gpu.H100_80GB })).toThrow(
+    expect(server({ model: LLAMA_70B, gpu: Gpu.H100 })).toThrow(
       `${SUBJECT}: gpuCount (1) is too small for the model: weights 130.4 GiB x 1.25 = 163.0 GiB exceed 1 x H100-80GB 79.6 GiB x utilization 0.85 = 67.7 GiB; use more GPUs (gpuCount), a smaller precision, or a larger GPU`);
   });
 
   test('70B bf16 on four H100s fits at its full context', () => {
-    const { server: s } = synthServer({ model: LLAMA_70B, gpu: Gpu.H100_80GB, gpuCount: 4 });
+    const { server: s } = synthServer({ model: LLAMA_70B, gpu: Gpu.H100, gpuCount: 4 });
     expect(s.maxModelLen).toBe(131_072);
   });
 
@@ -179,7 +179,7 @@ describe('VllmService sizing and bad input', () => {
   });
 
   test('a max model length beyond the model context is refused', () => {
-    expect(server({ model: LLAMA_70B, gpu: Gpu.H100_80GB, gpuCount: 4, maxModelLen: 200_000 }))
+    expect(server({ model: LLAMA_70B, gpu: Gpu.H100, gpuCount: 4, maxModelLen: 200_000 }))
       .toThrow(`${SUBJECT}: maxModelLen (200000) must be <= the model's context length (131072)`);
   });
 
