@@ -90,7 +90,7 @@ const importCrds = project.addTask('import-crds', {
 });
 const crdModules: Record<string, string> = {
   'keda': 'keda.sh_scaledobjects.yaml',
-  'keda-http': 'http.keda.sh_httpscaledobjects.yaml',
+  'keda-http': 'http.keda.sh_interceptorroutes.yaml',
   'service-monitor': 'monitoring.coreos.com_servicemonitors.yaml',
   'prometheus-rule': 'monitoring.coreos.com_prometheusrules.yaml',
 };

@@ -432,12 +432,12 @@ export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
       name: `floor-window-${i}`,
       metadata: { timezone: schedule.timezone, start: schedule.start, end: schedule.end, desiredReplicas: String(schedule.replicas) },
     }));
-    if (floor.httpScaledObject && floor.addOnNamespace) {
+    if (floor.interceptorRoute && floor.addOnNamespace) {
       triggers.push({
         type: 'external-push',
         name: 'http-requests',
         metadata: {
-          httpScaledObject: floor.httpScaledObject.name,
+          interceptorRoute: floor.interceptorRoute.name,
           scalerAddress: `keda-add-ons-http-external-scaler.${floor.addOnNamespace}:9090`,
         },
       });

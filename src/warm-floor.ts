@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { cronProblem, isTimeZone } from './cron';
 import { Check, subjectOf } from './errors';
-import { HttpScaledObject } from './imports/keda-http-http.keda.sh';
+import { InterceptorRoute } from './imports/keda-http-http.keda.sh';
 import type { QueueAutoscaler } from './queue-autoscaler';
 import { checkRenderedMetadata } from './validation/kubernetes-names';
 import { checkWindow, timeZoneProblem } from './validation/schedule';
@@ -34,17 +34,28 @@ export interface ScaleToZeroOptions {
    */
   readonly addOnNamespace?: string;
   /**
-   * How long the interceptor holds a request while the first replica starts (`timeouts.conditionWait`).
-   * The add-on's own default (20 s) is far shorter than a model's cold start.
+   * How long the interceptor holds a request while the first replica starts (`timeouts.readiness`).
+   * The add-on's own default (v0.14 and later) is no limit.
    * @default - the server's startup window plus 5 minutes for a GPU node to be provisioned
    */
   readonly coldStartTimeout?: Duration;
   /**
    * How long the interceptor waits for response headers once a request is sent (`timeouts.responseHeader`);
-   * a non-streaming completion sends them only when it is done. The add-on's own default is 500 ms.
-   * @default - the server's shutdown timeout: the longest generation it lets finish
+   * a non-streaming completion sends them only when it is done, so any limit cuts the generations that run longer.
+   * The add-on's own default (v0.14 and later) is 300 s.
+   * @default - no limit ("0s"): the interceptor never cuts a generation the server would finish
    */
   readonly responseHeaderTimeout?: Duration;
+  /**
+   * The cluster's DNS domain, for the in-cluster names of the interceptor proxy and of the Service clients call.
+   * @default 'cluster.local'
+   */
+  readonly clusterDomain?: string;
+  /**
+   * Name of the ExternalName Service clients call (port 8080) to reach the server through the interceptor.
+   * @default - a name generated from the construct path
+   */
+  readonly serviceName?: string;
 }
 
 /** Properties shared by every floor profile. */
@@ -84,6 +95,9 @@ export interface WarmFloorProps extends WarmFloorProfileProps {
   readonly spreadAcrossNodes?: boolean;
 }
 
+const DNS_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
+
 /** Time allowed for a cluster autoscaler to bring up a GPU node before the first replica can start. */
 const NODE_PROVISIONING_SECONDS = 300;
 
@@ -113,8 +127,8 @@ export class WarmFloor extends Construct {
   public readonly schedules: FloorSchedule[];
   /** Namespace of the KEDA HTTP add-on, when scaling to zero through it. */
   public readonly addOnNamespace?: string;
-  /** The HTTPScaledObject, when scaling to zero through the HTTP add-on. */
-  public readonly httpScaledObject?: ApiObject;
+  /** The HTTP add-on's InterceptorRoute, when scaling to zero through the HTTP add-on. */
+  public readonly interceptorRoute?: ApiObject;
   /**
    * The Service clients call (port 8080) to go through the interceptor, when scaling to zero through the HTTP add-on.
    */
@@ -145,9 +159,21 @@ export class WarmFloor extends Construct {
           autoscaler.server.coldStart.startupWindowSeconds);
       }
       checkHosts(check, 'scaleToZero.hosts', props.scaleToZero.hosts);
-      if (props.scaleToZero.responseHeaderTimeout) check.wholeSeconds('scaleToZero.responseHeaderTimeout', props.scaleToZero.responseHeaderTimeout, 1, 86_400);
-      this.interceptorService = this.createInterceptorService(autoscaler, addOnNamespace);
-      this.httpScaledObject = this.createHttpScaledObject(autoscaler, props.scaleToZero);
+      if (props.scaleToZero.responseHeaderTimeout) {
+        const seconds = check.wholeSeconds('scaleToZero.responseHeaderTimeout', props.scaleToZero.responseHeaderTimeout, 1, 86_400);
+        const shutdown = autoscaler.server.shutdownTimeout.toSeconds();
+        check.that(seconds >= shutdown, 'scaleToZero.responseHeaderTimeout', `${seconds}s`,
+          `must be >= the server's shutdown timeout (${shutdown}s): a shorter one cuts non-streaming generations the server would finish`);
+      }
+      const domain = props.scaleToZero.clusterDomain ?? 'cluster.local';
+      check.that(DNS_SUBDOMAIN.test(domain), 'scaleToZero.clusterDomain', domain, 'must be a DNS domain such as cluster.local');
+      const serviceName = props.scaleToZero.serviceName;
+      if (serviceName !== undefined) {
+        check.that(DNS_LABEL.test(serviceName), 'scaleToZero.serviceName', serviceName,
+          'must be a DNS-1035 label: lower-case letters, digits and -, starting with a letter, at most 63 characters');
+      }
+      this.interceptorService = this.createInterceptorService(autoscaler, addOnNamespace, domain, serviceName);
+      this.interceptorRoute = this.createInterceptorRoute(autoscaler, props.scaleToZero, domain);
     }
     autoscaler._setFloor(this);
 
@@ -167,40 +193,41 @@ export class WarmFloor extends Construct {
   }
 
   /** An ExternalName Service in the server's namespace that points at the interceptor proxy. */
-  private createInterceptorService(autoscaler: QueueAutoscaler, addOnNamespace: string): kplus.Service {
+  private createInterceptorService(autoscaler: QueueAutoscaler, addOnNamespace: string, domain: string, name: string | undefined): kplus.Service {
     return new kplus.Service(this, 'Interceptor', {
       // Not the server's component label: the ServiceMonitor must not select this Service.
-      metadata: { namespace: autoscaler.server.namespace, labels: { ...autoscaler.server.labels, 'app.kubernetes.io/component': 'request-buffer' } },
+      metadata: {
+        ...(name !== undefined ? { name } : {}),
+        namespace: autoscaler.server.namespace,
+        labels: { ...autoscaler.server.labels, 'app.kubernetes.io/component': 'request-buffer' },
+      },
       type: kplus.ServiceType.EXTERNAL_NAME,
-      externalName: `keda-add-ons-http-interceptor-proxy.${addOnNamespace}.svc.cluster.local`,
+      externalName: `keda-add-ons-http-interceptor-proxy.${addOnNamespace}.svc.${domain}`,
     });
   }
 
-  private createHttpScaledObject(autoscaler: QueueAutoscaler, options: ScaleToZeroOptions): ApiObject {
+  /**
+   * The HTTP add-on's InterceptorRoute (`http.keda.sh/v1beta1`, v0.14 and later; it supersedes HTTPScaledObject and
+   * creates no ScaledObject of its own: the library's ScaledObject names it in an external-push trigger).
+   */
+  private createInterceptorRoute(autoscaler: QueueAutoscaler, options: ScaleToZeroOptions, domain: string): ApiObject {
     const server = autoscaler.server;
     const serviceName = this.interceptorService!.name;
-    const namespace = autoscaler.namespace;
+    const namespace = server.namespace;
     // Clients reach the interceptor through the ExternalName Service, so its names are the Host headers it routes.
-    const hosts = [serviceName, `${serviceName}.${namespace}`, `${serviceName}.${namespace}.svc`, `${serviceName}.${namespace}.svc.cluster.local`,
-      ...(options.hosts ?? [])];
-    return new HttpScaledObject(this, 'Resource', {
-      metadata: {
-        name: Names.toDnsLabel(this),
-        namespace: server.namespace,
-        labels: server.labels,
-        // The library's ScaledObject carries the add-on's signal as an external-push trigger: KEDA refuses two
-        // ScaledObjects on one Deployment.
-        annotations: { 'httpscaledobject.keda.sh/skip-scaledobject-creation': 'true' },
-      },
+    const inCluster = namespace === undefined ? [serviceName]
+      : [serviceName, `${serviceName}.${namespace}`, `${serviceName}.${namespace}.svc`, `${serviceName}.${namespace}.svc.${domain}`];
+    return new InterceptorRoute(this, 'Resource', {
+      metadata: { name: Names.toDnsLabel(this), namespace: server.namespace, labels: server.labels },
       spec: {
-        hosts: [...new Set(hosts)],
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: server.deployment.name, service: server.serviceName, port: 8000 },
-        replicas: { min: 0, max: autoscaler.maxReplicas },
+        target: { service: server.serviceName, port: 8000 },
+        rules: [{ hosts: [...new Set([...inCluster, ...(options.hosts ?? [])])] }],
         // One replica runs up to max-num-seqs requests at once.
         scalingMetric: { concurrency: { targetValue: server.maxNumSeqs } },
         timeouts: {
-          conditionWait: `${options.coldStartTimeout?.toSeconds() ?? server.coldStart.startupWindowSeconds + NODE_PROVISIONING_SECONDS}s`,
-          responseHeader: `${(options.responseHeaderTimeout ?? server.shutdownTimeout).toSeconds()}s`,
+          readiness: `${options.coldStartTimeout?.toSeconds() ?? server.coldStart.startupWindowSeconds + NODE_PROVISIONING_SECONDS}s`,
+          // "0s" disables the limit (http.keda.sh_interceptorroutes.yaml, spec.timeouts.responseHeader).
+          responseHeader: `${options.responseHeaderTimeout?.toSeconds() ?? 0}s`,
         },
       },
     });

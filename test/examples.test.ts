@@ -109,8 +109,10 @@ describe('example: Qwen 2.5 7B on an A10G that scales to zero', () => {
   test('cost profile: floor 0, woken by the HTTP add-on, queue-scaled above', () => {
     expect(scaledObject.spec.minReplicaCount).toBe(0);
     expect(scaledObject.spec.triggers.map((t: any) => t.name)).toEqual(['queue', 'in-flight', 'http-requests']);
-    const http = findOne(manifests, 'HTTPScaledObject');
-    expect(http.spec.hosts).toContain('qwen.batch.example.com');
+    const route = findOne(manifests, 'InterceptorRoute');
+    expect(route.spec.rules[0].hosts).toContain('qwen.batch.example.com');
+    const push = scaledObject.spec.triggers.find((t: any) => t.type === 'external-push');
+    expect(push.metadata.interceptorRoute).toBe(route.metadata.name);
     expect(findAll(manifests, 'Service').map((s) => s.spec.type).sort()).toEqual(['ClusterIP', 'ExternalName']);
   });
 

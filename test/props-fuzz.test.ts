@@ -408,7 +408,7 @@ test('random props over the whole public API: every outcome is a ValidationError
   const refusedClasses = [...outcomes.keys()].filter((k) => k.startsWith('refused'));
   expect(refusedClasses.length).toBeGreaterThan(40);
   const kinds = new Set(emitted.flat().map((o) => o.kind));
-  for (const kind of ['Deployment', 'Job', 'PersistentVolumeClaim', 'ScaledObject', 'HTTPScaledObject', 'PrometheusRule', 'ServiceMonitor', 'ConfigMap']) expect(kinds).toContain(kind);
+  for (const kind of ['Deployment', 'Job', 'PersistentVolumeClaim', 'ScaledObject', 'InterceptorRoute', 'PrometheusRule', 'ServiceMonitor', 'ConfigMap']) expect(kinds).toContain(kind);
 });
 
 test('random value-class inputs: Gpu.custom, Sizing.of, ColdStart.estimate, AlertSeverity.of refuse with a ValidationError or compute finite figures', () => {

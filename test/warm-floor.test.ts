@@ -64,20 +64,21 @@ describe('WarmFloor', () => {
     const { scaledObject, manifests, server, chart } = withFloor((autoscaler) => WarmFloor.cost(autoscaler, 'floor', {
       autoscaler, scaleToZero: { hosts: ['llama.example.com'] },
     }));
-    const http = findOne(manifests, 'HTTPScaledObject');
+    const route = findOne(manifests, 'InterceptorRoute');
 
-    test('an HTTPScaledObject that skips its own ScaledObject', () => {
-      expect(http.apiVersion).toBe('http.keda.sh/v1alpha1');
-      expect(http.metadata.annotations).toEqual({ 'httpscaledobject.keda.sh/skip-scaledobject-creation': 'true' });
-      expect(http.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: server.deployment.name, service: server.serviceName, port: 8000 });
-      expect(http.spec.replicas).toEqual({ min: 0, max: 8 });
+    test('an InterceptorRoute (http.keda.sh/v1beta1) to the server, and no second ScaledObject', () => {
+      expect(route.apiVersion).toBe('http.keda.sh/v1beta1');
+      expect(route.metadata.annotations).toBeUndefined();
+      expect(route.spec.target).toEqual({ service: server.serviceName, port: 8000 });
+      expect(route.spec.scalingMetric).toEqual({ concurrency: { targetValue: 256 } });
+      expect(findAll(manifests, 'HTTPScaledObject')).toHaveLength(0);
       expect(findAll(manifests, 'ScaledObject')).toHaveLength(1);
     });
 
-    test('the interceptor holds requests through a cold start and a whole non-streaming generation', () => {
-      // Startup window (3 x 160 s of hub download + 2 x (30 s + 40 s compile)) + 300 s for a GPU node; the 120 s shutdown timeout.
+    test('the interceptor holds requests through a cold start and never cuts a generation', () => {
+      // Startup window (3 x 160 s of hub download + 2 x (30 s + 40 s compile)) + 300 s for a GPU node; no response-header limit.
       expect(server.coldStart.startupWindowSeconds).toBe(620);
-      expect(http.spec.timeouts).toEqual({ conditionWait: '920s', responseHeader: '120s' });
+      expect(route.spec.timeouts).toEqual({ readiness: '920s', responseHeader: '0s' });
     });
 
     test('an external-push trigger on the library ScaledObject, floor 0, empty queue reads as 0', () => {
@@ -85,7 +86,7 @@ describe('WarmFloor', () => {
       expect(scaledObject.spec.triggers).toContainEqual({
         type: 'external-push',
         name: 'http-requests',
-        metadata: { httpScaledObject: http.metadata.name, scalerAddress: 'keda-add-ons-http-external-scaler.keda:9090' },
+        metadata: { interceptorRoute: route.metadata.name, scalerAddress: 'keda-add-ons-http-external-scaler.keda:9090' },
       });
       expect(scaledObject.spec.triggers[0].metadata.ignoreNullValues).toBe('true');
     });
@@ -95,26 +96,48 @@ describe('WarmFloor', () => {
       expect(proxy.spec.externalName).toBe('keda-add-ons-http-interceptor-proxy.keda.svc.cluster.local');
       const monitor = findOne(manifests, 'ServiceMonitor');
       expect(proxy.metadata.labels).not.toMatchObject(monitor.spec.selector.matchLabels);
-      expect(http.spec.hosts).toEqual(expect.arrayContaining([proxy.metadata.name, `${proxy.metadata.name}.inference.svc.cluster.local`, 'llama.example.com']));
+      expect(route.spec.rules).toEqual([{ hosts: expect.arrayContaining([proxy.metadata.name, `${proxy.metadata.name}.inference.svc.cluster.local`, 'llama.example.com']) }]);
     });
 
     test('schema-valid and unchanged', () => {
       expectValidManifests(manifests);
-      expect(Testing.synth(chart).filter((o) => ['ScaledObject', 'HTTPScaledObject'].includes(o.kind))).toMatchSnapshot();
+      expect(Testing.synth(chart).filter((o) => ['ScaledObject', 'InterceptorRoute'].includes(o.kind))).toMatchSnapshot();
     });
   });
 
   test('the interceptor timeouts can be set', () => {
     const scaleToZero = { coldStartTimeout: Duration.minutes(20), responseHeaderTimeout: Duration.minutes(10) };
     const { manifests } = withFloor({ replicas: 0, scaleToZero });
-    expect(findOne(manifests, 'HTTPScaledObject').spec.timeouts).toEqual({ conditionWait: '1200s', responseHeader: '600s' });
+    expect(findOne(manifests, 'InterceptorRoute').spec.timeouts).toEqual({ readiness: '1200s', responseHeader: '600s' });
+  });
+
+  test('a response-header limit shorter than the shutdown timeout is refused', () => {
+    expect(() => withFloor({ replicas: 0, scaleToZero: { responseHeaderTimeout: Duration.seconds(60) } })).toThrow(
+      "WarmFloor 'test/floor': scaleToZero.responseHeaderTimeout ('60s') must be >= the server's shutdown timeout (120s): "
+      + 'a shorter one cuts non-streaming generations the server would finish');
+  });
+
+  test('the cluster domain and the client Service name can be set', () => {
+    const { manifests } = withFloor({ replicas: 0, scaleToZero: { clusterDomain: 'corp.internal', serviceName: 'llama-gateway' } });
+    const proxy = findAll(manifests, 'Service').find((s) => s.spec.type === 'ExternalName');
+    expect(proxy.metadata.name).toBe('llama-gateway');
+    expect(proxy.spec.externalName).toBe('keda-add-ons-http-interceptor-proxy.keda.svc.corp.internal');
+    expect(findOne(manifests, 'InterceptorRoute').spec.rules[0].hosts).toContain('llama-gateway.inference.svc.corp.internal');
+    expect(JSON.stringify(manifests)).not.toContain('cluster.local');
+  });
+
+  test.each([
+    [{ clusterDomain: 'Not A Domain' }, "scaleToZero.clusterDomain ('Not A Domain') must be a DNS domain such as cluster.local"],
+    [{ serviceName: 'Gateway' }, "scaleToZero.serviceName ('Gateway') must be a DNS-1035 label: lower-case letters, digits and -, starting with a letter, at most 63 characters"],
+  ])('%j is refused', (scaleToZero, message) => {
+    expect(() => withFloor({ replicas: 0, scaleToZero })).toThrow(`WarmFloor 'test/floor': ${message}`);
   });
 
   test('a zero floor without a buffering proxy is accepted only explicitly, woken by a schedule', () => {
     const schedules = [{ timezone: 'UTC', start: '0 8 * * 1-5', end: '0 18 * * 1-5', replicas: 1 }];
     const { scaledObject, manifests } = withFloor({ replicas: 0, acceptColdStartFailures: true, schedules });
     expect(scaledObject.spec.minReplicaCount).toBe(0);
-    expect(findAll(manifests, 'HTTPScaledObject')).toHaveLength(0);
+    expect(findAll(manifests, 'InterceptorRoute')).toHaveLength(0);
   });
 });
 

@@ -4,42 +4,42 @@ import { Construct } from 'constructs';
 
 
 /**
- * HTTPScaledObject is the Schema for the httpscaledobjects API
+ * InterceptorRoute configures request routing and autoscaling for a target service.
  *
- * @schema HTTPScaledObject
+ * @schema InterceptorRoute
  */
-export class HttpScaledObject extends ApiObject {
+export class InterceptorRoute extends ApiObject {
   /**
-   * Returns the apiVersion and kind for "HTTPScaledObject"
+   * Returns the apiVersion and kind for "InterceptorRoute"
    */
   public static readonly GVK: GroupVersionKind = {
-    apiVersion: 'http.keda.sh/v1alpha1',
-    kind: 'HTTPScaledObject',
+    apiVersion: 'http.keda.sh/v1beta1',
+    kind: 'InterceptorRoute',
   }
 
   /**
-   * Renders a Kubernetes manifest for "HTTPScaledObject".
+   * Renders a Kubernetes manifest for "InterceptorRoute".
    *
    * This can be used to inline resource manifests inside other objects (e.g. as templates).
    *
    * @param props initialization props
    */
-  public static manifest(props: HttpScaledObjectProps = {}): any {
+  public static manifest(props: InterceptorRouteProps): any {
     return {
-      ...HttpScaledObject.GVK,
-      ...toJson_HttpScaledObjectProps(props),
+      ...InterceptorRoute.GVK,
+      ...toJson_InterceptorRouteProps(props),
     };
   }
 
   /**
-   * Defines a "HTTPScaledObject" API object
+   * Defines a "InterceptorRoute" API object
    * @param scope the scope in which to define this object
    * @param id a scope-local name for the object
    * @param props initialization props
    */
-  public constructor(scope: Construct, id: string, props: HttpScaledObjectProps = {}) {
+  public constructor(scope: Construct, id: string, props: InterceptorRouteProps) {
     super(scope, id, {
-      ...HttpScaledObject.GVK,
+      ...InterceptorRoute.GVK,
       ...props,
     });
   }
@@ -51,40 +51,40 @@ export class HttpScaledObject extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...HttpScaledObject.GVK,
-      ...toJson_HttpScaledObjectProps(resolved),
+      ...InterceptorRoute.GVK,
+      ...toJson_InterceptorRouteProps(resolved),
     };
   }
 }
 
 /**
- * HTTPScaledObject is the Schema for the httpscaledobjects API
+ * InterceptorRoute configures request routing and autoscaling for a target service.
  *
- * @schema HTTPScaledObject
+ * @schema InterceptorRoute
  */
-export interface HttpScaledObjectProps {
+export interface InterceptorRouteProps {
   /**
-   * @schema HTTPScaledObject#metadata
+   * @schema InterceptorRoute#metadata
    */
-  readonly metadata?: ApiObjectMetadata;
+  readonly metadata: ApiObjectMetadata;
 
   /**
-   * HTTPScaledObjectSpec defines the desired state of HTTPScaledObject
+   * InterceptorRouteSpec defines the desired state of InterceptorRoute.
    *
-   * @schema HTTPScaledObject#spec
+   * @schema InterceptorRoute#spec
    */
-  readonly spec?: HttpScaledObjectSpec;
+  readonly spec: InterceptorRouteSpec;
 }
 
 /**
- * Converts an object of type 'HttpScaledObjectProps' to JSON representation.
+ * Converts an object of type 'InterceptorRouteProps' to JSON representation.
  */
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_HttpScaledObjectProps(obj: HttpScaledObjectProps | undefined): Record<string, any> | undefined {
+export function toJson_InterceptorRouteProps(obj: InterceptorRouteProps | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
     'metadata': obj.metadata,
-    'spec': toJson_HttpScaledObjectSpec(obj.spec),
+    'spec': toJson_InterceptorRouteSpec(obj.spec),
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -92,119 +92,146 @@ export function toJson_HttpScaledObjectProps(obj: HttpScaledObjectProps | undefi
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * HTTPScaledObjectSpec defines the desired state of HTTPScaledObject
+ * InterceptorRouteSpec defines the desired state of InterceptorRoute.
  *
- * @schema HttpScaledObjectSpec
+ * @schema InterceptorRouteSpec
  */
-export interface HttpScaledObjectSpec {
+export interface InterceptorRouteSpec {
   /**
-   * (optional) The name of the failover service to route HTTP requests to when the target is not available
+   * Cold start behavior when scaling from zero.
    *
-   * @schema HttpScaledObjectSpec#coldStartTimeoutFailoverRef
+   * @schema InterceptorRouteSpec#coldStart
    */
-  readonly coldStartTimeoutFailoverRef?: HttpScaledObjectSpecColdStartTimeoutFailoverRef;
+  readonly coldStart?: InterceptorRouteSpecColdStart;
 
   /**
-   * The custom headers used to route. Once Hosts and PathPrefixes have been matched,
-   * it will look for requests which have headers that match all the headers defined
-   * in .spec.headers, it will be routed to the Service and Port specified in
-   * the scaleTargetRef. Interceptor will take precedence for most specific header match.
-   * If the headers can't be matched, then use first one without .spec.headers supplied
-   * If that doesn't exist then routing will fail.
+   * Routing rules that define how requests are matched to this target.
    *
-   * @schema HttpScaledObjectSpec#headers
+   * @schema InterceptorRouteSpec#rules
    */
-  readonly headers?: HttpScaledObjectSpecHeaders[];
+  readonly rules?: InterceptorRouteSpecRules[];
 
   /**
-   * The hosts to route. All requests which the "Host" header
-   * matches any .spec.hosts (and the Request Target matches any
-   * .spec.pathPrefixes) will be routed to the Service and Port specified in
-   * the scaleTargetRef.
+   * Metric configuration for autoscaling.
    *
-   * @schema HttpScaledObjectSpec#hosts
+   * @schema InterceptorRouteSpec#scalingMetric
+   */
+  readonly scalingMetric: InterceptorRouteSpecScalingMetric;
+
+  /**
+   * Backend service to route traffic to.
+   *
+   * @schema InterceptorRouteSpec#target
+   */
+  readonly target: InterceptorRouteSpecTarget;
+
+  /**
+   * Timeout configuration for request handling.
+   *
+   * @schema InterceptorRouteSpec#timeouts
+   */
+  readonly timeouts?: InterceptorRouteSpecTimeouts;
+}
+
+/**
+ * Converts an object of type 'InterceptorRouteSpec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_InterceptorRouteSpec(obj: InterceptorRouteSpec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'coldStart': toJson_InterceptorRouteSpecColdStart(obj.coldStart),
+    'rules': obj.rules?.map(y => toJson_InterceptorRouteSpecRules(y)),
+    'scalingMetric': toJson_InterceptorRouteSpecScalingMetric(obj.scalingMetric),
+    'target': toJson_InterceptorRouteSpecTarget(obj.target),
+    'timeouts': toJson_InterceptorRouteSpecTimeouts(obj.timeouts),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Cold start behavior when scaling from zero.
+ *
+ * @schema InterceptorRouteSpecColdStart
+ */
+export interface InterceptorRouteSpecColdStart {
+  /**
+   * Fallback target to route to when the primary backend does not become
+   * ready within the readiness timeout.
+   *
+   * @schema InterceptorRouteSpecColdStart#fallback
+   */
+  readonly fallback?: InterceptorRouteSpecColdStartFallback;
+
+  /**
+   * Placeholder response to serve while the target has no ready endpoints.
+   *
+   * @schema InterceptorRouteSpecColdStart#placeholder
+   */
+  readonly placeholder?: InterceptorRouteSpecColdStartPlaceholder;
+}
+
+/**
+ * Converts an object of type 'InterceptorRouteSpecColdStart' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_InterceptorRouteSpecColdStart(obj: InterceptorRouteSpecColdStart | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'fallback': toJson_InterceptorRouteSpecColdStartFallback(obj.fallback),
+    'placeholder': toJson_InterceptorRouteSpecColdStartPlaceholder(obj.placeholder),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * RoutingRule defines a set of matching criteria for routing requests.
+ *
+ * @schema InterceptorRouteSpecRules
+ */
+export interface InterceptorRouteSpecRules {
+  /**
+   * All listed headers must match the request (AND semantics).
+   * If a header's Value is omitted, the header must be present but any
+   * value is accepted.
+   *
+   * @schema InterceptorRouteSpecRules#headers
+   */
+  readonly headers?: InterceptorRouteSpecRulesHeaders[];
+
+  /**
+   * Match any of these hostnames. Wildcard patterns (e.g. "*.example.com")
+   * are supported. A single "*" acts as a catch-all. Exact matches take
+   * priority over wildcards; more specific wildcards (e.g. "*.bar.example.com")
+   * take priority over less specific ones.
+   *
+   * @schema InterceptorRouteSpecRules#hosts
    */
   readonly hosts?: string[];
 
   /**
-   * (optional) Initial period before scaling
+   * Match any of these path prefixes. When multiple paths match,
+   * the longest prefix wins.
    *
-   * @schema HttpScaledObjectSpec#initialCooldownPeriod
+   * @schema InterceptorRouteSpecRules#paths
    */
-  readonly initialCooldownPeriod?: number;
-
-  /**
-   * The paths to route. All requests which the Request Target matches any
-   * .spec.pathPrefixes (and the "Host" header matches any .spec.hosts)
-   * will be routed to the Service and Port specified in
-   * the scaleTargetRef.
-   *
-   * @schema HttpScaledObjectSpec#pathPrefixes
-   */
-  readonly pathPrefixes?: string[];
-
-  /**
-   * (optional) Replica information
-   *
-   * @schema HttpScaledObjectSpec#replicas
-   */
-  readonly replicas?: HttpScaledObjectSpecReplicas;
-
-  /**
-   * The name of the deployment to route HTTP requests to (and to autoscale).
-   * Including validation as a requirement to define either the PortName or the Port
-   *
-   * @schema HttpScaledObjectSpec#scaleTargetRef
-   */
-  readonly scaleTargetRef: HttpScaledObjectSpecScaleTargetRef;
-
-  /**
-   * (optional) Cooldown period value
-   *
-   * @schema HttpScaledObjectSpec#scaledownPeriod
-   */
-  readonly scaledownPeriod?: number;
-
-  /**
-   * (optional) Configuration for the metric used for scaling
-   *
-   * @schema HttpScaledObjectSpec#scalingMetric
-   */
-  readonly scalingMetric?: HttpScaledObjectSpecScalingMetric;
-
-  /**
-   * (optional) DEPRECATED (use ScalingMetric instead) Target metric value
-   *
-   * @schema HttpScaledObjectSpec#targetPendingRequests
-   */
-  readonly targetPendingRequests?: number;
-
-  /**
-   * (optional) Timeouts that override the global ones
-   *
-   * @schema HttpScaledObjectSpec#timeouts
-   */
-  readonly timeouts?: HttpScaledObjectSpecTimeouts;
+  readonly paths?: InterceptorRouteSpecRulesPaths[];
 }
 
 /**
- * Converts an object of type 'HttpScaledObjectSpec' to JSON representation.
+ * Converts an object of type 'InterceptorRouteSpecRules' to JSON representation.
  */
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_HttpScaledObjectSpec(obj: HttpScaledObjectSpec | undefined): Record<string, any> | undefined {
+export function toJson_InterceptorRouteSpecRules(obj: InterceptorRouteSpecRules | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'coldStartTimeoutFailoverRef': toJson_HttpScaledObjectSpecColdStartTimeoutFailoverRef(obj.coldStartTimeoutFailoverRef),
-    'headers': obj.headers?.map(y => toJson_HttpScaledObjectSpecHeaders(y)),
+    'headers': obj.headers?.map(y => toJson_InterceptorRouteSpecRulesHeaders(y)),
     'hosts': obj.hosts?.map(y => y),
-    'initialCooldownPeriod': obj.initialCooldownPeriod,
-    'pathPrefixes': obj.pathPrefixes?.map(y => y),
-    'replicas': toJson_HttpScaledObjectSpecReplicas(obj.replicas),
-    'scaleTargetRef': toJson_HttpScaledObjectSpecScaleTargetRef(obj.scaleTargetRef),
-    'scaledownPeriod': obj.scaledownPeriod,
-    'scalingMetric': toJson_HttpScaledObjectSpecScalingMetric(obj.scalingMetric),
-    'targetPendingRequests': obj.targetPendingRequests,
-    'timeouts': toJson_HttpScaledObjectSpecTimeouts(obj.timeouts),
+    'paths': obj.paths?.map(y => toJson_InterceptorRouteSpecRulesPaths(y)),
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -212,51 +239,79 @@ export function toJson_HttpScaledObjectSpec(obj: HttpScaledObjectSpec | undefine
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * (optional) The name of the failover service to route HTTP requests to when the target is not available
+ * Metric configuration for autoscaling.
  *
- * @schema HttpScaledObjectSpecColdStartTimeoutFailoverRef
+ * @schema InterceptorRouteSpecScalingMetric
  */
-export interface HttpScaledObjectSpecColdStartTimeoutFailoverRef {
+export interface InterceptorRouteSpecScalingMetric {
   /**
-   * The port to route to
+   * Scale based on concurrent request count.
    *
-   * @schema HttpScaledObjectSpecColdStartTimeoutFailoverRef#port
+   * @schema InterceptorRouteSpecScalingMetric#concurrency
+   */
+  readonly concurrency?: InterceptorRouteSpecScalingMetricConcurrency;
+
+  /**
+   * Scale based on request rate.
+   *
+   * @schema InterceptorRouteSpecScalingMetric#requestRate
+   */
+  readonly requestRate?: InterceptorRouteSpecScalingMetricRequestRate;
+}
+
+/**
+ * Converts an object of type 'InterceptorRouteSpecScalingMetric' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_InterceptorRouteSpecScalingMetric(obj: InterceptorRouteSpecScalingMetric | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'concurrency': toJson_InterceptorRouteSpecScalingMetricConcurrency(obj.concurrency),
+    'requestRate': toJson_InterceptorRouteSpecScalingMetricRequestRate(obj.requestRate),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Backend service to route traffic to.
+ *
+ * @schema InterceptorRouteSpecTarget
+ */
+export interface InterceptorRouteSpecTarget {
+  /**
+   * Port number on the Service. Mutually exclusive with portName.
+   *
+   * @schema InterceptorRouteSpecTarget#port
    */
   readonly port?: number;
 
   /**
-   * The port to route to referenced by name
+   * Named port on the Service. Mutually exclusive with port.
    *
-   * @schema HttpScaledObjectSpecColdStartTimeoutFailoverRef#portName
+   * @schema InterceptorRouteSpecTarget#portName
    */
   readonly portName?: string;
 
   /**
-   * The name of the service to route to
+   * Name of the Kubernetes Service.
    *
-   * @schema HttpScaledObjectSpecColdStartTimeoutFailoverRef#service
+   * @schema InterceptorRouteSpecTarget#service
    */
   readonly service: string;
-
-  /**
-   * The timeout in seconds to wait before routing to the failover service (Default 30)
-   *
-   * @schema HttpScaledObjectSpecColdStartTimeoutFailoverRef#timeoutSeconds
-   */
-  readonly timeoutSeconds?: number;
 }
 
 /**
- * Converts an object of type 'HttpScaledObjectSpecColdStartTimeoutFailoverRef' to JSON representation.
+ * Converts an object of type 'InterceptorRouteSpecTarget' to JSON representation.
  */
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_HttpScaledObjectSpecColdStartTimeoutFailoverRef(obj: HttpScaledObjectSpecColdStartTimeoutFailoverRef | undefined): Record<string, any> | undefined {
+export function toJson_InterceptorRouteSpecTarget(obj: InterceptorRouteSpecTarget | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
     'port': obj.port,
     'portName': obj.portName,
     'service': obj.service,
-    'timeoutSeconds': obj.timeoutSeconds,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -264,27 +319,141 @@ export function toJson_HttpScaledObjectSpecColdStartTimeoutFailoverRef(obj: Http
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * Header contains the definition for matching on header name and/or value
+ * Timeout configuration for request handling.
  *
- * @schema HttpScaledObjectSpecHeaders
+ * @schema InterceptorRouteSpecTimeouts
  */
-export interface HttpScaledObjectSpecHeaders {
+export interface InterceptorRouteSpecTimeouts {
   /**
-   * @schema HttpScaledObjectSpecHeaders#name
+   * Time to wait for the backend to become ready (e.g. scale-from-zero).
+   * Unset: uses the global KEDA_HTTP_READINESS_TIMEOUT (default: disabled).
+   * Set to "0s" to disable the dedicated readiness deadline so the full
+   * request budget is available for cold starts. When a fallback service
+   * is configured and this is "0s", a 30s default is applied.
+   *
+   * @schema InterceptorRouteSpecTimeouts#readiness
+   */
+  readonly readiness?: string;
+
+  /**
+   * Total time allowed for the entire request lifecycle.
+   * Unset: uses the global KEDA_HTTP_REQUEST_TIMEOUT (default: disabled).
+   * Set to "0s" to disable the request deadline.
+   *
+   * @schema InterceptorRouteSpecTimeouts#request
+   */
+  readonly request?: string;
+
+  /**
+   * Max time to wait for the response headers from the backend after the
+   * request has been fully sent. Does not include cold-start wait time.
+   * Unset: uses the global KEDA_HTTP_RESPONSE_HEADER_TIMEOUT (default: 300s).
+   * Set to "0s" to disable the response header deadline.
+   *
+   * @schema InterceptorRouteSpecTimeouts#responseHeader
+   */
+  readonly responseHeader?: string;
+}
+
+/**
+ * Converts an object of type 'InterceptorRouteSpecTimeouts' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_InterceptorRouteSpecTimeouts(obj: InterceptorRouteSpecTimeouts | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'readiness': obj.readiness,
+    'request': obj.request,
+    'responseHeader': obj.responseHeader,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Fallback target to route to when the primary backend does not become
+ * ready within the readiness timeout.
+ *
+ * @schema InterceptorRouteSpecColdStartFallback
+ */
+export interface InterceptorRouteSpecColdStartFallback {
+  /**
+   * Kubernetes Service to use as the fallback target.
+   *
+   * @schema InterceptorRouteSpecColdStartFallback#service
+   */
+  readonly service: InterceptorRouteSpecColdStartFallbackService;
+}
+
+/**
+ * Converts an object of type 'InterceptorRouteSpecColdStartFallback' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_InterceptorRouteSpecColdStartFallback(obj: InterceptorRouteSpecColdStartFallback | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'service': toJson_InterceptorRouteSpecColdStartFallbackService(obj.service),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Placeholder response to serve while the target has no ready endpoints.
+ *
+ * @schema InterceptorRouteSpecColdStartPlaceholder
+ */
+export interface InterceptorRouteSpecColdStartPlaceholder {
+  /**
+   * Static response to return immediately when the backend has no ready endpoints.
+   *
+   * @schema InterceptorRouteSpecColdStartPlaceholder#response
+   */
+  readonly response: InterceptorRouteSpecColdStartPlaceholderResponse;
+}
+
+/**
+ * Converts an object of type 'InterceptorRouteSpecColdStartPlaceholder' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_InterceptorRouteSpecColdStartPlaceholder(obj: InterceptorRouteSpecColdStartPlaceholder | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'response': toJson_InterceptorRouteSpecColdStartPlaceholderResponse(obj.response),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * HeaderMatch defines a header matching rule.
+ *
+ * @schema InterceptorRouteSpecRulesHeaders
+ */
+export interface InterceptorRouteSpecRulesHeaders {
+  /**
+   * Name of the HTTP header.
+   *
+   * @schema InterceptorRouteSpecRulesHeaders#name
    */
   readonly name: string;
 
   /**
-   * @schema HttpScaledObjectSpecHeaders#value
+   * Value to match against (exact match). If omitted, matches any value for given header name.
+   *
+   * @schema InterceptorRouteSpecRulesHeaders#value
    */
   readonly value?: string;
 }
 
 /**
- * Converts an object of type 'HttpScaledObjectSpecHeaders' to JSON representation.
+ * Converts an object of type 'InterceptorRouteSpecRulesHeaders' to JSON representation.
  */
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_HttpScaledObjectSpecHeaders(obj: HttpScaledObjectSpecHeaders | undefined): Record<string, any> | undefined {
+export function toJson_InterceptorRouteSpecRulesHeaders(obj: InterceptorRouteSpecRulesHeaders | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
     'name': obj.name,
@@ -296,35 +465,27 @@ export function toJson_HttpScaledObjectSpecHeaders(obj: HttpScaledObjectSpecHead
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * (optional) Replica information
+ * PathMatch defines a path matching rule.
  *
- * @schema HttpScaledObjectSpecReplicas
+ * @schema InterceptorRouteSpecRulesPaths
  */
-export interface HttpScaledObjectSpecReplicas {
+export interface InterceptorRouteSpecRulesPaths {
   /**
-   * Maximum amount of replicas to have in the deployment (Default 100)
+   * Path prefix to match against. The longest matching prefix wins.
    *
-   * @schema HttpScaledObjectSpecReplicas#max
+   * @schema InterceptorRouteSpecRulesPaths#value
    */
-  readonly max?: number;
-
-  /**
-   * Minimum amount of replicas to have in the deployment (Default 0)
-   *
-   * @schema HttpScaledObjectSpecReplicas#min
-   */
-  readonly min?: number;
+  readonly value: string;
 }
 
 /**
- * Converts an object of type 'HttpScaledObjectSpecReplicas' to JSON representation.
+ * Converts an object of type 'InterceptorRouteSpecRulesPaths' to JSON representation.
  */
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_HttpScaledObjectSpecReplicas(obj: HttpScaledObjectSpecReplicas | undefined): Record<string, any> | undefined {
+export function toJson_InterceptorRouteSpecRulesPaths(obj: InterceptorRouteSpecRulesPaths | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'max': obj.max,
-    'min': obj.min,
+    'value': obj.value,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -332,161 +493,24 @@ export function toJson_HttpScaledObjectSpecReplicas(obj: HttpScaledObjectSpecRep
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * The name of the deployment to route HTTP requests to (and to autoscale).
- * Including validation as a requirement to define either the PortName or the Port
+ * Scale based on concurrent request count.
  *
- * @schema HttpScaledObjectSpecScaleTargetRef
+ * @schema InterceptorRouteSpecScalingMetricConcurrency
  */
-export interface HttpScaledObjectSpecScaleTargetRef {
+export interface InterceptorRouteSpecScalingMetricConcurrency {
   /**
-   * @schema HttpScaledObjectSpecScaleTargetRef#apiVersion
-   */
-  readonly apiVersion?: string;
-
-  /**
-   * @schema HttpScaledObjectSpecScaleTargetRef#kind
-   */
-  readonly kind?: string;
-
-  /**
-   * @schema HttpScaledObjectSpecScaleTargetRef#name
-   */
-  readonly name?: string;
-
-  /**
-   * The port to route to
+   * Target concurrent request count per replica.
    *
-   * @schema HttpScaledObjectSpecScaleTargetRef#port
+   * @schema InterceptorRouteSpecScalingMetricConcurrency#targetValue
    */
-  readonly port?: number;
-
-  /**
-   * The port to route to referenced by name
-   *
-   * @schema HttpScaledObjectSpecScaleTargetRef#portName
-   */
-  readonly portName?: string;
-
-  /**
-   * The name of the service to route to
-   *
-   * @schema HttpScaledObjectSpecScaleTargetRef#service
-   */
-  readonly service: string;
+  readonly targetValue: number;
 }
 
 /**
- * Converts an object of type 'HttpScaledObjectSpecScaleTargetRef' to JSON representation.
+ * Converts an object of type 'InterceptorRouteSpecScalingMetricConcurrency' to JSON representation.
  */
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_HttpScaledObjectSpecScaleTargetRef(obj: HttpScaledObjectSpecScaleTargetRef | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'apiVersion': obj.apiVersion,
-    'kind': obj.kind,
-    'name': obj.name,
-    'port': obj.port,
-    'portName': obj.portName,
-    'service': obj.service,
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
- * (optional) Configuration for the metric used for scaling
- *
- * @schema HttpScaledObjectSpecScalingMetric
- */
-export interface HttpScaledObjectSpecScalingMetric {
-  /**
-   * Scaling based on concurrent requests for a given target
-   *
-   * @schema HttpScaledObjectSpecScalingMetric#concurrency
-   */
-  readonly concurrency?: HttpScaledObjectSpecScalingMetricConcurrency;
-
-  /**
-   * Scaling based the average rate during an specific time window for a given target
-   *
-   * @schema HttpScaledObjectSpecScalingMetric#requestRate
-   */
-  readonly requestRate?: HttpScaledObjectSpecScalingMetricRequestRate;
-}
-
-/**
- * Converts an object of type 'HttpScaledObjectSpecScalingMetric' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_HttpScaledObjectSpecScalingMetric(obj: HttpScaledObjectSpecScalingMetric | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'concurrency': toJson_HttpScaledObjectSpecScalingMetricConcurrency(obj.concurrency),
-    'requestRate': toJson_HttpScaledObjectSpecScalingMetricRequestRate(obj.requestRate),
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
- * (optional) Timeouts that override the global ones
- *
- * @schema HttpScaledObjectSpecTimeouts
- */
-export interface HttpScaledObjectSpecTimeouts {
-  /**
-   * How long to wait for the backing workload to have 1 or more replicas before connecting and sending the HTTP request (Default is set by the KEDA_CONDITION_WAIT_TIMEOUT environment variable)
-   *
-   * @default set by the KEDA_CONDITION_WAIT_TIMEOUT environment variable)
-   * @schema HttpScaledObjectSpecTimeouts#conditionWait
-   */
-  readonly conditionWait?: string;
-
-  /**
-   * How long to wait between when the HTTP request is sent to the backing app and when response headers need to arrive (Default is set by the KEDA_RESPONSE_HEADER_TIMEOUT environment variable)
-   *
-   * @default set by the KEDA_RESPONSE_HEADER_TIMEOUT environment variable)
-   * @schema HttpScaledObjectSpecTimeouts#responseHeader
-   */
-  readonly responseHeader?: string;
-}
-
-/**
- * Converts an object of type 'HttpScaledObjectSpecTimeouts' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_HttpScaledObjectSpecTimeouts(obj: HttpScaledObjectSpecTimeouts | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'conditionWait': obj.conditionWait,
-    'responseHeader': obj.responseHeader,
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
- * Scaling based on concurrent requests for a given target
- *
- * @schema HttpScaledObjectSpecScalingMetricConcurrency
- */
-export interface HttpScaledObjectSpecScalingMetricConcurrency {
-  /**
-   * Target value for rate scaling
-   *
-   * @schema HttpScaledObjectSpecScalingMetricConcurrency#targetValue
-   */
-  readonly targetValue?: number;
-}
-
-/**
- * Converts an object of type 'HttpScaledObjectSpecScalingMetricConcurrency' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_HttpScaledObjectSpecScalingMetricConcurrency(obj: HttpScaledObjectSpecScalingMetricConcurrency | undefined): Record<string, any> | undefined {
+export function toJson_InterceptorRouteSpecScalingMetricConcurrency(obj: InterceptorRouteSpecScalingMetricConcurrency | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
     'targetValue': obj.targetValue,
@@ -497,43 +521,182 @@ export function toJson_HttpScaledObjectSpecScalingMetricConcurrency(obj: HttpSca
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * Scaling based the average rate during an specific time window for a given target
+ * Scale based on request rate.
  *
- * @schema HttpScaledObjectSpecScalingMetricRequestRate
+ * @schema InterceptorRouteSpecScalingMetricRequestRate
  */
-export interface HttpScaledObjectSpecScalingMetricRequestRate {
+export interface InterceptorRouteSpecScalingMetricRequestRate {
   /**
-   * Time granularity for rate calculation
+   * Bucket size for rate calculation within the window.
    *
-   * @schema HttpScaledObjectSpecScalingMetricRequestRate#granularity
+   * @schema InterceptorRouteSpecScalingMetricRequestRate#granularity
    */
   readonly granularity?: string;
 
   /**
-   * Target value for rate scaling
+   * Target request rate per replica.
    *
-   * @schema HttpScaledObjectSpecScalingMetricRequestRate#targetValue
+   * @schema InterceptorRouteSpecScalingMetricRequestRate#targetValue
    */
-  readonly targetValue?: number;
+  readonly targetValue: number;
 
   /**
-   * Time window for rate calculation
+   * Sliding time window over which the request rate is calculated.
    *
-   * @schema HttpScaledObjectSpecScalingMetricRequestRate#window
+   * @schema InterceptorRouteSpecScalingMetricRequestRate#window
    */
   readonly window?: string;
 }
 
 /**
- * Converts an object of type 'HttpScaledObjectSpecScalingMetricRequestRate' to JSON representation.
+ * Converts an object of type 'InterceptorRouteSpecScalingMetricRequestRate' to JSON representation.
  */
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_HttpScaledObjectSpecScalingMetricRequestRate(obj: HttpScaledObjectSpecScalingMetricRequestRate | undefined): Record<string, any> | undefined {
+export function toJson_InterceptorRouteSpecScalingMetricRequestRate(obj: InterceptorRouteSpecScalingMetricRequestRate | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
     'granularity': obj.granularity,
     'targetValue': obj.targetValue,
     'window': obj.window,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Kubernetes Service to use as the fallback target.
+ *
+ * @schema InterceptorRouteSpecColdStartFallbackService
+ */
+export interface InterceptorRouteSpecColdStartFallbackService {
+  /**
+   * Name of the Kubernetes Service.
+   *
+   * @schema InterceptorRouteSpecColdStartFallbackService#name
+   */
+  readonly name: string;
+
+  /**
+   * Port number on the Service. Mutually exclusive with portName.
+   *
+   * @schema InterceptorRouteSpecColdStartFallbackService#port
+   */
+  readonly port?: number;
+
+  /**
+   * Named port on the Service. Mutually exclusive with port.
+   *
+   * @schema InterceptorRouteSpecColdStartFallbackService#portName
+   */
+  readonly portName?: string;
+}
+
+/**
+ * Converts an object of type 'InterceptorRouteSpecColdStartFallbackService' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_InterceptorRouteSpecColdStartFallbackService(obj: InterceptorRouteSpecColdStartFallbackService | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'port': obj.port,
+    'portName': obj.portName,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Static response to return immediately when the backend has no ready endpoints.
+ *
+ * @schema InterceptorRouteSpecColdStartPlaceholderResponse
+ */
+export interface InterceptorRouteSpecColdStartPlaceholderResponse {
+  /**
+   * Inline response body.
+   *
+   * @schema InterceptorRouteSpecColdStartPlaceholderResponse#body
+   */
+  readonly body?: string;
+
+  /**
+   * Response body from a ConfigMap in the same namespace. The ConfigMap must
+   * carry the label "http.keda.sh/response-body: true". A missing ConfigMap
+   * or a missing explicit key returns HTTP 500.
+   *
+   * @schema InterceptorRouteSpecColdStartPlaceholderResponse#bodyFromConfigMap
+   */
+  readonly bodyFromConfigMap?: InterceptorRouteSpecColdStartPlaceholderResponseBodyFromConfigMap;
+
+  /**
+   * HTTP response headers.
+   *
+   * @schema InterceptorRouteSpecColdStartPlaceholderResponse#headers
+   */
+  readonly headers?: { [key: string]: string };
+
+  /**
+   * HTTP status code.
+   *
+   * @schema InterceptorRouteSpecColdStartPlaceholderResponse#statusCode
+   */
+  readonly statusCode?: number;
+}
+
+/**
+ * Converts an object of type 'InterceptorRouteSpecColdStartPlaceholderResponse' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_InterceptorRouteSpecColdStartPlaceholderResponse(obj: InterceptorRouteSpecColdStartPlaceholderResponse | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'body': obj.body,
+    'bodyFromConfigMap': toJson_InterceptorRouteSpecColdStartPlaceholderResponseBodyFromConfigMap(obj.bodyFromConfigMap),
+    'headers': ((obj.headers) === undefined) ? undefined : (Object.entries(obj.headers).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'statusCode': obj.statusCode,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Response body from a ConfigMap in the same namespace. The ConfigMap must
+ * carry the label "http.keda.sh/response-body: true". A missing ConfigMap
+ * or a missing explicit key returns HTTP 500.
+ *
+ * @schema InterceptorRouteSpecColdStartPlaceholderResponseBodyFromConfigMap
+ */
+export interface InterceptorRouteSpecColdStartPlaceholderResponseBodyFromConfigMap {
+  /**
+   * Key within the ConfigMap. When omitted, the key is the request path
+   * without the leading "/" (defaulting to "index.html" for "/").
+   * The Content-Type header is auto-detected from the key's file extension
+   * unless explicitly set in headers.
+   *
+   * @schema InterceptorRouteSpecColdStartPlaceholderResponseBodyFromConfigMap#key
+   */
+  readonly key?: string;
+
+  /**
+   * Name of the ConfigMap.
+   *
+   * @schema InterceptorRouteSpecColdStartPlaceholderResponseBodyFromConfigMap#name
+   */
+  readonly name: string;
+}
+
+/**
+ * Converts an object of type 'InterceptorRouteSpecColdStartPlaceholderResponseBodyFromConfigMap' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_InterceptorRouteSpecColdStartPlaceholderResponseBodyFromConfigMap(obj: InterceptorRouteSpecColdStartPlaceholderResponseBodyFromConfigMap | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'name': obj.name,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});

@@ -16,7 +16,7 @@ export function findAutoscaler(manifests: Manifest[], server: ServerSpec): { aut
       + `found ${scaledObjects.length} ScaledObject(s) and ${hpas.length} HorizontalPodAutoscaler(s)`);
   }
   if (scaledObjects.length === 1) {
-    const httpScaledObjects = manifests.filter((o) => o.kind === 'HTTPScaledObject');
+    const httpScaledObjects = manifests.filter((o) => o.kind === 'InterceptorRoute' || o.kind === 'HTTPScaledObject');
     return { autoscaler: new KedaAutoscaler(scaledObjects[0], httpScaledObjects), name: scaledObjects[0].metadata?.name ?? 'scaledobject' };
   }
   if (hpas.length === 1) return { autoscaler: new HpaAutoscaler(hpas[0]), name: hpas[0].metadata?.name ?? 'hpa' };

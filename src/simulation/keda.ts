@@ -56,7 +56,7 @@ export class KedaAutoscaler implements Autoscaler {
   /** When a trigger was last active (status.lastActiveTime); undefined until one is. */
   private lastActive: number | undefined = undefined;
 
-  /** `httpScaledObjects`: the HTTPScaledObjects beside the ScaledObject, which set the targets of its external-push triggers. */
+  /** `httpScaledObjects`: the InterceptorRoutes (or HTTPScaledObjects) beside the ScaledObject, which set the targets of its external-push triggers. */
   public constructor(scaledObject: Manifest, httpScaledObjects: Manifest[] = []) {
     const subject = `ScaledObject '${scaledObject.metadata?.name}'`;
     const spec = scaledObject.spec ?? {};
@@ -202,14 +202,17 @@ function fallbackReplicas(fallback: Fallback, current: number): number {
   }
 }
 
-/** The concurrency target of the HTTPScaledObject an external-push trigger names (the add-on's default without one). */
+/**
+ * The concurrency target of the InterceptorRoute (or the older HTTPScaledObject) an external-push trigger names
+ * (the add-on's default without one).
+ */
 function httpAddOnTarget(name: string | undefined, httpScaledObjects: Manifest[], subject: string): number {
   const http = httpScaledObjects.find((o) => o.metadata?.name === name);
   if (!http) return HTTP_ADD_ON_DEFAULT_TARGET;
   const metric = http.spec?.scalingMetric ?? {};
-  if (metric.requestRate !== undefined) throw new Error(`${subject}: HTTPScaledObject '${name}' scales on requestRate, which is not modelled (concurrency is)`);
+  if (metric.requestRate !== undefined) throw new Error(`${subject}: ${http.kind} '${name}' scales on requestRate, which is not modelled (concurrency is)`);
   const target = metric.concurrency?.targetValue ?? http.spec?.targetPendingRequests;
-  return target === undefined ? HTTP_ADD_ON_DEFAULT_TARGET : parseQuantity(String(target), `${subject} HTTPScaledObject '${name}' target`);
+  return target === undefined ? HTTP_ADD_ON_DEFAULT_TARGET : parseQuantity(String(target), `${subject} ${http.kind} '${name}' target`);
 }
 
 function readFallback(raw: any, subject: string): Fallback | undefined {
@@ -234,9 +237,9 @@ function readTrigger(raw: any, subject: string, httpScaledObjects: Manifest[]): 
     case 'prometheus': return prometheusTrigger(raw, metadata, metricType, subject);
     case 'cron': return cronTrigger(raw, metadata, subject);
     case 'external-push': return {
-      name: `external-push:${raw.name ?? metadata.httpScaledObject ?? ''}`,
+      name: `external-push:${raw.name ?? metadata.interceptorRoute ?? metadata.httpScaledObject ?? ''}`,
       metricType: 'AverageValue',
-      target: httpAddOnTarget(metadata.httpScaledObject, httpScaledObjects, subject),
+      target: httpAddOnTarget(metadata.interceptorRoute ?? metadata.httpScaledObject, httpScaledObjects, subject),
       read: (view) => {
         const inFlight = view.pendingAtService + view.scrape.reduce((sum, s) => sum + s[METRIC.waiting] + s[METRIC.running], 0);
         return { value: inFlight, active: inFlight > 0 };

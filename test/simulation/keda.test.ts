@@ -219,11 +219,11 @@ describe('KedaAutoscaler', () => {
     expect(keda.push(view(3, 1, undefined, { pendingAtService: 1 }))).toBeUndefined();
   });
 
-  test('external-push: the target is the concurrency of the HTTPScaledObject the trigger names', () => {
+  test.each([['InterceptorRoute', 'interceptorRoute'], ['HTTPScaledObject', 'httpScaledObject']])('external-push: the target is the concurrency of the %s the trigger names', (kind, key) => {
     const withTarget = (targetValue?: number) => new KedaAutoscaler(scaledObject({
       minReplicaCount: 1,
-      triggers: [{ type: 'external-push', metadata: { httpScaledObject: 'llama', scalerAddress: 'keda-add-ons-http-external-scaler.keda:9090' } }],
-    }), targetValue === undefined ? [] : [{ kind: 'HTTPScaledObject', metadata: { name: 'llama' }, spec: { scalingMetric: { concurrency: { targetValue } } } }]);
+      triggers: [{ type: 'external-push', metadata: { [key]: 'llama', scalerAddress: 'keda-add-ons-http-external-scaler.keda:9090' } }],
+    }), targetValue === undefined ? [] : [{ kind, metadata: { name: 'llama' }, spec: { scalingMetric: { concurrency: { targetValue } } } }]);
     // 50 requests in flight on one replica: ceil(50 / 10) = 5 with a target of 10, capped by the legacy path at
     // max(2 x 1, 4) = 4; the add-on's default 100 keeps 1.
     expect(withTarget(10).hpaSync(view(15, 1, undefined, { pendingAtService: 50 }))).toBe(4);
