@@ -4,6 +4,7 @@ import { Check, subjectOf } from './errors';
 import { PrometheusRule, PrometheusRuleSpecGroupsRules, PrometheusRuleSpecGroupsRulesExpr } from './imports/prometheus-rule-monitoring.coreos.com';
 import { MonitoringSelection } from './monitoring-selection';
 import { AlertQueries, promDuration } from './promql';
+import { ColdStart } from './sizing';
 import { checkLabels, checkRenderedMetadata } from './validation/kubernetes-names';
 import { checkPrometheusLabels } from './validation/prometheus';
 import { durationSeconds } from './validation/quantities';
@@ -45,6 +46,11 @@ export interface IAutoscalerTarget {
   readonly maxReplicas: number;
   /** Requests waiting per replica the autoscaler aims for. */
   readonly targetQueuePerReplica: number;
+  /**
+   * The namespace the server's series carry, when the chart sets none (QueueAutoscaler's `queryNamespace`).
+   * @default - the server's namespace
+   */
+  readonly namespace?: string;
 }
 
 /** Options common to every alert. */
@@ -145,7 +151,9 @@ export interface ServingAlertsProps {
    */
   readonly autoscalerAtCeiling?: AlertOptions;
   /**
-   * VllmScaleUpStalled: replicas wanted but not ready for longer than the startup window.
+   * VllmScaleUpStalled: replicas wanted but not ready for longer than the startup window. Silent while the Deployment
+   * is younger than its first bring-up can take (the cache fill from the hub plus the startup window), so a first deploy
+   * does not fire it (needs kube-state-metrics' `kube_deployment_created`).
    * @default - for the startup window rounded up to a minute, warning
    */
   readonly scaleUpStalled?: AlertOptions;
@@ -219,9 +227,9 @@ export class ServingAlerts extends Construct {
     const check = this.check;
     const server = props.server;
     this.server = server;
-    const namespace = server.namespace;
+    const namespace = server.namespace ?? props.autoscaler?.namespace;
     check.that(namespace !== undefined, 'server.namespace', namespace,
-      `must be set (give VllmService '${server.node.path}' or its chart a namespace): every alert is scoped by it`);
+      `must be set (give VllmService '${server.node.path}' or its chart a namespace, or its QueueAutoscaler a queryNamespace): every alert is scoped by it`);
     if (props.runbookBaseUrl !== undefined) {
       check.that(/^https?:\/\/\S+$/.test(props.runbookBaseUrl), 'runbookBaseUrl', props.runbookBaseUrl, 'must be an http(s) URL');
     }
@@ -247,6 +255,9 @@ export class ServingAlerts extends Construct {
     // A scale-up takes the cold start plus metric lag, KEDA polling and the HPA sync.
     const scaleUpSeconds = Math.max(300, roundUpToMinute(server.coldStart.totalSeconds + 120));
     const startupWindowSeconds = roundUpToMinute(server.coldStart.startupWindowSeconds);
+    // A first deploy also waits for the cache to be filled from the hub: no alert before that could have happened.
+    const cacheFill = server.cache?.populateJob ? ColdStart.estimate(server.model, false).weightLoadSeconds : 0;
+    const firstDeploySeconds = roundUpToMinute(Math.ceil(cacheFill) + server.coldStart.startupWindowSeconds);
 
     const preemptions = props.preemptions ?? {};
     const preemptionThreshold = preemptions.threshold ?? 0.05;
@@ -297,7 +308,7 @@ export class ServingAlerts extends Construct {
 
     this.add('VllmScaleUpStalled', 'scaleUpStalled', props.scaleUpStalled ?? {},
       { severity: AlertSeverity.WARNING, pendingSeconds: startupWindowSeconds },
-      () => queries.replicasNotReady(deployment),
+      () => queries.replicasNotReady(deployment, firstDeploySeconds),
       'vLLM Deployment {{ $labels.deployment }} is not scaling up',
       `{{ $value }} replica(s) of Deployment {{ $labels.deployment }} in {{ $labels.namespace }} (model ${server.model.servedModelName}) have not become ready within the startup window (${promDuration(startupWindowSeconds)}): pods are pending (no GPU node) or failing to start.`,
       props.runbookBaseUrl);
@@ -335,7 +346,7 @@ export class ServingAlerts extends Construct {
       timeToFirstTokenQuantile: on(ttft) ? quantile : undefined,
     };
     this.rule = new PrometheusRule(this, 'Resource', {
-      metadata: { namespace, labels: { ...server.labels, ...props.ruleLabels } },
+      metadata: { namespace: server.namespace, labels: { ...server.labels, ...props.ruleLabels } },
       spec: {
         groups: [{ name: `vllm-serving.${namespace}.${server.serviceName}`, rules: this.rules }],
       },

@@ -24,6 +24,8 @@ export const METRIC = {
   /** kube-state-metrics: replicas of a Deployment. */
   deploymentSpecReplicas: 'kube_deployment_spec_replicas',
   deploymentReadyReplicas: 'kube_deployment_status_replicas_ready',
+  /** kube-state-metrics: the Deployment's creation time, Unix seconds. */
+  deploymentCreated: 'kube_deployment_created',
 } as const;
 
 /** Label names on the series. */
@@ -177,11 +179,15 @@ export class AlertQueries {
     return `${this.waitingPerReplicaAbove(target)} and on (${LABEL.namespace}) (${atMax})`;
   }
 
-  /** Replicas of Deployment `deployment` wanted but not ready, when there are any. */
-  public replicasNotReady(deployment: string): string {
+  /**
+   * Replicas of Deployment `deployment` wanted but not ready, when there are any, once the Deployment is older than
+   * `firstDeploySeconds` (its first replicas also wait for the weight cache to be filled).
+   */
+  public replicasNotReady(deployment: string, firstDeploySeconds: number): string {
     const target = objectSelector(this.scope.namespace, LABEL.deployment, deployment);
     const by = `${LABEL.namespace}, ${LABEL.deployment}`;
-    return `(max by (${by}) (${METRIC.deploymentSpecReplicas}${target}) - max by (${by}) (${METRIC.deploymentReadyReplicas}${target})) > 0`;
+    const notReady = `(max by (${by}) (${METRIC.deploymentSpecReplicas}${target}) - max by (${by}) (${METRIC.deploymentReadyReplicas}${target})) > 0`;
+    return `${notReady} and on (${by}) (time() - max by (${by}) (${METRIC.deploymentCreated}${target}) > ${num(firstDeploySeconds)})`;
   }
 
   /** The `quantile` of time to first token over every replica, over `window`, above `sloSeconds`. */

@@ -196,6 +196,12 @@ export interface QueueAutoscalerProps {
    * @default - no authentication
    */
   readonly authentication?: PrometheusAuthentication;
+  /**
+   * The namespace the server runs in, for a chart that sets none (the GitOps pattern where Argo CD or Flux sets the
+   * namespace at apply time): the queue query is scoped by it. No object gets this namespace.
+   * @default - the server's namespace (its own or its chart's)
+   */
+  readonly queryNamespace?: string;
 }
 
 /**
@@ -217,7 +223,7 @@ export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
   public readonly maxReplicas: number;
   /** Requests waiting per replica the HPA aims for. */
   public readonly targetQueuePerReplica: number;
-  /** Namespace of the ScaledObject and of the server. */
+  /** Namespace of the server, which scopes the queue query (the objects carry it only when the chart or server sets it). */
   public readonly namespace: string;
 
   private readonly props: QueueAutoscalerProps;
@@ -258,9 +264,16 @@ export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
     if (props.authentication) {
       check.that(isDnsName(props.authentication.name), 'authentication.name', props.authentication.name, 'must be a valid Kubernetes object name');
     }
-    const namespace = props.server.namespace;
+    if (props.queryNamespace !== undefined) {
+      check.that(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(props.queryNamespace), 'queryNamespace', props.queryNamespace, 'must be a valid namespace name');
+      check.that(props.server.namespace === undefined || props.server.namespace === props.queryNamespace, 'queryNamespace', props.queryNamespace,
+        `must match the server's namespace (${props.server.namespace}), or be left out`);
+    }
+    const namespace = props.server.namespace ?? props.queryNamespace;
     if (namespace === undefined) {
-      throw check.problem('the server has no namespace: set one on the Chart or the VllmService, so the queue query is scoped to it');
+      throw check.problem('the server has no namespace, so the queue query cannot be scoped to it (the same Service in two namespaces '
+        + 'would be summed): set one on the Chart or the VllmService, or, when your GitOps tool sets it at apply time, '
+        + 'give it here as queryNamespace');
     }
     if (props.server.replicas !== undefined) {
       throw check.error('server', props.server.node.path,

@@ -213,10 +213,9 @@ export class WarmFloor extends Construct {
   private createInterceptorRoute(autoscaler: QueueAutoscaler, options: ScaleToZeroOptions, domain: string): ApiObject {
     const server = autoscaler.server;
     const serviceName = this.interceptorService!.name;
-    const namespace = server.namespace;
+    const namespace = autoscaler.namespace;
     // Clients reach the interceptor through the ExternalName Service, so its names are the Host headers it routes.
-    const inCluster = namespace === undefined ? [serviceName]
-      : [serviceName, `${serviceName}.${namespace}`, `${serviceName}.${namespace}.svc`, `${serviceName}.${namespace}.svc.${domain}`];
+    const inCluster = [serviceName, `${serviceName}.${namespace}`, `${serviceName}.${namespace}.svc`, `${serviceName}.${namespace}.svc.${domain}`];
     return new InterceptorRoute(this, 'Resource', {
       metadata: { name: Names.toDnsLabel(this), namespace: server.namespace, labels: server.labels },
       spec: {

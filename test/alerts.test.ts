@@ -94,8 +94,8 @@ describe('ServingAlerts PrometheusRule', () => {
     // Llama 8B from the hub: a 190 s cold start + 2 min, rounded up to 6 min.
     expect(byName.VllmQueueBacklog.for).toBe('6m');
     expect(byName.VllmAutoscalerAtCeiling.for).toBe('6m');
-    // The startup window (380 s) rounded up to a minute.
-    expect(byName.VllmScaleUpStalled.for).toBe('7m');
+    // The startup window (620 s) rounded up to a minute.
+    expect(byName.VllmScaleUpStalled.for).toBe('11m');
     expect(byName.VllmTimeToFirstTokenHigh.expr).toMatch(/^histogram_quantile\(0\.95, .*\[5m\]\)\)\) > 2$/);
     expect(Object.fromEntries(Object.entries(byName).map(([name, r]) => [name, r.labels.severity]))).toEqual({
       VllmPreemptions: 'warning',
@@ -173,7 +173,7 @@ describe('ServingAlerts validation', () => {
     const chart = testChart({});
     const server = new VllmService(chart, 'server', { model: LLAMA_8B, gpu: Gpu.L4 });
     expect(errorOf(() => new ServingAlerts(chart, 'alerts', { server }))).toBe(
-      `${subject}: server.namespace (undefined) must be set (give VllmService 'test/server' or its chart a namespace): every alert is scoped by it`);
+      `${subject}: server.namespace (undefined) must be set (give VllmService 'test/server' or its chart a namespace, or its QueueAutoscaler a queryNamespace): every alert is scoped by it`);
   });
 
   test('a negative preemption threshold', () => {
@@ -464,22 +464,43 @@ describePromtool('ServingAlerts under promtool', () => {
 
   describe('VllmScaleUpStalled', () => {
     const alertname = 'VllmScaleUpStalled';
-    const deployment = (spec: string, ready: string, name = DEPLOYMENT, namespace = NAMESPACE) => [
+    /** A Deployment created an hour before the test starts (`created` overrides its creation time, Unix seconds). */
+    const deployment = (spec: string, ready: string, name = DEPLOYMENT, namespace = NAMESPACE, created = '-3600+0x160') => [
       { series: ksm('kube_deployment_spec_replicas', 'deployment', name, namespace), values: spec },
       { series: ksm('kube_deployment_status_replicas_ready', 'deployment', name, namespace), values: ready },
+      { series: ksm('kube_deployment_created', 'deployment', name, namespace), values: created },
     ];
 
-    test('fires when wanted replicas stay unready longer than the startup window (7 min)', () => {
-      expect(() => run(deployment('3x60', '1x60'), [
-        { alertname, eval_time: '6m', exp_alerts: [] },
+    test('does not fire during a first deploy until its bring-up allowance (startup window, 11 min) is spent', () => {
+      // Created at the start of the test, one replica wanted, none ready: silent for 11 + 11 minutes, then it fires.
+      expect(() => run(deployment('1x160', '0x160', DEPLOYMENT, NAMESPACE, '0x160'), [
+        { alertname, eval_time: '20m', exp_alerts: [] },
         {
           alertname,
-          eval_time: '8m',
+          eval_time: '24m',
           exp_alerts: [{
             exp_labels: { namespace: NAMESPACE, deployment: DEPLOYMENT, severity: 'warning' },
             exp_annotations: {
               summary: `vLLM Deployment ${DEPLOYMENT} is not scaling up`,
-              description: `2 replica(s) of Deployment ${DEPLOYMENT} in ${NAMESPACE} (model ${SERVED}) have not become ready within the startup window (7m): pods are pending (no GPU node) or failing to start.`,
+              description: `1 replica(s) of Deployment ${DEPLOYMENT} in ${NAMESPACE} (model ${SERVED}) have not become ready within the startup window (11m): pods are pending (no GPU node) or failing to start.`,
+              runbook_url: runbook(alertname),
+            },
+          }],
+        },
+      ])).not.toThrow();
+    });
+
+    test('fires when wanted replicas stay unready longer than the startup window (11 min)', () => {
+      expect(() => run(deployment('3x160', '1x160'), [
+        { alertname, eval_time: '10m', exp_alerts: [] },
+        {
+          alertname,
+          eval_time: '12m',
+          exp_alerts: [{
+            exp_labels: { namespace: NAMESPACE, deployment: DEPLOYMENT, severity: 'warning' },
+            exp_annotations: {
+              summary: `vLLM Deployment ${DEPLOYMENT} is not scaling up`,
+              description: `2 replica(s) of Deployment ${DEPLOYMENT} in ${NAMESPACE} (model ${SERVED}) have not become ready within the startup window (11m): pods are pending (no GPU node) or failing to start.`,
               runbook_url: runbook(alertname),
             },
           }],
@@ -490,10 +511,10 @@ describePromtool('ServingAlerts under promtool', () => {
     test('does not fire for a cold start inside the window, nor for another Deployment', () => {
       // 1 -> 3 replicas at 0; ready after 5 minutes (a normal cold start).
       expect(() => run([
-        ...deployment('3x60', '1x20 3x40'),
-        ...deployment('5x60', '0x60', 'another-server'),
-        ...deployment('5x60', '0x60', DEPLOYMENT, 'other'),
-      ], [{ alertname, eval_time: '14m', exp_alerts: [] }])).not.toThrow();
+        ...deployment('3x160', '1x20 3x140'),
+        ...deployment('5x160', '0x160', 'another-server'),
+        ...deployment('5x160', '0x160', DEPLOYMENT, 'other'),
+      ], [{ alertname, eval_time: '30m', exp_alerts: [] }])).not.toThrow();
     });
   });
 

@@ -1,6 +1,6 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { Gpu, ModelCache, QueueAutoscaler, QueueAutoscalerProps, VllmService, WarmFloor } from '../src';
+import { Gpu, ModelCache, QueueAutoscaler, QueueAutoscalerProps, ServingAlerts, VllmService, WarmFloor } from '../src';
 import { SWEPT_DEFAULTS } from '../src/autoscaling-defaults';
 import { expectValidManifests } from './schema/validate';
 import { findAll, findOne, LLAMA_8B, testChart } from './util';
@@ -207,9 +207,31 @@ describe('QueueAutoscaler bad input', () => {
     expect(() => scaled(props as Partial<QueueAutoscalerProps>)).toThrow(`${SUBJECT}: ${message}`);
   });
 
-  test('a server without a namespace is refused', () => {
+  test('a server without a namespace is refused with the fix', () => {
     expect(() => scaled({}, testChart({}))).toThrow(
-      `${SUBJECT}: the server has no namespace: set one on the Chart or the VllmService, so the queue query is scoped to it`);
+      `${SUBJECT}: the server has no namespace, so the queue query cannot be scoped to it (the same Service in two namespaces `
+      + 'would be summed): set one on the Chart or the VllmService, or, when your GitOps tool sets it at apply time, give it here as queryNamespace');
+  });
+
+  test('a chart without a namespace is supported: the query is scoped by queryNamespace, no object carries it', () => {
+    const chart = testChart({});
+    const server = new VllmService(chart, 'server', { model: LLAMA_8B, gpu: Gpu.L4 });
+    const autoscaler = new QueueAutoscaler(chart, 'autoscaler', { server, maxReplicas: 8, prometheusAddress: PROMETHEUS, queryNamespace: 'inference' });
+    new ServingAlerts(chart, 'alerts', { server, autoscaler });
+    const manifests = Testing.synth(chart);
+    expect(findOne(manifests, 'ScaledObject').spec.triggers[0].metadata.query).toContain('namespace="inference"');
+    expect(findOne(manifests, 'PrometheusRule').spec.groups[0].rules[0].expr).toContain('namespace="inference"');
+    expect(manifests.filter((o) => o.metadata.namespace !== undefined)).toEqual([]);
+  });
+
+  test.each([
+    ['Not_A_Namespace', undefined, "queryNamespace ('Not_A_Namespace') must be a valid namespace name"],
+    ['other', 'inference', "queryNamespace ('other') must match the server's namespace (inference), or be left out"],
+  ])('queryNamespace %s is refused', (queryNamespace, chartNamespace, message) => {
+    const chart = testChart({ namespace: chartNamespace });
+    const server = new VllmService(chart, 'server', { model: LLAMA_8B, gpu: Gpu.L4 });
+    expect(() => new QueueAutoscaler(chart, 'autoscaler', { server, maxReplicas: 8, prometheusAddress: PROMETHEUS, queryNamespace }))
+      .toThrow(`${SUBJECT}: ${message}`);
   });
 
   test('a server with fixed replicas is refused', () => {
