@@ -1,4 +1,4 @@
-import { ApiObject, Chart, Duration, JsonPatch, Names, Size } from 'cdk8s';
+import { ApiObject, Chart, Duration, JsonPatch, Lazy, Names, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { CACHE_MOUNT_PATH, VLLM_IMAGE } from './defaults';
@@ -58,6 +58,21 @@ export enum RolloutStrategy {
    * means downtime for a cold start.
    */
   REPLACE = 'REPLACE',
+}
+
+/** Who may reach the servers: a NetworkPolicy that admits clients and the Prometheus scrape on port 8000, and nothing else. */
+export interface ServingNetworkPolicyOptions {
+  /**
+   * Namespaces whose pods may call the server. The server's own namespace is always allowed; a WarmFloor that scales
+   * to zero adds the HTTP add-on's namespace (its interceptor forwards the requests).
+   * @default - only pods in the server's namespace
+   */
+  readonly clientNamespaces?: string[];
+  /**
+   * Namespace of the Prometheus that scrapes `/metrics`.
+   * @default 'monitoring'
+   */
+  readonly prometheusNamespace?: string;
 }
 
 /** How a replica stops without cutting off generations in flight. */
@@ -219,6 +234,12 @@ export interface VllmServiceProps {
    */
   readonly scratchSize?: Size;
   /**
+   * Restrict ingress to the servers with a NetworkPolicy: clients and the Prometheus scrape on port 8000, nothing else
+   * (egress is left open: the servers may download from the hub). Needs a CNI that enforces NetworkPolicies.
+   * @default - no NetworkPolicy
+   */
+  readonly networkPolicy?: ServingNetworkPolicyOptions;
+  /**
    * The API key clients must send (`Authorization: Bearer ...`), from a Secret: vLLM reads it from `VLLM_API_KEY`.
    * A literal `--api-key` in `extraArgs` is refused.
    * @default - no API key
@@ -271,6 +292,10 @@ export class VllmService extends Construct {
   public readonly cache?: ModelCache;
   /** Labels on every object (and the pods) of this server. */
   public readonly labels: { [label: string]: string };
+  /** The NetworkPolicy, when `networkPolicy` is set. */
+  public readonly networkPolicy?: ApiObject;
+
+  private readonly clientNamespaces: string[] = [];
 
   public constructor(scope: Construct, id: string, props: VllmServiceProps) {
     super(scope, id);
@@ -467,6 +492,7 @@ export class VllmService extends Construct {
     });
 
     MonitoringSelection._select(this.serviceMonitor);
+    if (props.networkPolicy) this.networkPolicy = this.createNetworkPolicy(check, props.networkPolicy, metadata);
     if (props.cache) this.deployment.node.addDependency(props.cache);
     for (const [key, value] of Object.entries(this.annotations())) deploymentObject.metadata.addAnnotation(key, value);
     checkInt32(check, 'startup probe failureThreshold', startupWindow / STARTUP_PROBE_PERIOD_SECONDS, 'derived from the cold start (coldStart)');
@@ -478,12 +504,43 @@ export class VllmService extends Construct {
     return this.service.name;
   }
 
+  /** Lets pods of `namespace` call the server through its NetworkPolicy, when it has one. */
+  public allowClientsFrom(namespace: string): void {
+    if (!this.clientNamespaces.includes(namespace)) this.clientNamespaces.push(namespace);
+  }
+
   /** Marks the Deployment as owned by an autoscaler: it then carries no `replicas` field. */
   public markHasAutoscaler(): void {
     this.deployment.markHasAutoscaler();
   }
 
   /** The model is the first positional argument of `vllm serve` (`--model` is deprecated: vllm/entrypoints/cli/serve.py). */
+  private createNetworkPolicy(check: Check, options: ServingNetworkPolicyOptions, metadata: { namespace?: string; labels: { [k: string]: string } }): ApiObject {
+    const prometheus = options.prometheusNamespace ?? 'monitoring';
+    for (const [i, ns] of [...(options.clientNamespaces ?? []), prometheus].entries()) {
+      const prop = i < (options.clientNamespaces ?? []).length ? `networkPolicy.clientNamespaces[${i}]` : 'networkPolicy.prometheusNamespace';
+      check.that(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(ns), prop, ns, 'must be a valid namespace name');
+    }
+    (options.clientNamespaces ?? []).forEach((ns) => this.allowClientsFrom(ns));
+    const port = [{ protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(VLLM_PORT) }];
+    const namespace = (name: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } });
+    return new kplus.k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+      metadata,
+      spec: Lazy.any({
+        produce: () => ({
+          podSelector: { matchLabels: { 'app.kubernetes.io/instance': this.labels['app.kubernetes.io/instance'] } },
+          policyTypes: ['Ingress'],
+          ingress: [
+            // Clients: pods of the server's namespace and of the namespaces allowed.
+            { from: [{ podSelector: {} }, ...this.clientNamespaces.map(namespace)], ports: port },
+            // The scrape.
+            { from: [namespace(prometheus)], ports: port },
+          ],
+        }),
+      }) as kplus.k8s.NetworkPolicySpec,
+    });
+  }
+
   private modelArgs(cache: ModelCache | undefined): string[] {
     return cache
       ? [cache.weightsPath]

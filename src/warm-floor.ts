@@ -172,6 +172,8 @@ export class WarmFloor extends Construct {
         check.that(DNS_LABEL.test(serviceName), 'scaleToZero.serviceName', serviceName,
           'must be a DNS-1035 label: lower-case letters, digits and -, starting with a letter, at most 63 characters');
       }
+      // The interceptor proxy forwards the requests from the add-on's namespace.
+      autoscaler.server.allowClientsFrom(addOnNamespace);
       this.interceptorService = this.createInterceptorService(autoscaler, addOnNamespace, domain, serviceName);
       this.interceptorRoute = this.createInterceptorRoute(autoscaler, props.scaleToZero, domain);
     }

@@ -290,3 +290,27 @@ describe('VllmService on a real cluster', () => {
     expect(container(synthServer().deployment, 'vllm').args).not.toContain('--load-format');
   });
 });
+
+describe('VllmService NetworkPolicy', () => {
+  test('admits clients of its namespace and of the namespaces named, and the Prometheus scrape, on port 8000 only', () => {
+    const { manifests, deployment } = synthServer({ networkPolicy: { clientNamespaces: ['apps'] } });
+    const policy = findOne(manifests, 'NetworkPolicy');
+    expect(deployment.spec.template.metadata.labels).toMatchObject(policy.spec.podSelector.matchLabels);
+    expect(policy.spec.policyTypes).toEqual(['Ingress']);
+    const port = [{ protocol: 'TCP', port: 8000 }];
+    expect(policy.spec.ingress).toEqual([
+      { from: [{ podSelector: {} }, { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'apps' } } }], ports: port },
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: port },
+    ]);
+    expectValidManifests(manifests);
+  });
+
+  test('none by default', () => {
+    expect(synthServer().manifests.filter((o) => o.kind === 'NetworkPolicy')).toEqual([]);
+  });
+
+  test('a bad namespace is refused', () => {
+    expect(() => synthServer({ networkPolicy: { prometheusNamespace: 'Monitoring!' } })).toThrow(
+      "VllmService 'test/server': networkPolicy.prometheusNamespace ('Monitoring!') must be a valid namespace name");
+  });
+});

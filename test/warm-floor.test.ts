@@ -179,3 +179,12 @@ describe('WarmFloor bad input', () => {
     expect(() => withFloor({ replicas: 2 }, 1)).toThrow("WarmFloor 'test/floor': replicas (2) must be <= the autoscaler's maxReplicas (1)");
   });
 });
+
+test('scaling to zero lets the HTTP add-on interceptor through the server NetworkPolicy', () => {
+  const chart = testChart();
+  const server = new VllmService(chart, 'server', { model: LLAMA_8B, gpu: Gpu.L4, networkPolicy: {} });
+  const autoscaler = new QueueAutoscaler(chart, 'autoscaler', { server, maxReplicas: 2, prometheusAddress: 'http://prometheus:9090' });
+  WarmFloor.cost(chart, 'floor', { autoscaler, scaleToZero: { addOnNamespace: 'keda-http' } });
+  const policy = findOne(Testing.synth(chart), 'NetworkPolicy');
+  expect(policy.spec.ingress[0].from).toContainEqual({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'keda-http' } } });
+});
