@@ -515,7 +515,8 @@ export class VllmService extends Construct {
   }
 
   /** The model is the first positional argument of `vllm serve` (`--model` is deprecated: vllm/entrypoints/cli/serve.py). */
-  private createNetworkPolicy(check: Check, options: ServingNetworkPolicyOptions, metadata: { namespace?: string; labels: { [k: string]: string } }): ApiObject {
+  private createNetworkPolicy(check: Check, options: ServingNetworkPolicyOptions,
+    metadata: { namespace?: string; labels: { [k: string]: string } }): ApiObject {
     const prometheus = options.prometheusNamespace ?? 'monitoring';
     for (const [i, ns] of [...(options.clientNamespaces ?? []), prometheus].entries()) {
       const prop = i < (options.clientNamespaces ?? []).length ? `networkPolicy.clientNamespaces[${i}]` : 'networkPolicy.prometheusNamespace';
