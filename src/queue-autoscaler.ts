@@ -101,7 +101,8 @@ export interface PredictiveTriggerOptions {
 /** What KEDA does when the metric source fails. */
 export interface FallbackOptions {
   /**
-   * Failed metric reads in a row before the fallback applies.
+   * Failed metric reads in a row tolerated: KEDA applies the fallback once failures exceed it, i.e. from read
+   * `failureThreshold + 1` on (kedacore/keda pkg/fallback/fallback.go).
    * @default 3
    */
   readonly failureThreshold?: number;
@@ -183,7 +184,7 @@ export interface QueueAutoscalerProps {
   readonly initialCooldownPeriod?: Duration;
   /**
    * What happens when Prometheus cannot be read.
-   * @default - after 3 failed reads, hold the current replicas (at least the floor)
+   * @default - from the fourth failed read in a row, hold the current replicas (at least the floor)
    */
   readonly fallback?: FallbackOptions;
   /**
