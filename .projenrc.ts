@@ -120,10 +120,18 @@ for (const app of ['examples/synth-all.ts', 'examples/quickstart.ts', 'examples/
 project.packageTask.reset();
 project.packageTask.spawn(project.tasks.tryFind('package:js')!);
 
-project.addTask('bindings', {
-  description: 'Generate the Python, Java, .NET and Go bindings as source only (no toolchains needed)',
-  exec: 'jsii-pacmak --code-only --target python --target java --target dotnet --target go --outdir dist/bindings',
+// Docstring and README examples are TypeScript: jsii-rosetta compiles every one against the assembly (fixtures in
+// rosetta/) and transliterates it, so each language's docs show that language. A snippet that does not compile fails.
+const rosetta = project.addTask('rosetta:extract', {
+  description: 'Compile every docstring and README example with jsii-rosetta and translate it (.jsii.tabl.json)',
+  exec: 'jsii-rosetta extract --compile --fail --strict',
 });
+
+const bindings = project.addTask('bindings', {
+  description: 'Generate the Python, Java, .NET and Go bindings as source only (no toolchains needed), examples translated',
+});
+bindings.spawn(rosetta);
+bindings.exec('jsii-pacmak --code-only --rosetta-tablet .jsii.tabl.json --target python --target java --target dotnet --target go --outdir dist/bindings');
 
 project.addTask('benchmarks', {
   description: 'Run the scenario suite through every policy and write docs/benchmarks.md with its charts',
@@ -159,6 +167,6 @@ project.eslint?.addOverride({
   rules: { 'import/no-unresolved': ['error', { ignore: ['^cdk8s-vllm$'] }] },
 });
 
-project.npmignore?.exclude('/examples/', '/docs/', '/.ci/', '/build-tools/');
+project.npmignore?.exclude('/examples/', '/docs/', '/.ci/', '/build-tools/', '/rosetta/');
 
 project.synth();

@@ -50,7 +50,7 @@ export interface IAutoscalerTarget {
    * The namespace the server's series carry, when the chart sets none (QueueAutoscaler's `queryNamespace`).
    * @default - the server's namespace
    */
-  readonly namespace?: string;
+  readonly queryNamespace?: string;
 }
 
 /** Options common to every alert. */
@@ -227,7 +227,7 @@ export class ServingAlerts extends Construct {
     const check = this.check;
     const server = props.server;
     this.server = server;
-    const namespace = server.namespace ?? props.autoscaler?.namespace;
+    const namespace = server.namespace ?? props.autoscaler?.queryNamespace;
     check.that(namespace !== undefined, 'server.namespace', namespace,
       `must be set (give VllmService '${server.node.path}' or its chart a namespace, or its QueueAutoscaler a queryNamespace): every alert is scoped by it`);
     if (props.runbookBaseUrl !== undefined) {

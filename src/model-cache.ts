@@ -85,6 +85,11 @@ export interface ModelCacheProps {
  * A PersistentVolumeClaim that holds a model's weights, filled once by a Job, mounted read-only by servers.
  *
  * Scale-ups then read weights from the claim instead of downloading them.
+ *
+ * @example
+ * const model = Model.huggingFace('Qwen/Qwen2.5-7B-Instruct', { parametersBillions: 7.6 });
+ * const cache = new ModelCache(chart, 'weights', { model, storageClassName: 'shared-rwx' });
+ * new VllmService(chart, 'server', { model, cache, gpu: Gpu.A10G, loadFormat: LoadFormat.RUNAI_STREAMER });
  */
 export class ModelCache extends Construct {
   /** Whether pods on several nodes can mount the claim at once (ReadWriteMany, ReadOnlyMany, or an existing claim). */

@@ -18,6 +18,9 @@ export interface MonitoringSelectionProps {
  * Without the labels your Prometheus selects, it ignores them: KEDA then reads no queue (the fallback holds capacity
  * forever) and no alert is loaded. Every ServiceMonitor and PrometheusRule of the chart carries the labels, whether
  * it was created before or after the selection.
+ *
+ * @example
+ * new MonitoringSelection(chart, 'monitoring', { labels: { release: 'kube-prometheus-stack' } });
  */
 export class MonitoringSelection extends Construct {
   /** The selection of the chart that holds `scope`, if one was declared. */

@@ -210,6 +210,17 @@ export interface QueueAutoscalerProps {
  *
  * KEDA reads `sum(vllm:num_requests_waiting)` of this server from Prometheus; its HPA keeps
  * `ceil(waiting / targetQueuePerReplica)` replicas between the floor (a WarmFloor, 1 by default) and `maxReplicas`.
+ *
+ * @example
+ * const model = Model.huggingFace('meta-llama/Llama-3.1-70B-Instruct', { parametersBillions: 70 });
+ * const server = new VllmService(chart, 'server', { model, gpu: Gpu.H100, gpuCount: 4 });
+ * const autoscaler = new QueueAutoscaler(chart, 'autoscaler', {
+ *   server,
+ *   maxReplicas: 8,
+ *   prometheusAddress: 'http://prometheus-operated.monitoring.svc:9090',
+ * });
+ * WarmFloor.highAvailability(chart, 'floor', { autoscaler });
+ * new ServingAlerts(chart, 'alerts', { server, autoscaler });
  */
 export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
   /** The server scaled. */
@@ -226,6 +237,8 @@ export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
   public readonly targetQueuePerReplica: number;
   /** Namespace of the server, which scopes the queue query (the objects carry it only when the chart or server sets it). */
   public readonly namespace: string;
+  /** The namespace given for a chart without one (`queryNamespace`), if any. */
+  public readonly queryNamespace?: string;
 
   private readonly props: QueueAutoscalerProps;
   private readonly check: Check;
@@ -292,6 +305,7 @@ export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
     this.maxReplicas = props.maxReplicas;
     this.targetQueuePerReplica = target;
     this.namespace = namespace;
+    this.queryNamespace = props.queryNamespace;
     this.scaledObjectName = Names.toDnsLabel(this, { maxLen: MAX_LABEL_LENGTH - KEDA_HPA_PREFIX.length });
     this.hpaName = `${KEDA_HPA_PREFIX}${this.scaledObjectName}`;
 

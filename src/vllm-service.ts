@@ -249,6 +249,16 @@ export interface VllmServiceProps {
 
 /**
  * A vLLM OpenAI-compatible server for one model on GPUs: Deployment, Service, PodDisruptionBudget and ServiceMonitor.
+ *
+ * @example
+ * const token = { secret: kplus.Secret.fromSecretName(chart, 'hf-token', 'hf-token'), key: 'token' };
+ * const model = Model.huggingFace('meta-llama/Llama-3.1-8B-Instruct', { parametersBillions: 8, token });
+ * new VllmService(chart, 'server', {
+ *   model,
+ *   gpu: Gpu.L4,
+ *   serviceName: 'llama',
+ *   rolloutStrategy: RolloutStrategy.REPLACE,
+ * });
  */
 export class VllmService extends Construct {
   /** The pinned vLLM image. */

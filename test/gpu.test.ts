@@ -42,5 +42,7 @@ describe('Gpu names', () => {
     expect(Gpu.H100_80GB).toBe(Gpu.H100);
     expect(Gpu.A100_80GB).toBe(Gpu.A100);
     expect(Gpu.presets()).toContain(Gpu.H100);
+    // Python reads A10G as A10_G; A10g is the same preset and reads A10G there.
+    expect(Gpu.A10g).toBe(Gpu.A10G);
   });
 });

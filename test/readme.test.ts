@@ -8,7 +8,8 @@ import { findOne } from './util';
 const ROOT = path.resolve(__dirname, '..');
 
 function typescriptBlocks(markdown: string): string[] {
-  return [...markdown.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+  // The info string may carry jsii-rosetta's fixture attribute (```ts fixture=empty).
+  return [...markdown.matchAll(/```ts(?: [^\n]*)?\n([\s\S]*?)```/g)].map((m) => m[1]);
 }
 
 describe.each([
