@@ -618,6 +618,9 @@ export class VllmService extends Construct {
       ...(this.model.architecture ? { 'vllm.cdk8s.io/architecture': JSON.stringify(this.model.architecture) } : {}),
       'vllm.cdk8s.io/construct-path': this.node.path,
       'vllm.cdk8s.io/cold-start-seconds': String(this.coldStart.totalSeconds),
+      // What the estimate is made of (see ColdStart for the source of each figure).
+      'vllm.cdk8s.io/cold-start-breakdown': `weights=${Math.ceil(this.coldStart.weightLoadSeconds)}s compile=${this.coldStart.compileSeconds}s `
+        + `engine=${this.coldStart.engineStartupSeconds}s`,
     };
   }
 }

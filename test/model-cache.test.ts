@@ -72,6 +72,7 @@ describe('ModelCache compile cache', () => {
     const { manifests } = synthCached({}, LLAMA_70B);
     // 140 GB at 1,000 MB/s + 10 s compile from the cache + 30 s engine start-up.
     expect(findOne(manifests, 'Deployment').metadata.annotations['vllm.cdk8s.io/cold-start-seconds']).toBe('180');
+    expect(findOne(manifests, 'Deployment').metadata.annotations['vllm.cdk8s.io/cold-start-breakdown']).toBe('weights=140s compile=10s engine=30s');
     const { manifests: off } = synthCached({ compileCache: false }, LLAMA_70B);
     expect(findOne(off, 'Deployment').metadata.annotations['vllm.cdk8s.io/cold-start-seconds']).toBe('210');
     expect(container(findOne(off, 'Deployment'), 'vllm').env).toContainEqual({ name: 'VLLM_CACHE_ROOT', value: '/var/cache/vllm/vllm' });
