@@ -51,3 +51,10 @@ describe.each([
     }
   });
 });
+
+test('every README link and image works from the npm page: absolute, never relative to the repository', () => {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const targets = [...readme.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]);
+  expect(targets.length).toBeGreaterThan(3);
+  expect(targets.filter((t) => !/^https:\/\//.test(t) && !t.startsWith('#'))).toEqual([]);
+});
