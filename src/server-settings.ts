@@ -65,13 +65,6 @@ export function checkNoLiteralToken(check: Check, props: VllmServiceProps): void
     if (HF_TOKEN_PATTERN.test(arg) || /^--hf-token/.test(arg)) {
       throw check.error('extraArgs', '<redacted>', 'must not carry a Hugging Face token: pass Model.huggingFace(..., { token: { secret, key } })');
     }
-    if (/^--api-key/.test(arg)) {
-      throw check.error('extraArgs', '<redacted>', 'must not carry a literal --api-key: pass apiKey: { secret, key } (read by vLLM from VLLM_API_KEY)');
-    }
-  }
-  const apiKey = props.env?.VLLM_API_KEY?.value;
-  if (apiKey !== undefined) {
-    throw check.error('env.VLLM_API_KEY', '<redacted>', 'must not be a literal: pass apiKey: { secret, key }');
   }
 }
 

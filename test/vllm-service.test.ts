@@ -208,9 +208,6 @@ describe('VllmService sizing and bad input', () => {
       "env.HF_TOKEN ('<redacted>') must not be a literal Hugging Face token: pass Model.huggingFace(..., { token: { secret, key } })"],
     [{ extraArgs: ['--hf-token', 'hf_abcdefghijklmnopqrstuvwxyz'] },
       "extraArgs ('<redacted>') must not carry a Hugging Face token: pass Model.huggingFace(..., { token: { secret, key } })"],
-    [{ extraArgs: ['--api-key', 'sk-123'] },
-      "extraArgs ('<redacted>') must not carry a literal --api-key: pass apiKey: { secret, key } (read by vLLM from VLLM_API_KEY)"],
-    [{ env: { VLLM_API_KEY: kplus.EnvValue.fromValue('sk-123') } }, "env.VLLM_API_KEY ('<redacted>') must not be a literal: pass apiKey: { secret, key }"],
     [{ serviceName: 'Llama_API' },
       "serviceName ('Llama_API') must be a DNS-1035 label: lower-case letters, digits and -, starting with a letter, at most 63 characters"],
     [{ scratchSize: Size.mebibytes(512) }, "scratchSize ('512Mi') must be at least 1Gi"],
@@ -282,6 +279,11 @@ describe('VllmService on a real cluster', () => {
     const vllm = container(findOne(Testing.synth(chart), 'Deployment'), 'vllm');
     expect(vllm.env).toContainEqual({ name: 'VLLM_API_KEY', valueFrom: { secretKeyRef: { name: 'llama-api-key', key: 'token' } } });
     expect(vllm.args.join(' ')).not.toContain('--api-key');
+  });
+
+  test('a literal API key is refused, on the command line or in env', () => {
+    expect(() => synthServer({ extraArgs: ['--api-key', 'sk-123'] })).toThrow(/extraArgs\[0\] \('--api-key'\) must not carry a credential/);
+    expect(() => synthServer({ env: { VLLM_API_KEY: kplus.EnvValue.fromValue('sk-123') } })).toThrow(/env\.VLLM_API_KEY/);
   });
 
   test('the Run:ai streamer is a typed load format', () => {

@@ -247,7 +247,7 @@ describe('Prometheus and KEDA', () => {
     expect(refusal(() => floor({ replicas: 0, scaleToZero: { hosts: ['https://llm.example.com/v1'] } })))
       .toBe("WarmFloor 'test/floor': scaleToZero.hosts[0] ('https://llm.example.com/v1') must be a host name a request's Host header can carry, such as 'llm.example.com' (no scheme, path or spaces; optional '*.' and ':port')");
     expect(refusal(() => floor({ replicas: 0, scaleToZero: { coldStartTimeout: Duration.seconds(60) } })))
-      .toBe("WarmFloor 'test/floor': scaleToZero.coldStartTimeout ('60s') must be >= the server's startup window (380s): requests held at zero replicas would time out before a replica is ready");
+      .toBe("WarmFloor 'test/floor': scaleToZero.coldStartTimeout ('60s') must be >= the server's startup window (620s): requests held at zero replicas would time out before a replica is ready");
   });
 
   test('a populate deadline far below the download', () => {
