@@ -7,8 +7,8 @@
  *   npx projen bench:replay [-- --baseline /path/to/other/checkout]
  */
 import { join, resolve } from 'path';
-import { Trace } from '../src/simulation/trace';
 import { exampleManifests } from '../src/simulation/example-chart';
+import { Trace } from '../src/simulation/trace';
 
 const RUNS = 7;
 const baselineIndex = process.argv.indexOf('--baseline');

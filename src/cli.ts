@@ -18,10 +18,11 @@ import { jsonReport, modelled, ReportTrace, summary, textTable } from './simulat
 import { SimulationResult } from './simulation/results';
 import { findAutoscaler, simulate } from './simulation/simulate';
 import { runSuite, ScenarioResult, standardScenarios } from './simulation/suite';
-import { VariantRow } from './simulation/variant-row';
 import { suiteJson, suiteSections, suiteShortfalls, suiteSources, suiteSummaryTable, suiteText } from './simulation/suite-report';
 import { CostReference, costChart, policyChart } from './simulation/svg';
 import { Trace } from './simulation/trace';
+import { VariantRow } from './simulation/variant-row';
+import { LoadFormat } from './sizing';
 
 const USAGE = `usage:
   cdk8s-vllm bench --trace FILE [options]       compare autoscaling policies on one trace
@@ -186,13 +187,7 @@ function suite(parsed: Parsed, argv: string[], out: (text: string) => void, err:
   checkOutputs(options);
   const azure = Trace.fromCsvFile(options.get('trace') ?? BUNDLED_TRACE);
   const progress = progressBar();
-  // On the example chart, one measured way to trade cost for headroom: half the in-flight utilization.
-  const headroom = SWEPT_DEFAULTS.capacityUtilization / 2;
-  const variants: VariantRow[] = file !== undefined ? [] : [{
-    name: `default, utilization ${headroom}`,
-    description: `the default with capacityTrigger.utilization ${headroom} (half the default's): more standing headroom`,
-    manifests: exampleManifests({ ...deploymentOptions(options), autoscaler: { capacityTrigger: { enabled: true, utilization: headroom } } }),
-  }];
+  const variants: VariantRow[] = file !== undefined ? [] : exampleVariants(deploymentOptions(options));
   const results = runSuite(standardScenarios(azure), {
     sloTtftSeconds: slo,
     sloTarget,
@@ -208,6 +203,31 @@ function suite(parsed: Parsed, argv: string[], out: (text: string) => void, err:
   if (options.has('markdown')) writeSuiteMarkdown(options.get('markdown')!, argv, results, charts, charted.scenario.name);
   for (const chart of charts) err(`wrote ${chart}`);
   out(flags.has('json') ? suiteJson(results) : suiteText(results));
+}
+
+/**
+ * Settings a user can change on the example chart, measured beside the default: more standing headroom (half the
+ * in-flight utilization), and the cold start with no compile cache or with the Run:ai streamer.
+ */
+function exampleVariants(deployment: ExampleDeploymentOptions): VariantRow[] {
+  const headroom = SWEPT_DEFAULTS.capacityUtilization / 2;
+  return [
+    {
+      name: `default, utilization ${headroom}`,
+      description: `the default with capacityTrigger.utilization ${headroom} (half the default's): more standing headroom`,
+      manifests: exampleManifests({ ...deployment, autoscaler: { capacityTrigger: { enabled: true, utilization: headroom } } }),
+    },
+    {
+      name: 'default, no compile cache',
+      description: 'the default on a server whose ModelCache keeps no compile cache (compileCache: false): every replica compiles',
+      manifests: exampleManifests({ ...deployment, cache: { compileCache: false } }),
+    },
+    {
+      name: 'default, Run:ai streamer',
+      description: 'the default on a server that streams its weights (loadFormat: LoadFormat.RUNAI_STREAMER): a shorter cold start',
+      manifests: exampleManifests({ ...deployment, server: { loadFormat: LoadFormat.RUNAI_STREAMER } }),
+    },
+  ];
 }
 
 /** The scenario whose replays the suite's charts show. */

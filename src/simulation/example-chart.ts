@@ -1,7 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import { Gpu } from '../gpu';
 import { Model } from '../model';
-import { ModelCache } from '../model-cache';
+import { ModelCache, ModelCacheProps } from '../model-cache';
 import { QueueAutoscaler, QueueAutoscalerProps } from '../queue-autoscaler';
 import { VllmService, VllmServiceProps } from '../vllm-service';
 import { ExampleDeploymentOptions } from './deployment-options';
@@ -12,6 +12,8 @@ export interface ExampleServerOptions extends ExampleDeploymentOptions {
   readonly server?: Partial<VllmServiceProps>;
   /** QueueAutoscaler props other than its defaults (for experiments on the default policy). */
   readonly autoscaler?: Partial<QueueAutoscalerProps>;
+  /** More ModelCache props. */
+  readonly cache?: Partial<ModelCacheProps>;
 }
 
 /** The Prometheus the library's examples point KEDA at. */
@@ -49,7 +51,7 @@ export function exampleManifests(options: ExampleServerOptions = {}): Manifest[]
 
 function exampleServer(chart: Chart, options: ExampleServerOptions): VllmService {
   const model = options.model ?? quickStartModel();
-  const cache = new ModelCache(chart, 'weights', { model, storageClassName: 'shared-rwx' });
+  const cache = new ModelCache(chart, 'weights', { model, storageClassName: 'shared-rwx', ...options.cache });
   return new VllmService(chart, 'server', {
     model,
     cache,

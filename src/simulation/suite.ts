@@ -1,6 +1,6 @@
 import { BenchmarkProps, BenchmarkResult, runBenchmark } from './benchmark';
-import { VariantRow } from './variant-row';
 import { TrafficShape, Trace } from './trace';
+import { VariantRow } from './variant-row';
 
 /** One scenario of the suite: a trace, a start, and the seeds it is drawn with. */
 export interface Scenario {

@@ -51,8 +51,9 @@ describe('Simulation', () => {
 
   test('a change to a QueueAutoscaler prop shows up: the in-flight target', () => {
     const queueOnly = { targetQueuePerReplica: 1000 };
-    const tight = Simulation.run({ manifests: withQueueAutoscaler({ ...queueOnly, capacityTrigger: { targetInFlightPerReplica: 8 } }), ...fixed, trace: heavy });
-    const lax = Simulation.run({ manifests: withQueueAutoscaler({ ...queueOnly, capacityTrigger: { targetInFlightPerReplica: 250 } }), ...fixed, trace: heavy });
+    const inFlight = (target: number) => withQueueAutoscaler({ ...queueOnly, capacityTrigger: { targetInFlightPerReplica: target } });
+    const tight = Simulation.run({ manifests: inFlight(8), ...fixed, trace: heavy });
+    const lax = Simulation.run({ manifests: inFlight(250), ...fixed, trace: heavy });
     expect(tight.name).toMatch(/^test-autoscaler-/);
     expect(lax.gpuHours).toBeLessThan(tight.gpuHours);
     expect(lax.sloAttainment).toBeLessThan(tight.sloAttainment);
