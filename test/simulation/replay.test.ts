@@ -1,8 +1,8 @@
 import { Duration } from 'cdk8s';
 import { testManifests } from './helpers';
-import { Autoscaler, ClusterView } from '../../src/simulation/autoscaler';
 import { KedaAutoscaler } from '../../src/simulation/keda';
 import { readServer } from '../../src/simulation/manifests';
+import { ScheduledReplicas } from '../../src/simulation/references';
 import { Replay } from '../../src/simulation/replay';
 import { RequestStatus } from '../../src/simulation/request-book';
 import { Trace } from '../../src/simulation/trace';
@@ -15,20 +15,9 @@ const MEMORY = (16e9 + 100 * 131072) / (3.35e12 * 0.89);
 const COMPUTE = (100 * 2 * 8e9) / (989e12 * 0.67) + (4 * 32 * 4096 * ((100 * 101) / 2)) / (989e12 * 0.71);
 const STEP = MEMORY + 0.28 * COMPUTE + 32 * 37e-6 + 0.0005;
 
-/** An autoscaler that sets the replica count at given HPA sync times. */
-class ScriptedAutoscaler implements Autoscaler {
-  public readonly maxReplicas = 8;
-  public constructor(public readonly initialReplicas: number, private readonly script: Map<number, number>) {}
-  public warmStart(): void {}
-  public poll(): number | undefined {
-    return undefined;
-  }
-  public push(): number | undefined {
-    return undefined;
-  }
-  public hpaSync(view: ClusterView): number | undefined {
-    return this.script.get(view.now);
-  }
+/** Replicas from a schedule applied at every HPA sync: `before` until 7.5 s, `after` from then on. */
+function switchAt75(floor: number, before: number, after: number): ScheduledReplicas {
+  return new ScheduledReplicas((t) => (t >= 7.5 ? after : before), floor, 8);
 }
 
 /** 46 s in all, the figure the timings below are worked out from. */
@@ -78,7 +67,7 @@ describe('Replay', () => {
       { arrivalSeconds: 0.001, promptTokens: 100, outputTokens: 2000 },
       { arrivalSeconds: 30, promptTokens: 100, outputTokens: 1 },
     ]);
-    const autoscaler = new ScriptedAutoscaler(2, new Map([[7.5, 1]]));
+    const autoscaler = switchAt75(2, 2, 1);
     const outcome = new Replay({ server, autoscaler, trace, startEpochSeconds: 0, initialReplicas: 2 }).run();
     const statuses = Array.from(outcome.book.status);
     expect(statuses.filter((s) => s === RequestStatus.FAILED)).toHaveLength(1);
@@ -99,7 +88,7 @@ describe('Replay', () => {
       { arrivalSeconds: 60, promptTokens: 100, outputTokens: 1 },
     ]);
     // Starts at zero replicas; the script asks for one at the first sync (7.5 s); it is ready at 53.5 s.
-    const autoscaler = new ScriptedAutoscaler(0, new Map([[7.5, 1]]));
+    const autoscaler = switchAt75(0, 0, 1);
     const outcome = new Replay({ server, autoscaler, trace, startEpochSeconds: 0, initialReplicas: 0 }).run();
     expect(outcome.book.firstToken[0] - outcome.book.arrival[0]).toBeCloseTo(53.5 + STEP, 9);
     expect(outcome.book.firstToken[1] - outcome.book.arrival[1]).toBeCloseTo(STEP, 9);
