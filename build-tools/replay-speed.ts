@@ -21,7 +21,13 @@ function replayOf(dir: string): Replay {
   const trace = lib('trace').Trace.fromCsvFile(join(__dirname, '..', 'data', 'traces', 'azure-llm-2023-conv.csv')).scaleRate(10);
   const manifests = lib('example-chart').exampleManifests();
   const simulate = lib('simulate').simulate;
-  return (start) => simulate({ manifests, trace, optimisticGpuHours: 1, lowerBoundGpuHours: 1, initialReplicas: start === 'given' ? 1 : undefined, start });
+  return (start) => simulate({
+    manifests,
+    trace,
+    optimisticGpuHours: 1,
+    lowerBoundGpuHours: 1,
+    ...(start === 'given' ? { initialReplicas: 1 } : { start }),
+  });
 }
 
 const here = Trace.fromCsvFile(join(__dirname, '..', 'data', 'traces', 'azure-llm-2023-conv.csv')).scaleRate(10);

@@ -124,9 +124,9 @@ export function benchSummary(result: BenchmarkResult): string {
       + `one replica sustains ${result.sustainableRequestsPerSecond.toFixed(2)} requests/s within it at this token mix`,
   ];
   const atCeiling = result.policies.filter((p) => p.results.some((r) => r.secondsAtCeiling > 0)).map((p) => p.name);
-  if (atCeiling.length > 0) lines.push(`at the ceiling for part of the run: ${atCeiling.join(', ')}`);
+  if (atCeiling.length > 0) lines.push(`at the ceiling for part of the run: ${atCeiling.map((name) => `'${name}'`).join(', ')}`);
   const paused = result.policies.filter((p) => p.results.some((r) => r.paused)).map((p) => p.name);
-  if (paused.length > 0) lines.push(`paused (the replica count never moved): ${paused.join(', ')}`);
+  if (paused.length > 0) lines.push(`paused (the replica count never moved): ${paused.map((name) => `'${name}'`).join(', ')}`);
   if (!result.clairvoyant.reachesTarget) {
     lines.push(`the clairvoyant provisioner misses the target within ${s.maxReplicas} replicas: the target is out of reach under this ceiling and cold start`);
   }
