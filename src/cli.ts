@@ -174,28 +174,32 @@ function startOption(options: Map<string, string>): 'warm' | 'cold' {
 /** The Azure conversation trace that ships with the package (data/traces; CC-BY 4.0, see its README). */
 const BUNDLED_TRACE = join(__dirname, '..', 'data', 'traces', 'azure-llm-2023-conv.csv');
 
+/** What bench and bench --suite share: the SLO, the server (the example or your chart) and the ceiling. */
+function benchmarkSettings(options: Map<string, string>) {
+  const file = options.get('manifests');
+  return {
+    sloTtftSeconds: numberOption(options, 'slo-ttft', ASSUMPTIONS.defaultSloTtftSeconds, (n) => n > 0, 'a number of seconds > 0'),
+    sloTarget: numberOption(options, 'slo-target', ASSUMPTIONS.sloTarget, (n) => n > 0 && n <= 1, 'a fraction > 0 and <= 1'),
+    deployment: file === undefined ? deploymentOptions(options) : undefined,
+    manifests: file === undefined ? undefined : readManifests(file),
+    deploymentName: options.get('deployment'),
+    maxReplicas: options.has('max-replicas')
+      ? numberOption(options, 'max-replicas', 1, (n) => Number.isInteger(n) && n >= 1 && n <= 1000, 'a whole number from 1 to 1000') : undefined,
+  };
+}
+
 function suite(parsed: Parsed, argv: string[], out: (text: string) => void, err: (text: string) => void): void {
   const { options, flags } = parsed;
   for (const name of ['rate-scale', 'diurnal', 'flash-crowd', 'seeds', 'start', 'policies']) {
     if (options.has(name)) throw new UsageError(`--${name} does not go with --suite: each scenario sets its own`);
   }
-  const slo = numberOption(options, 'slo-ttft', ASSUMPTIONS.defaultSloTtftSeconds, (n) => n > 0, 'a number of seconds > 0');
-  const sloTarget = numberOption(options, 'slo-target', ASSUMPTIONS.sloTarget, (n) => n > 0 && n <= 1, 'a fraction > 0 and <= 1');
-  const maxReplicas = options.has('max-replicas')
-    ? numberOption(options, 'max-replicas', 1, (n) => Number.isInteger(n) && n >= 1 && n <= 1000, 'a whole number from 1 to 1000') : undefined;
-  const file = options.get('manifests');
+  const settings = benchmarkSettings(options);
+  const slo = settings.sloTtftSeconds;
   checkOutputs(options);
   const azure = Trace.fromCsvFile(options.get('trace') ?? BUNDLED_TRACE);
   const progress = progressBar();
-  const variants: VariantRow[] = file !== undefined ? [] : exampleVariants(deploymentOptions(options));
-  const results = runSuite(standardScenarios(azure), {
-    sloTtftSeconds: slo,
-    sloTarget,
-    deployment: file === undefined ? deploymentOptions(options) : undefined,
-    manifests: file === undefined ? undefined : readManifests(file),
-    deploymentName: options.get('deployment'),
-    maxReplicas,
-  }, (scenario, fraction) => progress(scenario, fraction), variants);
+  const variants: VariantRow[] = settings.deployment === undefined ? [] : exampleVariants(settings.deployment);
+  const results = runSuite(standardScenarios(azure), settings, (scenario, fraction) => progress(scenario, fraction), variants);
   progress.done();
   const charted = results.find((r) => r.scenario.name === CHARTED_SCENARIO) ?? results[0];
   const charts = options.has('svg') ? writeCharts(options.get('svg')!, charted.result.policies.map((p) => p.results[0]), slo,
@@ -310,27 +314,18 @@ const SUITE_METHOD = [
 function bench(parsed: Parsed, argv: string[], out: (text: string) => void, err: (text: string) => void): void {
   const { options, flags } = parsed;
   if (flags.has('suite')) return suite(parsed, argv, out, err);
-  const slo = numberOption(options, 'slo-ttft', ASSUMPTIONS.defaultSloTtftSeconds, (n) => n > 0, 'a number of seconds > 0');
-  const sloTarget = numberOption(options, 'slo-target', ASSUMPTIONS.sloTarget, (n) => n > 0 && n <= 1, 'a fraction > 0 and <= 1');
-  const known = Benchmark.policyNames();
-  const policies = policyList(options.get('policies'), known);
-  const maxReplicas = options.has('max-replicas')
-    ? numberOption(options, 'max-replicas', 1, (n) => Number.isInteger(n) && n >= 1 && n <= 1000, 'a whole number from 1 to 1000') : undefined;
+  const settings = benchmarkSettings(options);
+  const slo = settings.sloTtftSeconds;
+  const policies = policyList(options.get('policies'), Benchmark.policyNames());
   const seeds = numberOption(options, 'seeds', 1, (n) => Number.isInteger(n) && n >= 1 && n <= 100, 'a whole number from 1 to 100');
   const firstSeed = numberOption(options, 'seed', 1, (n) => Number.isInteger(n), 'a whole number');
-  const file = options.get('manifests');
   checkOutputs(options);
   const trace = loadTrace(options, flags);
   const progress = progressBar();
   const result: BenchmarkResult = runBenchmark({
+    ...settings,
     trace,
-    sloTtftSeconds: slo,
-    sloTarget,
-    deployment: file === undefined ? deploymentOptions(options) : undefined,
-    manifests: file === undefined ? undefined : readManifests(file),
-    deploymentName: options.get('deployment'),
     policies,
-    maxReplicas,
     start: startOption(options),
     seeds,
     firstSeed,

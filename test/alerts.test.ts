@@ -8,7 +8,7 @@ import { Gpu, VllmService } from '../src';
 import { AlertSeverity, IAutoscalerTarget, ServingAlerts, ServingAlertsProps } from '../src/alerts';
 import { AlertRuleTest, checkRules, InputSeries, PromtoolTest, requirePromtool, testRules } from './promql/promtool';
 import { expectValidManifests } from './schema/validate';
-import { findAll, findOne, LLAMA_8B, testChart } from './util';
+import { errorOf, findAll, findOne, LLAMA_8B, testChart } from './util';
 
 const NAMESPACE = 'inference';
 const SERVED = LLAMA_8B.servedModelName;
@@ -35,16 +35,6 @@ function synthAlerts(props: Partial<ServingAlertsProps> = {}, serverScrape?: Dur
   const groups = rule.spec.groups;
   const byName = Object.fromEntries(groups.flatMap((g: any) => g.rules).map((r: any) => [r.alert, r]));
   return { server, alerts, manifests, rule, groups, byName };
-}
-
-/** The exact message of the error `fn` throws. */
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected an error');
 }
 
 describe('ServingAlerts PrometheusRule', () => {

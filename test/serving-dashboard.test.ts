@@ -3,7 +3,7 @@ import { Gpu, QueueAutoscaler, ServingAlerts, ServingDashboard, ServingDashboard
 import { DashboardQueries, regexLiteral } from '../src/promql';
 import { ExpectedSample, InputSeries, requirePromtool, testRules } from './promql/promtool';
 import { expectValidManifests } from './schema/validate';
-import { findOne, LLAMA_70B, LLAMA_8B, testChart } from './util';
+import { errorOf, findOne, LLAMA_70B, LLAMA_8B, testChart } from './util';
 
 const NAMESPACE = 'inference';
 const SERVED = LLAMA_8B.servedModelName;
@@ -37,15 +37,6 @@ function panel(model: any, title: string): any {
 
 function thresholdValues(p: any): number[] {
   return p.fieldConfig.defaults.thresholds.steps.map((s: any) => s.value).filter((v: any) => v !== null);
-}
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected an error');
 }
 
 describe('ServingDashboard ConfigMap', () => {
