@@ -281,6 +281,14 @@ export class DashboardQueries {
     return `sum by (${SERVER_LABELS}) (${waiting}) / count by (${SERVER_LABELS}) (count by (${SERVER_LABELS}, ${LABEL.pod}) (${waiting}))`;
   }
 
+  /** Requests in flight (running + waiting) per scraped replica of each server: what the in-flight trigger divides by its target. */
+  public inFlightPerReplica(): string {
+    const running = `${METRIC.running}${this.vllm()}`;
+    const waiting = `${METRIC.waiting}${this.vllm()}`;
+    return `(sum by (${SERVER_LABELS}) (${running}) + sum by (${SERVER_LABELS}) (${waiting}))`
+      + ` / count by (${SERVER_LABELS}) (count by (${SERVER_LABELS}, ${LABEL.pod}) (${running}))`;
+  }
+
   /** The `quantile` of time to first token of each server, seconds. */
   public timeToFirstToken(quantile: number): string {
     return this.histogramQuantile(METRIC.timeToFirstTokenBucket, quantile);

@@ -125,6 +125,7 @@ export class ServingDashboard extends Construct {
     });
     const thresholds = {
       target: autoscalers.map((a) => a.targetQueuePerReplica),
+      inFlightTarget: autoscalers.filter((a) => a.capacityEnabled).map((a) => a.targetInFlightPerReplica),
       backlog: defined(alerts.map((a) => a.thresholds.waitingPerReplica)),
       slo: defined(alerts.map((a) => a.thresholds.timeToFirstTokenSeconds)),
       kvCache: defined(alerts.map((a) => a.thresholds.kvCacheUsage)),
@@ -156,6 +157,10 @@ export class ServingDashboard extends Construct {
       'Requests admitted and not yet scheduled, per scraped replica: what KEDA divides by its target. Lines: the autoscaler target, then the backlog alert.')
       .withTarget(target(queries.waitingPerReplica(), LEGEND_SERVER, 'A'))
       .thresholds(steps([...thresholds.target.map((v) => [v, 'yellow'] as Step), ...thresholds.backlog.map((v) => [v, 'red'] as Step)])));
+    builder.withPanel(graph('Requests in flight per replica', 'short',
+      'Requests running or waiting, per scraped replica: what the in-flight trigger divides by its target. Line: the in-flight target.')
+      .withTarget(target(queries.inFlightPerReplica(), LEGEND_SERVER, 'A'))
+      .thresholds(steps(thresholds.inFlightTarget.map((v) => [v, 'yellow'] as Step))));
     const ttft = graph('Time to first token', 's', 'p50, p95 and p99 over every replica. Line: the objective of the time-to-first-token alert.');
     quantiles((q) => queries.timeToFirstToken(q)).forEach((t) => ttft.withTarget(t));
     builder.withPanel(ttft.thresholds(steps(thresholds.slo.map((v) => [v, 'red'] as Step))));

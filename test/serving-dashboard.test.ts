@@ -124,6 +124,8 @@ describe('ServingDashboard model', () => {
   test('alert thresholds appear on the panels they watch', () => {
     // target 5, VllmQueueBacklog at 2 x target; TTFT SLO 2 s; KV cache 0.9; preemptions 0.05/s; --max-num-seqs 64
     expect(thresholdValues(panel(model, 'Requests waiting per replica'))).toEqual([5, 10]);
+    // the in-flight target: a quarter of --max-num-seqs 64
+    expect(thresholdValues(panel(model, 'Requests in flight per replica'))).toEqual([16]);
     expect(thresholdValues(panel(model, 'Time to first token'))).toEqual([2]);
     expect(thresholdValues(panel(model, 'KV-cache usage per pod'))).toEqual([0.9]);
     expect(thresholdValues(panel(model, 'Preemptions per second per pod'))).toEqual([0.05]);
@@ -297,6 +299,7 @@ describePromtool('ServingDashboard queries under promtool', () => {
   /** The expected samples of each query, in panel order. */
   const expected: ExpectedSample[][] = [
     [{ labels: `{${srv}}`, value: 4 }], // waiting per replica: (6 + 2) / 2
+    [{ labels: `{${srv}}`, value: 12.5 }], // in flight per replica: (10 + 7 running + 6 + 2 waiting) / 2
     [{ labels: `{${srv}}`, value: 0.5 }], // TTFT p50
     [{ labels: `{${srv}}`, value: 0.95 }], // TTFT p95
     [{ labels: `{${srv}}`, value: 0.99 }], // TTFT p99
