@@ -316,7 +316,7 @@ export function runBenchmark(props: BenchmarkProps, onProgress?: (step: string, 
     policies: labels.map((label) => {
       const results = perSeed.map((p) => p.rows.get(label)!);
       const variant = variants.find((v) => v.name === label);
-      const info = variant ? { source: 'this library: the QueueAutoscaler with the setting named', description: variant.description } : describe(label, server);
+      const info = variant ? { source: 'this library: the default policy with the setting named', description: variant.description } : describe(label, server);
       return {
         name: label,
         source: info.source,
