@@ -34,7 +34,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   // newest build generated for Grafana 11.6 (the schema kube-prometheus-stack's Grafana 11/12 loads):
   // its `latest` tag (0.0.x) follows Grafana's unreleased main branch and may change the JSON at any time.
   bundledDeps: ['yaml@^2.8.0', '@grafana/grafana-foundation-sdk@11.6.0-cogv0.0.x.1769699379'],
-  bin: { 'cdk8s-vllm': 'lib/cli.js' },
+  bin: { 'cdk8s-vllm': 'lib/cli/cli.js' },
 
   // Other languages are published from the same jsii assembly.
   publishToPypi: { distName: 'cdk8s-vllm', module: 'cdk8s_vllm' },

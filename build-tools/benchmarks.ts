@@ -4,7 +4,7 @@
  *
  *   npx ts-node --project test/tsconfig.json build-tools/benchmarks.ts
  */
-import { main } from '../src/cli';
+import { main } from '../src/cli/cli';
 
 const started = Date.now();
 const code = main(['bench', '--suite', '--svg', 'docs/benchmarks', '--markdown', 'docs/benchmarks.md'], () => undefined)

@@ -7,21 +7,20 @@
  *   npx projen bench:replay [-- --baseline /path/to/other/checkout]
  */
 import { join, resolve } from 'path';
-import { exampleManifests } from '../src/simulation/example-chart';
-import { Trace } from '../src/simulation/trace';
+import { exampleManifests } from '../src/simulation/cluster/example-chart';
+import { Trace } from '../src/simulation/traffic/trace';
 
 const RUNS = 7;
 const baselineIndex = process.argv.indexOf('--baseline');
 const baselineDir = baselineIndex > 0 ? resolve(process.argv[baselineIndex + 1]) : undefined;
 
 type Replay = (start: string) => void;
-function replayOf(dir: string): Replay {
+/** A build's replay through its public API (`Simulation.run`), so builds of any source layout compare. */
+function replayOf(dir: string, manifests: unknown[]): Replay {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const lib = (name: string) => require(join(dir, 'lib', 'simulation', name));
-  const trace = lib('trace').Trace.fromCsvFile(join(__dirname, '..', 'data', 'traces', 'azure-llm-2023-conv.csv')).scaleRate(10);
-  const manifests = lib('example-chart').exampleManifests();
-  const simulate = lib('simulate').simulate;
-  return (start) => simulate({
+  const lib = require(join(dir, 'lib'));
+  const trace = lib.Trace.fromCsvFile(TRACE_FILE).scaleRate(10);
+  return (start) => lib.Simulation.run({
     manifests,
     trace,
     optimisticGpuHours: 1,
@@ -30,10 +29,12 @@ function replayOf(dir: string): Replay {
   });
 }
 
-const here = Trace.fromCsvFile(join(__dirname, '..', 'data', 'traces', 'azure-llm-2023-conv.csv')).scaleRate(10);
-exampleManifests();
-const builds: [string, Replay][] = [['this checkout', replayOf(join(__dirname, '..'))]];
-if (baselineDir) builds.push([`baseline (${baselineDir})`, replayOf(baselineDir)]);
+const TRACE_FILE = join(__dirname, '..', 'data', 'traces', 'azure-llm-2023-conv.csv');
+const here = Trace.fromCsvFile(TRACE_FILE).scaleRate(10);
+// Both builds replay the same synthesized chart, the autoscaled example of this checkout.
+const manifests = exampleManifests();
+const builds: [string, Replay][] = [['this checkout', replayOf(join(__dirname, '..'), manifests)]];
+if (baselineDir) builds.push([`baseline (${baselineDir})`, replayOf(baselineDir, manifests)]);
 const cases: [string, string][] = [['warm start (15-minute lead-in)', 'warm'], ['cold start', 'cold'], ['given warm replicas', 'given']];
 const rows: string[] = [];
 for (const [label, start] of cases) {

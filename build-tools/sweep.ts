@@ -14,13 +14,14 @@
 import { writeFileSync } from 'fs';
 import { Duration } from 'cdk8s';
 import { QueueAutoscalerProps } from '../src/queue-autoscaler';
-import { exampleManifests } from '../src/simulation/example-chart';
-import { clairvoyantReference } from '../src/simulation/hindsight';
-import { readServer } from '../src/simulation/manifests';
-import { optimisticReference } from '../src/simulation/references';
-import { findAutoscaler, measureReplay, ReplayStart } from '../src/simulation/simulate';
-import { standardScenarios } from '../src/simulation/suite';
-import { Trace } from '../src/simulation/trace';
+import { exampleManifests } from '../src/simulation/cluster/example-chart';
+import { findAutoscaler } from '../src/simulation/cluster/find-autoscaler';
+import { readServer } from '../src/simulation/cluster/manifests';
+import { clairvoyantReference } from '../src/simulation/evidence/hindsight';
+import { measureReplay, ReplayStart } from '../src/simulation/evidence/measure';
+import { optimisticReference } from '../src/simulation/evidence/references';
+import { standardScenarios } from '../src/simulation/evidence/suite';
+import { Trace } from '../src/simulation/traffic/trace';
 
 const SLO = 2;
 const TARGET = 0.99;

@@ -4,6 +4,7 @@ export * from './sizing';
 export * from './model-cache';
 export * from './monitoring-selection';
 export * from './vllm-service';
+export type { DrainOptions } from './server-settings';
 export * from './queue-autoscaler';
 export * from './warm-floor';
 export * from './alerts';

@@ -1,5 +1,5 @@
 import { ApiObject, Duration, Lazy, Names } from 'cdk8s';
-import { Construct } from 'constructs';
+import { Construct, Node } from 'constructs';
 import { IAutoscalerTarget } from './alerts';
 import { SWEPT_DEFAULTS } from './autoscaling-defaults';
 import { Check, subjectOf } from './errors';
@@ -16,7 +16,20 @@ import { checkCacheSharable } from './server-settings';
 import { checkRenderedMetadata } from './validation/kubernetes-names';
 import { prometheusAddressProblem } from './validation/prometheus';
 import { VllmService } from './vllm-service';
-import type { WarmFloor } from './warm-floor';
+
+/**
+ * The replica floor of a QueueAutoscaler as the autoscaler reads it: the lowest replica count and the triggers that
+ * raise it. WarmFloor provides it (`_setFloor`), so the autoscaler never depends on the floor's construct.
+ * @internal
+ */
+export interface ReplicaFloor {
+  /** The floor's construct node, named in errors. */
+  readonly node: Node;
+  /** The lowest replica count. */
+  readonly replicas: number;
+  /** Triggers that raise the floor (cron windows) or wake the server from zero (the HTTP add-on's scaler). */
+  readonly _floorTriggers: ScaledObjectSpecTriggers[];
+}
 
 /** The HPA that KEDA generates for a ScaledObject is named `keda-hpa-<ScaledObject name>`. */
 const KEDA_HPA_PREFIX = 'keda-hpa-';
@@ -242,7 +255,7 @@ export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
 
   private readonly props: QueueAutoscalerProps;
   private readonly check: Check;
-  private floor?: WarmFloor;
+  private floor?: ReplicaFloor;
 
   public constructor(scope: Construct, id: string, props: QueueAutoscalerProps) {
     super(scope, id);
@@ -354,7 +367,7 @@ export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
    * Sets the replica floor and the triggers that come with it. Called by WarmFloor.
    * @internal
    */
-  public _setFloor(floor: WarmFloor): void {
+  public _setFloor(floor: ReplicaFloor): void {
     if (this.floor) {
       throw this.check.problem(`already has a WarmFloor ('${this.floor.node.path}'); '${floor.node.path}' would be a second one`);
     }
@@ -384,7 +397,7 @@ export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
         restoreToOriginalReplicaCount: false,
         horizontalPodAutoscalerConfig: { name: this.hpaName, behavior: this.behavior() },
       },
-      triggers: [...this.metricTriggers(floor), ...this.floorTriggers()],
+      triggers: [...this.metricTriggers(floor), ...(this.floor?._floorTriggers ?? [])],
     };
   }
 
@@ -446,28 +459,6 @@ export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
         metricType: 'Value',
         metadata: prometheus(this.queries().kvCacheAverage(), props.kvCacheTrigger.threshold ?? 0.8),
         authenticationRef,
-      });
-    }
-    return triggers;
-  }
-
-  /** Cron windows raise the floor; the HTTP add-on's external scaler wakes the server from zero. */
-  private floorTriggers(): ScaledObjectSpecTriggers[] {
-    const floor = this.floor;
-    if (!floor) return [];
-    const triggers: ScaledObjectSpecTriggers[] = floor.schedules.map((schedule, i) => ({
-      type: 'cron',
-      name: `floor-window-${i}`,
-      metadata: { timezone: schedule.timezone, start: schedule.start, end: schedule.end, desiredReplicas: String(schedule.replicas) },
-    }));
-    if (floor.interceptorRoute && floor.addOnNamespace) {
-      triggers.push({
-        type: 'external-push',
-        name: 'http-requests',
-        metadata: {
-          interceptorRoute: floor.interceptorRoute.name,
-          scalerAddress: `keda-add-ons-http-external-scaler.${floor.addOnNamespace}:9090`,
-        },
       });
     }
     return triggers;

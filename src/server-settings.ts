@@ -1,12 +1,46 @@
 import { Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
 import { Check } from './errors';
 import { Gpu } from './gpu';
 import { Model } from './model';
 import type { ModelCache } from './model-cache';
 import { Sizing } from './sizing';
-import type { DrainOptions, VllmServiceProps } from './vllm-service';
 
 /** How the props of a VllmService become decisions: drain timings, context length, batch size, and their checks. */
+
+/** How a replica stops without cutting off generations in flight. */
+export interface DrainOptions {
+  /**
+   * Pause before SIGTERM so the endpoint leaves every load balancer first.
+   * @default Duration.seconds(10)
+   */
+  readonly preStopPause?: Duration;
+  /**
+   * How long vLLM waits for in-flight requests after SIGTERM (`--shutdown-timeout`); new requests get 503.
+   * @default Duration.seconds(120)
+   */
+  readonly shutdownTimeout?: Duration;
+  /**
+   * `terminationGracePeriodSeconds`; must be at least pause + shutdown timeout.
+   * @default - pause + shutdown timeout + 10 s
+   */
+  readonly terminationGracePeriod?: Duration;
+}
+
+/** The props of a VllmService that decide its context length (VllmServiceProps has them). */
+export interface ContextChoices {
+  readonly model: Model;
+  readonly gpu: Gpu;
+  readonly gpuCount?: number;
+  readonly gpuMemoryUtilization?: number;
+  readonly maxModelLen?: number;
+}
+
+/** The props of a VllmService that could carry a credential (VllmServiceProps has them). */
+export interface CredentialCarriers {
+  readonly env?: { [name: string]: kplus.EnvValue };
+  readonly extraArgs?: string[];
+}
 
 const HF_TOKEN_PATTERN = /hf_[A-Za-z0-9]{20,}/;
 
@@ -26,7 +60,7 @@ export function resolveDrain(check: Check, drain: DrainOptions = {}): ResolvedDr
   return { preStopPause, shutdownTimeout, grace };
 }
 
-export function resolveMaxModelLen(check: Check, sizing: Sizing, props: VllmServiceProps, gpusPerCopy: number): number | undefined {
+export function resolveMaxModelLen(check: Check, sizing: Sizing, props: ContextChoices, gpusPerCopy: number): number | undefined {
   const fix = 'use more GPUs (gpuCount), a smaller precision, or a larger GPU';
   check.that(sizing.weightsFit, 'gpuCount', props.gpuCount ?? 1,
     `is too small for the model: weights ${sizing.weightsGib.toFixed(1)} GiB x 1.25 = ${sizing.requiredGib.toFixed(1)} GiB `
@@ -53,7 +87,7 @@ export function resolveMaxModelLen(check: Check, sizing: Sizing, props: VllmServ
   return props.maxModelLen;
 }
 
-export function checkNoLiteralToken(check: Check, props: VllmServiceProps): void {
+export function checkNoLiteralToken(check: Check, props: CredentialCarriers): void {
   for (const [name, value] of Object.entries(props.env ?? {})) {
     const literal = value.value;
     const isTokenVariable = /^(HF_TOKEN|HUGGING_FACE_HUB_TOKEN|HUGGINGFACE_TOKEN)$/.test(name);

@@ -9,7 +9,9 @@ import { Model } from './model';
 import { ModelCache } from './model-cache';
 import { MonitoringSelection } from './monitoring-selection';
 import { hardenedContainerSecurity, hardenedPodSecurity, writableScratch } from './pod-security';
-import { checkCacheServes, checkCacheSharable, checkNoLiteralToken, defaultBatchedTokens, divisors, resolveDrain, resolveMaxModelLen } from './server-settings';
+import {
+  checkCacheServes, checkCacheSharable, checkNoLiteralToken, defaultBatchedTokens, divisors, DrainOptions, resolveDrain, resolveMaxModelLen,
+} from './server-settings';
 import { ColdStart, ColdStartOptions, LoadFormat, Sizing } from './sizing';
 import { checkImage, checkVllmImageVersion } from './validation/images';
 import { checkLabels, checkNamespace, checkRenderedMetadata } from './validation/kubernetes-names';
@@ -73,25 +75,6 @@ export interface ServingNetworkPolicyOptions {
    * @default 'monitoring'
    */
   readonly prometheusNamespace?: string;
-}
-
-/** How a replica stops without cutting off generations in flight. */
-export interface DrainOptions {
-  /**
-   * Pause before SIGTERM so the endpoint leaves every load balancer first.
-   * @default Duration.seconds(10)
-   */
-  readonly preStopPause?: Duration;
-  /**
-   * How long vLLM waits for in-flight requests after SIGTERM (`--shutdown-timeout`); new requests get 503.
-   * @default Duration.seconds(120)
-   */
-  readonly shutdownTimeout?: Duration;
-  /**
-   * `terminationGracePeriodSeconds`; must be at least pause + shutdown timeout.
-   * @default - pause + shutdown timeout + 10 s
-   */
-  readonly terminationGracePeriod?: Duration;
 }
 
 /** Properties of a VllmService. */

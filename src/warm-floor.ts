@@ -4,7 +4,8 @@ import { Construct } from 'constructs';
 import { cronProblem, isTimeZone } from './cron';
 import { Check, subjectOf } from './errors';
 import { InterceptorRoute } from './imports/keda-http-http.keda.sh';
-import type { QueueAutoscaler } from './queue-autoscaler';
+import { ScaledObjectSpecTriggers } from './imports/keda-keda.sh';
+import { QueueAutoscaler, ReplicaFloor } from './queue-autoscaler';
 import { checkRenderedMetadata } from './validation/kubernetes-names';
 import { checkWindow, timeZoneProblem } from './validation/schedule';
 import { checkColdStartTimeout, checkHosts } from './validation/serving';
@@ -105,7 +106,7 @@ const NODE_PROVISIONING_SECONDS = 300;
  * The replica floor of a QueueAutoscaler: how many replicas stay warm, when the floor rises, and how a floor of
  * zero is made safe.
  */
-export class WarmFloor extends Construct {
+export class WarmFloor extends Construct implements ReplicaFloor {
   /** Two replicas spread over nodes: one survives a node drain or failure. */
   public static highAvailability(scope: Construct, id: string, props: WarmFloorProfileProps): WarmFloor {
     return new WarmFloor(scope, id, { ...props, replicas: 2, spreadAcrossNodes: true });
@@ -192,6 +193,29 @@ export class WarmFloor extends Construct {
       }]));
     }
     checkRenderedMetadata(check, this);
+  }
+
+  /**
+   * Cron windows raise the floor; the HTTP add-on's external scaler wakes the server from zero.
+   * @internal
+   */
+  public get _floorTriggers(): ScaledObjectSpecTriggers[] {
+    const triggers: ScaledObjectSpecTriggers[] = this.schedules.map((schedule, i) => ({
+      type: 'cron',
+      name: `floor-window-${i}`,
+      metadata: { timezone: schedule.timezone, start: schedule.start, end: schedule.end, desiredReplicas: String(schedule.replicas) },
+    }));
+    if (this.interceptorRoute && this.addOnNamespace) {
+      triggers.push({
+        type: 'external-push',
+        name: 'http-requests',
+        metadata: {
+          interceptorRoute: this.interceptorRoute.name,
+          scalerAddress: `keda-add-ons-http-external-scaler.${this.addOnNamespace}:9090`,
+        },
+      });
+    }
+    return triggers;
   }
 
   /** An ExternalName Service in the server's namespace that points at the interceptor proxy. */

@@ -1,9 +1,10 @@
-import { ASSUMPTIONS } from './assumptions';
-import { readServer } from './manifests';
-import { optimisticReference } from './references';
-import { SimulationResult } from './results';
-import { simulate } from './simulate';
-import { Trace } from './trace';
+import { findAutoscaler } from './cluster/find-autoscaler';
+import { Manifest, readServer } from './cluster/manifests';
+import { ASSUMPTIONS } from './engine/assumptions';
+import { measureReplay } from './evidence/measure';
+import { optimisticReference } from './evidence/references';
+import { SimulationResult } from './evidence/results';
+import { Trace } from './traffic/trace';
 
 /** Inputs of one replay. */
 export interface SimulationProps {
@@ -107,3 +108,29 @@ export class Simulation {
   private constructor() {}
 }
 
+/** The replay behind `Simulation.run`, with a progress callback for the command line. */
+export function simulate(props: SimulationProps, onProgress?: (fraction: number) => void): SimulationResult {
+  const manifests: Manifest[] = props.manifests;
+  if (!Array.isArray(manifests)) throw new Error('Simulation: manifests must be an array of objects');
+  const slo = props.sloTtftSeconds ?? ASSUMPTIONS.defaultSloTtftSeconds;
+  if (!(slo > 0)) throw new Error(`Simulation: sloTtftSeconds (${slo}) must be > 0`);
+  const server = readServer(manifests, props.deploymentName);
+  const { autoscaler, name } = findAutoscaler(manifests, server);
+  const optimistic = props.optimisticGpuHours ?? props.lowerBoundGpuHours ?? optimisticReference(server, props.trace, slo).gpuHours;
+  const start = props.start ?? 'warm';
+  if (start !== 'warm' && start !== 'cold') throw new Error(`Simulation: start ('${start}') must be 'warm' or 'cold'`);
+  return measureReplay({
+    server,
+    autoscaler,
+    trace: props.trace,
+    sloTtftSeconds: slo,
+    name: props.name ?? name,
+    optimisticGpuHours: optimistic,
+    start,
+    initialReplicas: props.initialReplicas,
+    startEpochSeconds: props.startEpochSeconds,
+    routing: props.randomRouting === true ? 'random' : 'round-robin',
+    routingSeed: props.seed,
+    onProgress,
+  });
+}

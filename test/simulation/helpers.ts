@@ -1,7 +1,7 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import { Gpu, Model, VllmService, VllmServiceProps } from '../../src';
-import { EngineConfig } from '../../src/simulation/engine';
-import { SimulationResult } from '../../src/simulation/results';
+import { EngineConfig } from '../../src/simulation/engine/engine';
+import { SimulationResult } from '../../src/simulation/evidence/results';
 
 /** Llama 3.1 8B (architecture known to the library). */
 export function smallModel(): Model {

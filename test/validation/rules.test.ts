@@ -1,6 +1,6 @@
 import { ApiObject, Testing } from 'cdk8s';
 import { Check } from '../../src/errors';
-import { Trace } from '../../src/simulation/trace';
+import { Trace } from '../../src/simulation/traffic/trace';
 import { checkInsideDirectory } from '../../src/validation/hub';
 import { checkRenderedMetadata } from '../../src/validation/kubernetes-names';
 import { checkInt32 } from '../../src/validation/quantities';

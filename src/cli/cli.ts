@@ -1,0 +1,447 @@
+#!/usr/bin/env node
+import { mkdirSync, readFileSync, writeFileSync } from 'fs';
+import { dirname, join, relative } from 'path';
+import { SWEPT_DEFAULTS } from '../autoscaling-defaults';
+import { BUDGET_TEXT, flashCrowd, parseArguments, policyList, rateScale, readManifestsFile, UsageError, writableDirectory, writableFileDirectory } from './cli-input';
+import { Gpu } from '../gpu';
+import { Model } from '../model';
+import { ENGINE_USAGE, engineCommand } from './engine-command';
+import { ExampleDeploymentOptions } from '../simulation/cluster/deployment-options';
+import { EXAMPLE_DEPLOYMENTS, exampleManifests } from '../simulation/cluster/example-chart';
+import { findAutoscaler } from '../simulation/cluster/find-autoscaler';
+import { Manifest, readServer } from '../simulation/cluster/manifests';
+import { PEER_POLICIES, policyNames } from '../simulation/control/policies';
+import { ASSUMPTIONS } from '../simulation/engine/assumptions';
+import { Benchmark, BenchmarkResult, runBenchmark } from '../simulation/evidence/benchmark';
+import { SimulationResult } from '../simulation/evidence/results';
+import { runSuite, ScenarioResult, standardScenarios } from '../simulation/evidence/suite';
+import { VariantRow } from '../simulation/evidence/variant-row';
+import { benchJson, benchMarkdownTable, benchSources, benchSummary, benchTextTable } from '../simulation/report/bench-report';
+import { writeDashboardSvg } from '../simulation/report/dashboard-svg';
+import { jsonReport, modelled, ReportTrace, summary, textTable } from '../simulation/report/report';
+import { suiteJson, suiteSections, suiteShortfalls, suiteSources, suiteSummaryTable, suiteText } from '../simulation/report/suite-report';
+import { CostReference, costChart, policyChart } from '../simulation/report/svg';
+import { simulate } from '../simulation/simulation';
+import { Trace } from '../simulation/traffic/trace';
+import { LoadFormat } from '../sizing';
+
+const USAGE = `usage:
+  cdk8s-vllm bench --trace FILE [options]       compare autoscaling policies on one trace
+  cdk8s-vllm bench --suite [options]            ... on every scenario of the suite (docs/benchmarks.md)
+  cdk8s-vllm simulate --trace FILE [options]    replay one autoscaler
+${ENGINE_USAGE}
+  cdk8s-vllm --version | --help
+
+  bench replays the trace through the library's default policy (or, with --manifests, your chart's
+  autoscaler), the peer policies (${PEER_POLICIES.map((p) => p.name).join(', ')}) under the same floor and ceiling,
+  and static (the fewest fixed replicas that meet the SLO target), against two references: the clairvoyant
+  provisioner (knows the trace, pays cold starts, replayed) and the optimistic one (instant replicas, not replayed).
+  simulate replays one autoscaler: the one in a synthesized YAML file, or without --manifests the library's default.
+  Without --manifests both model the README's quick start (Llama 3.1 70B on 4 x H100 from a ModelCache).
+  engine prints the simulator's time for one engine step (B decodes of L tokens of context plus T prefill tokens).
+
+traffic:
+  --trace FILE              CSV of TIMESTAMP,ContextTokens,GeneratedTokens, one request per row
+  --suite                   bench: the scenario suite (the trace at 1x, 4x, 8x, cold, shuffled, random routing, and
+                            generated days: diurnal, ramp, flash crowds), seeds 1-3; --trace defaults to the bundled
+                            Azure conversation trace
+  --rate-scale X            replay at X times the trace's rate (default 1)
+  --diurnal MIN_FACTOR      thin the trace by a cosine day shape down to MIN_FACTOR (0-1)
+  --flash-crowd START_S,DURATION_S,MULTIPLIER   multiply the rate inside a window
+  --shuffle-tokens          shuffle (prompt, output) pairs among the arrivals
+  --seed N                  seed of the random steps above, and of random routing (default 1)
+  --seeds N                 bench: repeat over seeds N, N+1, ... and report the mean and range (default 1)
+server and policies:
+  --manifests YAML          your synthesized chart: simulate replays its autoscaler; bench makes it the default row
+  --deployment NAME         the Deployment to replay when the manifests hold several
+  --example NAME            the example deployment (${Object.keys(EXAMPLE_DEPLOYMENTS).join(', ')})
+  --model ID --parameters-billions N   another model for the example deployment
+  --gpu NAME --gpu-count N --max-num-seqs N   another GPU, GPU count or sequence cap for it
+  --policies a,b,...        bench: the rows to run (default: all; ${[...policyNames(), 'static'].join(', ')})
+  --max-replicas N          bench: the ceiling of every policy and reference (default: the default policy's)
+  --start warm|cold         warm: replay the trace's first 15 min first, unmeasured (default); cold: start at the floor
+  --random-routing          the Service picks a random ready pod (kube-proxy iptables) instead of round-robin
+objective and output:
+  --slo-ttft SECONDS        time-to-first-token objective (default 2)
+  --slo-target FRACTION     bench: fraction of requests within it that counts as meeting it (default 0.99)
+  --json                    print one JSON object instead of tables
+  --svg DIR                 write SVG charts to DIR and print their paths
+  --dashboard-svg FILE      simulate: draw ServingDashboard's panels from the replay into FILE
+  --markdown FILE           bench: write a Markdown page with the command, the tables and the charts
+
+${BUDGET_TEXT}`;
+
+const FLAGS = new Set(['json', 'help', 'version', 'shuffle-tokens', 'random-routing', 'suite']);
+const OPTIONS = new Set(['trace', 'rate-scale', 'slo-ttft', 'svg', 'markdown', 'policies', 'model', 'parameters-billions', 'gpu',
+  'gpu-count', 'max-num-seqs', 'manifests', 'deployment', 'seed', 'diurnal', 'flash-crowd', 'example', 'max-replicas', 'seeds',
+  'start', 'slo-target', 'dashboard-svg']);
+
+interface Parsed { readonly command: string; readonly options: Map<string, string>; readonly flags: Set<string> }
+
+function parse(argv: string[]): Parsed {
+  return parseArguments(argv, FLAGS, OPTIONS);
+}
+
+function numberOption(options: Map<string, string>, name: string, fallback: number, rule: (n: number) => boolean, ruleText: string): number {
+  const raw = options.get(name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || !rule(value)) throw new UsageError(`--${name} (${raw}) must be ${ruleText}`);
+  return value;
+}
+
+function deploymentOptions(options: Map<string, string>): ExampleDeploymentOptions {
+  const modelId = options.get('model');
+  const parameters = options.get('parameters-billions');
+  if ((modelId === undefined) !== (parameters === undefined)) throw new UsageError('--model and --parameters-billions go together');
+  const model = modelId !== undefined ? Model.huggingFace(modelId, { parametersBillions: Number(parameters) }) : undefined;
+  const gpuName = options.get('gpu');
+  const gpu = gpuName === undefined ? undefined
+    : Gpu.presets().find((g) => g.name.toLowerCase() === gpuName.toLowerCase() || g.productLabel === gpuName);
+  if (gpuName !== undefined && gpu === undefined) throw new UsageError(`--gpu '${gpuName}' is not one of ${Gpu.presets().map((g) => g.name).join(', ')}`);
+  const gpuCount = options.has('gpu-count') ? numberOption(options, 'gpu-count', 4, (n) => Number.isInteger(n) && n >= 1, 'a whole number >= 1') : undefined;
+  const maxNumSeqs = options.has('max-num-seqs') ? numberOption(options, 'max-num-seqs', 256, (n) => Number.isInteger(n) && n >= 1, 'a whole number >= 1') : undefined;
+  const exampleName = options.get('example') ?? 'llama-70b-h100';
+  const example = EXAMPLE_DEPLOYMENTS[exampleName];
+  if (example === undefined) throw new UsageError(`--example '${exampleName}' is not one of ${Object.keys(EXAMPLE_DEPLOYMENTS).join(', ')}`);
+  const preset = example();
+  return { model: model ?? preset.model, gpu: gpu ?? preset.gpu, gpuCount: gpuCount ?? preset.gpuCount, maxNumSeqs: maxNumSeqs ?? preset.maxNumSeqs };
+}
+
+function loadTrace(options: Map<string, string>, flags: Set<string>): Trace {
+  const file = options.get('trace');
+  if (file === undefined) throw new UsageError('--trace FILE is required');
+  const scale = rateScale(options.get('rate-scale'));
+  const seed = numberOption(options, 'seed', 1, (n) => Number.isInteger(n), 'a whole number');
+  let trace = Trace.fromCsvFile(file);
+  if (scale !== 1) trace = trace.scaleRate(scale, seed);
+  if (options.has('diurnal')) {
+    const minFactor = numberOption(options, 'diurnal', 0.2, (n) => n >= 0 && n <= 1, 'a fraction from 0 to 1');
+    trace = trace.withDiurnalEnvelope({ minFactor, seed });
+  }
+  const crowd = options.get('flash-crowd');
+  if (crowd !== undefined) {
+    trace = trace.withFlashCrowd({ ...flashCrowd(crowd), seed });
+  }
+  if (flags.has('shuffle-tokens')) trace = trace.shuffleTokens(seed);
+  return trace;
+}
+
+/** A progress bar on stderr, only when stderr is a terminal. */
+function progressBar(): ((label: string, fraction: number) => void) & { done(): void } {
+  const tty = process.stderr.isTTY === true;
+  let last = '';
+  const update = (label: string, fraction: number): void => {
+    if (!tty) return;
+    const width = 30;
+    const filled = Math.round(fraction * width);
+    const text = `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ${label}`;
+    if (text !== last) process.stderr.write(text.padEnd(60));
+    last = text;
+  };
+  return Object.assign(update, { done: () => { if (tty && last !== '') process.stderr.write(`\r${' '.repeat(60)}\r`); } });
+}
+
+function writeCharts(dir: string, results: SimulationResult[], slo: number, reference?: CostReference): string[] {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new UsageError(`--svg '${dir}' cannot be created: ${(error as Error).message}`);
+  }
+  const files: string[] = [];
+  const write = (file: string, text: string): void => {
+    try {
+      writeFileSync(file, text);
+    } catch (error) {
+      throw new UsageError(`--svg: '${file}' cannot be written: ${(error as Error).message}`);
+    }
+    files.push(file);
+  };
+  write(join(dir, 'cost-vs-slo.svg'), costChart(results, slo, reference));
+  for (const result of results) write(join(dir, `${result.name.replace(/[^A-Za-z0-9_.-]+/g, '-')}.svg`), policyChart(result, slo, reference));
+  return files;
+}
+
+function traceInfo(trace: Trace): ReportTrace {
+  return { file: trace.name, requests: trace.length, durationSeconds: trace.durationSeconds, rateScale: trace.rateScale };
+}
+
+function startOption(options: Map<string, string>): 'warm' | 'cold' {
+  const start = options.get('start') ?? 'warm';
+  if (start !== 'warm' && start !== 'cold') throw new UsageError(`--start (${start}) must be warm or cold`);
+  return start;
+}
+
+/** The Azure conversation trace that ships with the package (data/traces; CC-BY 4.0, see its README). */
+const BUNDLED_TRACE = join(__dirname, '..', '..', 'data', 'traces', 'azure-llm-2023-conv.csv');
+
+/** What bench and bench --suite share: the SLO, the server (the example or your chart) and the ceiling. */
+function benchmarkSettings(options: Map<string, string>) {
+  const file = options.get('manifests');
+  return {
+    sloTtftSeconds: numberOption(options, 'slo-ttft', ASSUMPTIONS.defaultSloTtftSeconds, (n) => n > 0, 'a number of seconds > 0'),
+    sloTarget: numberOption(options, 'slo-target', ASSUMPTIONS.sloTarget, (n) => n > 0 && n <= 1, 'a fraction > 0 and <= 1'),
+    deployment: file === undefined ? deploymentOptions(options) : undefined,
+    manifests: file === undefined ? undefined : readManifests(file),
+    deploymentName: options.get('deployment'),
+    maxReplicas: options.has('max-replicas')
+      ? numberOption(options, 'max-replicas', 1, (n) => Number.isInteger(n) && n >= 1 && n <= 1000, 'a whole number from 1 to 1000') : undefined,
+  };
+}
+
+function suite(parsed: Parsed, argv: string[], out: (text: string) => void, err: (text: string) => void): void {
+  const { options, flags } = parsed;
+  for (const name of ['rate-scale', 'diurnal', 'flash-crowd', 'seeds', 'start', 'policies']) {
+    if (options.has(name)) throw new UsageError(`--${name} does not go with --suite: each scenario sets its own`);
+  }
+  const settings = benchmarkSettings(options);
+  const slo = settings.sloTtftSeconds;
+  checkOutputs(options);
+  const azure = Trace.fromCsvFile(options.get('trace') ?? BUNDLED_TRACE);
+  const progress = progressBar();
+  const variants: VariantRow[] = settings.deployment === undefined ? [] : exampleVariants(settings.deployment);
+  const results = runSuite(standardScenarios(azure), settings, (scenario, fraction) => progress(scenario, fraction), variants);
+  progress.done();
+  const charted = results.find((r) => r.scenario.name === CHARTED_SCENARIO) ?? results[0];
+  const charts = options.has('svg') ? writeCharts(options.get('svg')!, charted.result.policies.map((p) => p.results[0]), slo,
+    { name: 'clairvoyant', gpuHours: charted.result.clairvoyant.gpuHours.mean }) : [];
+  if (options.has('markdown')) writeSuiteMarkdown(options.get('markdown')!, argv, results, charts, charted.scenario.name);
+  for (const chart of charts) err(`wrote ${chart}`);
+  out(flags.has('json') ? suiteJson(results) : suiteText(results));
+}
+
+/**
+ * Settings a user can change on the example chart, measured beside the default: more standing headroom (half the
+ * in-flight utilization), and the cold start with no compile cache or with the Run:ai streamer.
+ */
+function exampleVariants(deployment: ExampleDeploymentOptions): VariantRow[] {
+  const headroom = SWEPT_DEFAULTS.capacityUtilization / 2;
+  return [
+    {
+      name: `default, utilization ${headroom}`,
+      description: `the default with capacityTrigger.utilization ${headroom} (half the default's): more standing headroom`,
+      manifests: exampleManifests({ ...deployment, autoscaler: { capacityTrigger: { enabled: true, utilization: headroom } } }),
+    },
+    {
+      name: 'default, no compile cache',
+      description: 'the default on a server whose ModelCache keeps no compile cache (compileCache: false): every replica compiles',
+      manifests: exampleManifests({ ...deployment, cache: { compileCache: false } }),
+    },
+    {
+      name: 'default, Run:ai streamer',
+      description: 'the default on a server that streams its weights (loadFormat: LoadFormat.RUNAI_STREAMER): a shorter cold start',
+      manifests: exampleManifests({ ...deployment, server: { loadFormat: LoadFormat.RUNAI_STREAMER } }),
+    },
+  ];
+}
+
+/** The scenario whose replays the suite's charts show. */
+const CHARTED_SCENARIO = 'azure-8x';
+
+function writeSuiteMarkdown(file: string, argv: string[], results: ScenarioResult[], charts: string[], charted: string): void {
+  writeMarkdownPage(file, argv, 'Command (`npx projen benchmarks` runs it):', [
+    SUITE_METHOD,
+    '',
+    '## The default against the goals',
+    '',
+    suiteSummaryTable(results),
+    '',
+    '## Where the default misses, by how much and why',
+    '',
+    suiteShortfalls(results),
+    '',
+    '## How the default was chosen',
+    '',
+    'By the worst case over this suite, not the best: `npx projen sweep` synthesizes every configuration of a grid (waiting',
+    'target, in-flight utilization, predictive trigger, scale-down pace), replays each on every scenario and seed, and keeps',
+    'the one whose largest miss of the goals is smallest (a miss: the SLO shortfall in points, or the cost over 1.3x the',
+    "clairvoyant's in tenths of it; ties go to the next largest miss). It writes the choice to `src/autoscaling-defaults.ts`",
+    'and every configuration\'s figures to [sweep.md](sweep.md).',
+    '',
+    '## Policies compared',
+    '',
+    suiteSources(results),
+    '',
+    '## Every scenario',
+    '',
+    suiteSections(results),
+    `## Charts (\`${charted}\`, first seed)`,
+    '',
+  ], charts);
+}
+
+/** Writes a generated Markdown page: the command that made it, the body, then the charts (linked relative to the page). */
+function writeMarkdownPage(file: string, argv: string[], commandLine: string, body: string[], charts: string[]): void {
+  const dir = dirname(file);
+  const link = (chart: string): string => relative(dir, chart).split('\\').join('/');
+  const lines = [
+    '# Benchmarks',
+    '',
+    '<!-- Generated by the bench command below; do not edit by hand. -->',
+    '',
+    commandLine,
+    '',
+    '```sh',
+    `cdk8s-vllm ${argv.join(' ')}`,
+    '```',
+    '',
+    ...body,
+    ...charts.map((chart) => `![${link(chart)}](${link(chart)})\n`),
+  ];
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(file, lines.join('\n'));
+  } catch (error) {
+    throw new UsageError(`--markdown '${file}' cannot be written: ${(error as Error).message}`);
+  }
+}
+
+const SUITE_METHOD = [
+  'Every scenario replays its trace through the same server (the README quick start: Llama 3.1 70B on 4 x H100 from a',
+  'ModelCache) and the same engine, cluster and controller models (docs/simulation.md). Each policy runs under the default',
+  "policy's floor and ceiling (1-8 replicas); a peer whose source ships another floor or ceiling gets a second row,",
+  '`(as shipped)`. `static` is the fewest fixed replicas that meet the SLO target with hindsight. Two references:',
+  'the **clairvoyant** provisioner knows every arrival, pays the real cold start and readiness, is replayed through the',
+  'same engine, and is the cheapest schedule its search finds that meets the target; costs are reported against it.',
+  'The **optimistic** reference starts replicas instantly and is not replayed: a yardstick, not a bound. A **warm** start',
+  "replays the trace's first 15 minutes first, from each policy's floor, and measures nothing of them; a **cold** start",
+  'begins at the floor. Figures are means over the seeds, with the range in brackets.',
+  '',
+  'Goals, on every scenario where the clairvoyant provisioner meets the target (99% of requests with a time to first',
+  'token within 2 s): the default meets the target, costs at most 1.3x the clairvoyant, and no peer or static baseline is',
+  'both cheaper and better.',
+].join('\n');
+
+function bench(parsed: Parsed, argv: string[], out: (text: string) => void, err: (text: string) => void): void {
+  const { options, flags } = parsed;
+  if (flags.has('suite')) return suite(parsed, argv, out, err);
+  const settings = benchmarkSettings(options);
+  const slo = settings.sloTtftSeconds;
+  const policies = policyList(options.get('policies'), Benchmark.policyNames());
+  const seeds = numberOption(options, 'seeds', 1, (n) => Number.isInteger(n) && n >= 1 && n <= 100, 'a whole number from 1 to 100');
+  const firstSeed = numberOption(options, 'seed', 1, (n) => Number.isInteger(n), 'a whole number');
+  checkOutputs(options);
+  const trace = loadTrace(options, flags);
+  const progress = progressBar();
+  const result: BenchmarkResult = runBenchmark({
+    ...settings,
+    trace,
+    policies,
+    start: startOption(options),
+    seeds,
+    firstSeed,
+    randomRouting: flags.has('random-routing'),
+  }, (step, fraction) => progress(step, fraction));
+  progress.done();
+  const firstSeedResults = result.policies.map((p) => p.results[0]);
+  const reference: CostReference = { name: 'clairvoyant', gpuHours: result.clairvoyant.gpuHours.mean };
+  const charts = options.has('svg') ? writeCharts(options.get('svg')!, firstSeedResults, slo, reference) : [];
+  if (options.has('markdown')) writeMarkdown(options.get('markdown')!, argv, result, charts);
+  for (const chart of charts) err(`wrote ${chart}`);
+  if (flags.has('json')) {
+    out(benchJson(result));
+    return;
+  }
+  out(benchSummary(result) + '\n');
+  out(benchTextTable(result));
+  out('\nsources:\n' + benchSources(result));
+}
+
+function writeMarkdown(file: string, argv: string[], result: BenchmarkResult, charts: string[]): void {
+  writeMarkdownPage(file, argv, 'Command:', [
+    ...benchSummary(result).split('\n').map((line) => `- ${line}`),
+    '',
+    benchMarkdownTable(result),
+    '',
+    benchSources(result, true),
+    '',
+  ], charts);
+}
+
+function readManifests(file: string): Manifest[] {
+  return readManifestsFile(file);
+}
+
+/** Output locations are checked before the replay, so a long run never ends on an unwritable path. */
+function checkOutputs(options: Map<string, string>): void {
+  if (options.has('svg')) writableDirectory(options.get('svg')!, '--svg');
+  if (options.has('markdown')) writableFileDirectory(options.get('markdown')!, '--markdown');
+  if (options.has('dashboard-svg')) writableFileDirectory(options.get('dashboard-svg')!, '--dashboard-svg');
+}
+
+function simulateCommand(parsed: Parsed, out: (text: string) => void, err: (text: string) => void): void {
+  const { options, flags } = parsed;
+  const file = options.get('manifests');
+  const slo = numberOption(options, 'slo-ttft', ASSUMPTIONS.defaultSloTtftSeconds, (n) => n > 0, 'a number of seconds > 0');
+  checkOutputs(options);
+  let manifests = file === undefined ? exampleManifests(deploymentOptions(options)) : readManifests(file);
+  const hasServer = manifests.some((m) => m.kind === 'Deployment' && (m.spec?.template?.spec?.containers ?? []).some((c: Manifest) => (c.command ?? []).includes('vllm')));
+  if (!hasServer) {
+    // Only an autoscaler: run it against the example deployment.
+    const example = exampleManifests(deploymentOptions(options)).filter((m) => m.kind !== 'ScaledObject');
+    const name = readServer(example).deploymentName;
+    const retarget = (m: Manifest): Manifest => (m.spec?.scaleTargetRef
+      ? { ...m, spec: { ...m.spec, scaleTargetRef: { ...m.spec.scaleTargetRef, name } } }
+      : m);
+    manifests = [...example, ...manifests.map(retarget)];
+    err(`note: ${file} holds no vLLM Deployment; the autoscaler is replayed against the example deployment '${name}'`);
+  }
+  const trace = loadTrace(options, flags);
+  const progress = progressBar();
+  const result = simulate({
+    manifests,
+    trace,
+    sloTtftSeconds: slo,
+    deploymentName: options.get('deployment'),
+    start: startOption(options),
+    randomRouting: flags.has('random-routing'),
+    seed: numberOption(options, 'seed', 1, (n) => Number.isInteger(n), 'a whole number'),
+  }, (f) => progress('replay', f));
+  progress.done();
+  if (options.has('svg')) for (const chart of writeCharts(options.get('svg')!, [result], slo)) err(`wrote ${chart}`);
+  if (options.has('dashboard-svg')) writeDashboardSvg(options.get('dashboard-svg')!, result, manifests, slo, options.get('deployment'));
+  if (flags.has('json')) {
+    out(jsonReport(traceInfo(trace), [result], slo));
+    return;
+  }
+  const server = readServer(manifests, options.get('deployment'));
+  out(summary(traceInfo(trace), [result], slo));
+  out(modelled(server, result, findAutoscaler(manifests, server).autoscaler.maxReplicas) + '\n');
+  out(textTable([result]));
+}
+
+/** The version in the package's package.json. */
+function packageVersion(): string {
+  return JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')).version;
+}
+
+/** Runs the command line; returns the exit code. */
+export function main(argv: string[], out: (text: string) => void = console.log, err: (text: string) => void = console.error): number {
+  if (argv[0] === 'engine') return engineCommand(argv.slice(1), out, err);
+  try {
+    const parsed = parse(argv);
+    if (parsed.flags.has('help') || parsed.command === 'help' || parsed.command === '--help') {
+      out(USAGE);
+      return 0;
+    }
+    if (parsed.flags.has('version') || parsed.command === '--version' || parsed.command === 'version') {
+      out(packageVersion());
+      return 0;
+    }
+    if (parsed.command === 'bench') bench(parsed, argv, out, err);
+    else if (parsed.command === 'simulate') simulateCommand(parsed, out, err);
+    else throw new UsageError(parsed.command === '' ? 'a command is required' : `unknown command '${parsed.command}'`);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      err(`cdk8s-vllm: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    err(`cdk8s-vllm: ${(error as Error).message}`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  process.exitCode = main(process.argv.slice(2));
+}

@@ -1,0 +1,118 @@
+import { METRIC } from '../../promql';
+
+/**
+ * The simple Prometheus queries a ScaledObject may carry, recognised rather than evaluated: one vLLM gauge with
+ * label matchers, aggregated (`sum`, `avg`) or not. Anything else is refused by name (promql-eval.ts reads more).
+ */
+export const GAUGES = [METRIC.waiting, METRIC.running, METRIC.kvCacheUsage] as const;
+export type Gauge = typeof GAUGES[number];
+
+export interface LabelMatcher {
+  readonly label: string;
+  readonly op: '=' | '!=' | '=~' | '!~';
+  readonly value: string;
+}
+
+export interface GaugeQuery {
+  /** `none`: the bare selector, one element per scraped pod. */
+  readonly aggregation: 'sum' | 'avg' | 'none';
+  readonly gauge: Gauge;
+  readonly matchers: LabelMatcher[];
+}
+
+/** One scraped pod's gauges. */
+export interface PodGauges {
+  readonly [METRIC.waiting]: number;
+  readonly [METRIC.running]: number;
+  readonly [METRIC.kvCacheUsage]: number;
+}
+
+/** Labels Prometheus adds to every scraped series (Prometheus Operator); the simulator assumes they match. */
+const TARGET_LABELS = ['namespace', 'service', 'pod', 'instance', 'job', 'container', 'endpoint'];
+
+/** Labels of the simulated series. */
+export interface SeriesLabels {
+  readonly namespace?: string;
+  readonly service?: string;
+  readonly model_name: string;
+  readonly engine: string;
+}
+
+const QUERY_PATTERN = /^\s*(sum|avg)\s*\(\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(?:\{([^}]*)\})?\s*\)\s*$/;
+const SELECTOR_PATTERN = /^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(?:\{([^}]*)\})?\s*$/;
+const MATCHER_PATTERN = /^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"\s*$/;
+
+/**
+ * Parses `sum(<gauge>{<matchers>})`, `avg(<gauge>{<matchers>})` or the bare `<gauge>{<matchers>}` (as the vLLM
+ * production-stack chart ships it); throws an error naming what is not supported.
+ */
+export function parseGaugeQuery(query: string, subject: string): GaugeQuery {
+  const aggregated = QUERY_PATTERN.exec(query);
+  const bare = aggregated ? null : SELECTOR_PATTERN.exec(query);
+  if (!aggregated && !bare) {
+    throw new Error(`${subject}: query '${query}' is not supported: the simulator reads sum(<metric>{...}), avg(<metric>{...}) or <metric>{...} `
+      + `over ${GAUGES.join(', ')} (it recognises these forms, it is not a PromQL engine)`);
+  }
+  const [aggregation, metric, body] = aggregated ? [aggregated[1], aggregated[2], aggregated[3]] : ['none', bare![1], bare![2]];
+  const gauge = GAUGES.find((g) => g === metric);
+  if (!gauge) throw new Error(`${subject}: query '${query}' reads '${metric}'; the simulator models only ${GAUGES.join(', ')}`);
+  const matchers: LabelMatcher[] = [];
+  for (const part of splitMatchers(body ?? '')) {
+    const m = MATCHER_PATTERN.exec(part);
+    if (!m) throw new Error(`${subject}: query '${query}': label matcher '${part.trim()}' must look like label="value"`);
+    matchers.push({ label: m[1], op: m[2] as LabelMatcher['op'], value: m[3].replace(/\\(.)/g, '$1') });
+  }
+  return { aggregation: aggregation as GaugeQuery['aggregation'], gauge, matchers };
+}
+
+/** Whether a series with these labels is selected by the matchers. */
+export function selects(matchers: LabelMatcher[], labels: SeriesLabels): boolean {
+  return matchers.every((m) => {
+    const actual = (labels as unknown as { [k: string]: string | undefined })[m.label];
+    // Target labels the simulator does not track are assumed to match; any other label is absent, as on real series.
+    if (actual === undefined && TARGET_LABELS.includes(m.label)) return true;
+    const value = actual ?? '';
+    switch (m.op) {
+      case '=': return value === m.value;
+      case '!=': return value !== m.value;
+      case '=~': return new RegExp(`^(?:${m.value})$`).test(value);
+      default: return !new RegExp(`^(?:${m.value})$`).test(value);
+    }
+  });
+}
+
+/**
+ * The query's result over the latest scrape, as KEDA's Prometheus scaler reads it (kedacore/keda v2.20
+ * pkg/scalers/prometheus_scaler.go ExecutePromQuery): `{ value }` for one element, `{ empty: true }` for none
+ * (0 with ignoreNullValues, an error without), `{ multiple: n }` for more ("returned multiple elements", an error).
+ */
+export function evaluate(query: GaugeQuery, labels: SeriesLabels, pods: PodGauges[]): { value?: number; empty?: boolean; multiple?: number } {
+  if (pods.length === 0 || !selects(query.matchers, labels)) return { empty: true };
+  if (query.aggregation === 'none') return pods.length > 1 ? { multiple: pods.length } : { value: pods[0][query.gauge] };
+  let sum = 0;
+  for (const pod of pods) sum += pod[query.gauge];
+  return { value: query.aggregation === 'sum' ? sum : sum / pods.length };
+}
+
+function splitMatchers(body: string): string[] {
+  const parts: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (let i = 0; i < body.length; i++) {
+    const ch = body[i];
+    if (ch === '\\' && quoted) {
+      current += ch + (body[i + 1] ?? '');
+      i++;
+      continue;
+    }
+    if (ch === '"') quoted = !quoted;
+    if (ch === ',' && !quoted) {
+      parts.push(current);
+      current = '';
+    } else {
+      current += ch;
+    }
+  }
+  if (current.trim() !== '') parts.push(current);
+  return parts;
+}

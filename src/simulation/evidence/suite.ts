@@ -1,0 +1,75 @@
+import { BenchmarkProps, BenchmarkResult, runBenchmark } from './benchmark';
+import { VariantRow } from './variant-row';
+import { TrafficShape, Trace } from '../traffic/trace';
+
+/** One scenario of the suite: a trace, a start, and the seeds it is drawn with. */
+export interface Scenario {
+  /** A short stable name (`azure-8x`, `crowd-4x-2min`, ...). */
+  readonly name: string;
+  /** What it tests, in a line. */
+  readonly description: string;
+  /** The trace of the first seed (the others are drawn with `Trace.withSeed`). */
+  readonly trace: Trace;
+  /** `warm` or `cold`. */
+  readonly start: string;
+  /** How many seeds. */
+  readonly seeds: number;
+  /** Route at random (kube-proxy iptables mode) instead of round-robin. */
+  readonly randomRouting?: boolean;
+  /** What makes it hard for a reactive policy, in a line (shown where the default misses a goal). */
+  readonly challenge: string;
+}
+
+/** How many seeds each scenario is drawn with. */
+export const SUITE_SEEDS = 3;
+/** The flat base rate and the peak of the generated days, requests per second (the 70B example sustains about 10.7 per replica). */
+const DAY_PEAK = 40;
+const CROWD_BASE = 20;
+const HOUR = 3600;
+const CROWD = 'a step in load larger than the headroom standing when it starts: new replicas serve only a cold start (and a scrape and a sync) later, '
+  + 'so what arrives before then meets the capacity already running';
+
+/**
+ * The scenarios every default is judged on: the Azure conversation trace at 1x, 4x and 8x (warm), at 8x cold,
+ * with its tokens shuffled and with random routing; and generated two-hour days made from a seed with the
+ * trace's token mix: a slow diurnal swing, a ramp, and flash crowds of 2x for 10 minutes, 3x for 5 and 4x for 2.
+ */
+export function standardScenarios(azure: Trace): Scenario[] {
+  const day = (shape: TrafficShape, peak: number, crowd?: { multiplier: number; minutes: number }): Trace => Trace.synthetic({
+    tokenSource: azure,
+    peakRequestsPerSecond: peak,
+    durationSeconds: 2 * HOUR,
+    shape,
+    flashCrowds: crowd ? [{ startSeconds: HOUR, durationSeconds: crowd.minutes * 60, multiplier: crowd.multiplier }] : undefined,
+  });
+  const seeds = SUITE_SEEDS;
+  return [
+    { name: 'azure-1x', description: 'the Azure conversation trace as recorded', trace: azure.scaleRate(1), start: 'warm', seeds: 1, challenge: 'light load: one replica nearly suffices, so any extra replica is a large share of the cost' },
+    { name: 'azure-4x', description: 'the Azure trace at 4x its rate', trace: azure.scaleRate(4), start: 'warm', seeds, challenge: 'bursts of a few minutes above the mean' },
+    { name: 'azure-8x', description: 'the Azure trace at 8x its rate', trace: azure.scaleRate(8), start: 'warm', seeds, challenge: 'bursts near the ceiling\'s capacity' },
+    { name: 'azure-8x-cold', description: 'at 8x, starting at the floor with no lead-in', trace: azure.scaleRate(8), start: 'cold', seeds, challenge: 'full load on one replica until the first cold start ends' },
+    { name: 'azure-8x-shuffled', description: 'at 8x, (prompt, output) pairs shuffled among the arrivals', trace: azure.scaleRate(8).shuffleTokens(), start: 'warm', seeds, challenge: 'the same load with long prompts spread differently over time' },
+    { name: 'azure-8x-random-routing', description: 'at 8x, the Service picks a random ready pod (kube-proxy iptables)', trace: azure.scaleRate(8), start: 'warm', seeds, randomRouting: true, challenge: 'uneven load across replicas: one can queue while others idle' },
+    { name: 'day-diurnal', description: `2 h: a slow swing from ${0.3 * DAY_PEAK} to ${DAY_PEAK} requests/s and back`, trace: day(TrafficShape.DIURNAL, DAY_PEAK), start: 'warm', seeds, challenge: 'capacity must follow a slow swing down as well as up' },
+    { name: 'day-ramp', description: `2 h: a climb from ${0.3 * DAY_PEAK} to ${DAY_PEAK} requests/s`, trace: day(TrafficShape.RAMP, DAY_PEAK), start: 'warm', seeds, challenge: 'a steady climb: capacity must be added ahead of it' },
+    { name: 'crowd-2x-10min', description: `2 h at ${CROWD_BASE} requests/s, 2x for 10 min at 1 h`, trace: day(TrafficShape.FLAT, CROWD_BASE, { multiplier: 2, minutes: 10 }), start: 'warm', seeds, challenge: CROWD },
+    { name: 'crowd-3x-5min', description: `2 h at ${CROWD_BASE} requests/s, 3x for 5 min at 1 h`, trace: day(TrafficShape.FLAT, CROWD_BASE, { multiplier: 3, minutes: 5 }), start: 'warm', seeds, challenge: CROWD },
+    { name: 'crowd-4x-2min', description: `2 h at ${CROWD_BASE} requests/s, 4x for 2 min at 1 h`, trace: day(TrafficShape.FLAT, CROWD_BASE, { multiplier: 4, minutes: 2 }), start: 'warm', seeds, challenge: CROWD },
+  ];
+}
+
+/** A scenario's benchmark. */
+export interface ScenarioResult {
+  readonly scenario: Scenario;
+  readonly result: BenchmarkResult;
+}
+
+/** Runs every scenario through the same benchmark settings (server, policies, ceiling, SLO). */
+export function runSuite(scenarios: Scenario[], settings: Omit<BenchmarkProps, 'trace' | 'start' | 'seeds' | 'randomRouting'>,
+  onProgress?: (scenario: string, fraction: number) => void, variants: VariantRow[] = []): ScenarioResult[] {
+  return scenarios.map((scenario, i) => ({
+    scenario,
+    result: runBenchmark({ ...settings, trace: scenario.trace, start: scenario.start, seeds: scenario.seeds, randomRouting: scenario.randomRouting },
+      (_, fraction) => onProgress?.(scenario.name, (i + fraction) / scenarios.length), variants),
+  }));
+}

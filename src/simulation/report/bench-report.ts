@@ -1,0 +1,134 @@
+import { BenchmarkPolicy, BenchmarkResult, SeededValue } from '../evidence/benchmark';
+
+const round = (value: number): number => Math.round(value * 1e6) / 1e6;
+const range = (v: SeededValue): number[] => [round(v.min), round(v.max)];
+const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
+
+/**
+ * The benchmark as JSON: the SLO, what was modelled, the references and one entry per policy (means over the
+ * seeds, with their ranges). Seconds, fractions 0-1 and hours.
+ */
+export function benchJson(result: BenchmarkResult): string {
+  const clairvoyant = result.clairvoyant;
+  return JSON.stringify({
+    trace: { ...result.trace, durationSeconds: round(result.trace.durationSeconds) },
+    sloTtftSeconds: result.sloTtftSeconds,
+    sloTarget: result.sloTarget,
+    setup: result.setup,
+    seeds: result.setup.seeds.length,
+    references: {
+      clairvoyant: {
+        gpuHours: round(clairvoyant.gpuHours.mean),
+        sloAttainment: round(clairvoyant.sloAttainment.mean),
+        reachesTarget: clairvoyant.reachesTarget,
+        gpuHoursRange: range(clairvoyant.gpuHours),
+        sloAttainmentRange: range(clairvoyant.sloAttainment),
+        capacityFactors: clairvoyant.settings.map(round),
+      },
+      optimistic: { gpuHours: round(result.optimisticGpuHours), sustainableRequestsPerSecond: round(result.sustainableRequestsPerSecond) },
+    },
+    policies: result.policies.map((p) => ({
+      name: p.name,
+      source: p.source,
+      description: p.description,
+      sloAttainment: round(p.sloAttainment.mean),
+      sloAttainmentRange: range(p.sloAttainment),
+      gpuHours: round(p.gpuHours.mean),
+      gpuHoursRange: range(p.gpuHours),
+      xClairvoyant: round(p.gpuHours.mean / clairvoyant.gpuHours.mean),
+      failed: round(mean(p.results.map((r) => r.failed))),
+      maxReplicas: Math.max(...p.results.map((r) => r.maxReplicas)),
+      ttftP50: round(mean(p.results.map((r) => r.ttftP50))),
+      ttftP95: round(mean(p.results.map((r) => r.ttftP95))),
+      ttftP99: round(mean(p.results.map((r) => r.ttftP99))),
+      scaleUps: round(mean(p.results.map((r) => r.scaleUps))),
+      scaleDowns: round(mean(p.results.map((r) => r.scaleDowns))),
+      preemptions: round(mean(p.results.map((r) => r.preemptions))),
+      secondsAtCeiling: round(mean(p.results.map((r) => r.secondsAtCeiling))),
+      paused: p.results.some((r) => r.paused),
+      start: p.results[0].start,
+    })),
+  }, null, 2);
+}
+
+const HEADERS = ['policy', 'within SLO', 'GPU-hours', 'x clairvoyant', 'TTFT p99', 'max replicas', 'at ceiling', 'failed'];
+
+function percent(v: SeededValue): string {
+  const text = `${(v.mean * 100).toFixed(2)}%`;
+  const [low, high] = [(v.min * 100).toFixed(1), (v.max * 100).toFixed(1)];
+  return low === high ? text : `${text} (${low}-${high})`;
+}
+
+function hours(v: SeededValue): string {
+  const text = v.mean.toFixed(1);
+  const [low, high] = [v.min.toFixed(1), v.max.toFixed(1)];
+  return low === high ? text : `${text} (${low}-${high})`;
+}
+
+function policyRow(p: BenchmarkPolicy, clairvoyantHours: number): string[] {
+  const atCeiling = mean(p.results.map((r) => r.secondsAtCeiling));
+  return [
+    p.name,
+    percent(p.sloAttainment),
+    hours(p.gpuHours),
+    (p.gpuHours.mean / clairvoyantHours).toFixed(2),
+    `${mean(p.results.map((r) => r.ttftP99)).toFixed(2)} s`,
+    String(Math.max(...p.results.map((r) => r.maxReplicas))),
+    atCeiling > 0 ? `${(atCeiling / 60).toFixed(0)} min` : '-',
+    mean(p.results.map((r) => r.failed)).toFixed(0),
+  ];
+}
+
+function rows(result: BenchmarkResult): string[][] {
+  const c = result.clairvoyant;
+  const reference = [
+    `clairvoyant (reference${c.reachesTarget ? '' : ', misses the target'})`, percent(c.sloAttainment), hours(c.gpuHours), '1.00', '', '', '', '',
+  ];
+  const optimistic = ['optimistic (reference, not replayed)', '', result.optimisticGpuHours.toFixed(1),
+    (result.optimisticGpuHours / c.gpuHours.mean).toFixed(2), '', '', '', ''];
+  return [...result.policies.map((p) => policyRow(p, c.gpuHours.mean)), reference, optimistic];
+}
+
+/** The benchmark as a plain-text table, columns aligned. */
+export function benchTextTable(result: BenchmarkResult): string {
+  const all = [HEADERS, ...rows(result)];
+  const widths = HEADERS.map((_, c) => Math.max(...all.map((r) => r[c].length)));
+  const line = (cells: string[]): string => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd();
+  return [line(all[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...all.slice(1).map(line)].join('\n');
+}
+
+/** The benchmark as a Markdown table, with each policy's source below it. */
+export function benchMarkdownTable(result: BenchmarkResult): string {
+  const lines = [`| ${HEADERS.join(' | ')} |`, `|${HEADERS.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`];
+  for (const row of rows(result)) lines.push(`| ${row.map((cell, i) => (i === 0 ? `\`${cell}\`` : cell)).join(' | ')} |`);
+  return lines.join('\n');
+}
+
+/** Each policy's source, one line each. */
+export function benchSources(result: BenchmarkResult, markdown = false): string {
+  return result.policies.filter((p) => !p.name.endsWith('(as shipped)'))
+    .map((p) => (markdown ? `- \`${p.name}\`: ${p.description}. Source: ${p.source}.` : `  ${p.name}: ${p.source}`)).join('\n');
+}
+
+/** What the benchmark modelled, and what to keep in mind reading it. */
+export function benchSummary(result: BenchmarkResult): string {
+  const s = result.setup;
+  const t = result.trace;
+  const lines = [
+    `trace ${t.file}: ${t.requests} requests over ${(t.durationSeconds / 60).toFixed(1)} min at ${t.rateScale}x`
+      + `${s.seeds.length > 1 ? `, seeds ${s.seeds[0]}-${s.seeds[s.seeds.length - 1]} (mean, with the range in brackets)` : `, seed ${s.seeds[0]}`}`,
+    `server: ${s.model} on ${s.gpuCount} x ${s.gpu} per replica (tensor parallel ${s.tensorParallelSize}), cold start ${s.coldStartSeconds} s, `
+      + `scrape every ${s.scrapeIntervalSeconds} s; every policy within ${s.minReplicas}-${s.maxReplicas} replicas unless marked as shipped; `
+      + `${s.start} start${s.start === 'warm' ? ' (the trace\'s first 15 min replayed first, not measured)' : ' (at the floor)'}; ${s.routing} routing`,
+    `SLO: ${(result.sloTarget * 100).toFixed(1)}% of requests with time to first token <= ${result.sloTtftSeconds} s; `
+      + `one replica sustains ${result.sustainableRequestsPerSecond.toFixed(2)} requests/s within it at this token mix`,
+  ];
+  const atCeiling = result.policies.filter((p) => p.results.some((r) => r.secondsAtCeiling > 0)).map((p) => p.name);
+  if (atCeiling.length > 0) lines.push(`at the ceiling for part of the run: ${atCeiling.map((name) => `'${name}'`).join(', ')}`);
+  const paused = result.policies.filter((p) => p.results.some((r) => r.paused)).map((p) => p.name);
+  if (paused.length > 0) lines.push(`paused (the replica count never moved): ${paused.map((name) => `'${name}'`).join(', ')}`);
+  if (!result.clairvoyant.reachesTarget) {
+    lines.push(`the clairvoyant provisioner misses the target within ${s.maxReplicas} replicas: the target is out of reach under this ceiling and cold start`);
+  }
+  return lines.join('\n');
+}
