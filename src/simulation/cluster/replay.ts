@@ -1,14 +1,16 @@
 import { MinHeap } from './collections';
 import { ServerSpec } from './manifests';
+import { NodeEvents, NodePool, NodePoolSpec, PodPriority } from './nodes';
+import { Router, Routing } from './routing';
+import { ScrapeRecorder } from './scrape-recorder';
 import { METRIC } from '../../promql';
 import { Autoscaler, ClusterView, PodView, ScrapedPod } from '../control/autoscaler';
-import { PodSample, ScrapeHistory } from '../control/promql-eval';
+import { PodSample } from '../control/promql-eval';
 import { SeriesLabels } from '../control/queries';
 import { ASSUMPTIONS } from '../engine/assumptions';
 import { EngineReplica } from '../engine/engine';
 import { RequestBook, RequestStatus } from '../engine/request-book';
 import { TimelinePoint } from '../evidence/results';
-import { SeededRandom } from '../traffic/random';
 import { Trace } from '../traffic/trace';
 
 export interface ReplayOptions {
@@ -24,30 +26,44 @@ export interface ReplayOptions {
    * (GPU-hours, scale events, replica peak and the timeline start here). Default 0.
    */
   readonly measureFromSeconds?: number;
-  /**
-   * How the Service picks a ready pod: round-robin (kube-proxy in IPVS mode, the even case) or uniformly at
-   * random (kube-proxy in iptables mode, `statistic --mode random`), seeded. Default round-robin.
-   */
+  /** How requests reach the ready pods (see RoutingSpec). Default round-robin. */
   readonly routing?: Routing;
-  /** Seed of random routing. Default 1. */
+  /** Seed of random routing and of the pods that connections open to. Default 1. */
   readonly routingSeed?: number;
+  /** The GPU nodes the pods run on. Default: every pod finds a free GPU node at once. */
+  readonly nodes?: NodePoolSpec;
+  /** GpuHeadroom placeholders that hold server-sized GPU slots at a priority every server pod preempts. */
+  readonly placeholders?: PlaceholderSpec;
   readonly onProgress?: (fraction: number) => void;
 }
 
-/** How the Service spreads requests over ready pods. */
-export type Routing = 'round-robin' | 'random';
+export type { Routing } from './routing';
+
+/** GpuHeadroom's placeholder pods as the chart deploys them. */
+export interface PlaceholderSpec {
+  /** GPUs each placeholder holds (the server's). */
+  readonly gpus: number;
+  /** The placeholders wanted at a wall-clock time (seconds since the epoch): the count, raised by its schedules. */
+  readonly replicasAt: (epochSeconds: number) => number;
+}
 
 export interface ReplayOutcome {
   readonly book: RequestBook;
   readonly horizonSeconds: number;
-  /** Pod-seconds from creation to termination, within the horizon. */
+  /** Server pod-seconds from placement on a node (creation, with nodes free) to termination, within the horizon. */
   readonly podSeconds: number;
+  /** GPU-seconds the cluster bills within the horizon: the nodes' when autoscaled, else the server and placeholder pods'. */
+  readonly billedGpuSeconds: number;
+  /** Server pod-seconds spent Pending (waiting for a node) within the horizon. */
+  readonly pendingSeconds: number;
   readonly scaleUps: number;
   readonly scaleDowns: number;
   readonly maxReplicas: number;
   readonly preemptions: number;
   /** Requests cut off by a shutdown or rejected. */
   readonly failed: number;
+  /** Requests each pod was sent, by pod (in creation order). */
+  readonly routedPerPod: number[];
   readonly timeline: TimelinePoint[];
 }
 
@@ -62,11 +78,23 @@ class Pod {
   public engine?: EngineReplica;
   public sample?: ScrapedPod;
   public busyAtLastScrape = 0;
-  public readyAt: number;
+  public routed = 0;
+  /** When the pod got its node (NaN while Pending) and when it will be ready. */
+  public boundAt = NaN;
+  public readyAt = NaN;
 
-  public constructor(public readonly index: number, public readonly created: number, coldStart: number) {
-    this.readyAt = created + coldStart;
+  public constructor(public readonly index: number, public readonly created: number) {}
+
+  public get serving(): boolean {
+    return this.ready && !this.terminating;
   }
+}
+
+/** A GpuHeadroom placeholder: it holds a slot from `boundAt` until it is deleted or preempted. */
+interface Placeholder {
+  readonly id: number;
+  boundAt: number;
+  gone: number;
 }
 
 /**
@@ -85,7 +113,10 @@ export class Replay {
   private readonly labels: SeriesLabels;
   private scrape: ScrapedPod[] = [];
   private readonly history: ScrapeRecorder;
-  private roundRobin = 0;
+  private readonly router: Router<Pod>;
+  private readonly pool?: NodePool;
+  private readonly placeholders: Placeholder[] = [];
+  private placeholderGpuSeconds = 0;
   private resolved = 0;
   private scaleUps = 0;
   private scaleDowns = 0;
@@ -94,14 +125,14 @@ export class Replay {
   private readonly timeline: TimelinePoint[] = [];
   private readonly horizon: number;
   private readonly measureFrom: number;
-  private readonly random?: SeededRandom;
 
   public constructor(private readonly options: ReplayOptions) {
     const server = options.server;
     this.book = new RequestBook(options.trace, server.maxModelLen);
     this.horizon = options.trace.durationSeconds;
     this.measureFrom = options.measureFromSeconds ?? 0;
-    if (options.routing === 'random') this.random = new SeededRandom(options.routingSeed ?? 1);
+    this.router = new Router(options.routing, options.routingSeed ?? 1);
+    if (options.nodes && options.nodes.mode !== 'free') this.pool = new NodePool(options.nodes, this.measureFrom, this.horizon);
     this.labels = { namespace: server.namespace, service: server.serviceName, model_name: server.servedModelName, engine: '0' };
     this.history = new ScrapeRecorder(this.labels);
   }
@@ -122,10 +153,7 @@ export class Replay {
 
     const initial = autoscaler.pinned ? autoscaler.initialReplicas
       : Math.min(autoscaler.maxReplicas, Math.max(autoscaler.initialReplicas, this.options.initialReplicas ?? 0));
-    for (let i = 0; i < initial; i++) {
-      const pod = this.createPod(0, 0);
-      this.becomeReady(pod, 0);
-    }
+    this.startWarm(initial, this.options.placeholders?.replicasAt(this.options.startEpochSeconds) ?? 0);
     if (this.measureFrom <= 0) this.maxReplicas = initial;
     autoscaler.warmStart(initial);
 
@@ -133,7 +161,7 @@ export class Replay {
     const progressEvery = Math.max(1, Math.floor(n / 100));
     for (;;) {
       const arrival = next < n ? book.arrival[next] : Infinity;
-      const timer = this.timers.length > 0 ? this.timers.peekKey() : Infinity;
+      const timer = Math.min(this.timers.length > 0 ? this.timers.peekKey() : Infinity, this.pool?.nextEventAt ?? Infinity);
       const tick = Math.min(nextScrape, nextPoll, nextSync);
       const t = Math.min(arrival, timer, tick);
       if (t > endLimit || (next >= n && this.resolved >= n)) break;
@@ -142,7 +170,8 @@ export class Replay {
         next++;
         if (next % progressEvery === 0) this.options.onProgress?.(next / n);
       } else if (timer === t) {
-        this.fireTimer(t);
+        if (this.pool && this.pool.nextEventAt === t) this.placed(this.pool.fire(t), t);
+        else this.fireTimer(t);
       } else if (nextScrape === t) {
         this.scrapeAll(t);
         nextScrape += scrapeEvery;
@@ -151,25 +180,30 @@ export class Replay {
         nextPoll += pollEvery!;
       } else {
         this.apply(autoscaler.hpaSync(this.view(t)), t);
-        nextSync += ASSUMPTIONS.hpaSyncPeriodSeconds;
+        this.reconcilePlaceholders(t);
+        nextSync += autoscaler.syncPeriodSeconds ?? ASSUMPTIONS.hpaSyncPeriodSeconds;
       }
     }
     this.finishAll(endLimit);
     let podSeconds = 0;
-    for (const pod of this.pods) {
-      const end = Number.isNaN(pod.ended) ? horizon : Math.min(pod.ended, horizon);
-      podSeconds += Math.max(0, end - Math.max(pod.created, this.measureFrom));
-    }
+    for (const pod of this.pods) podSeconds += this.measuredSpan(pod.boundAt, pod.ended);
+    for (const placeholder of this.placeholders) this.placeholderGpuSeconds += this.measuredSpan(placeholder.boundAt, placeholder.gone);
+    const podGpuSeconds = podSeconds * server.gpuCount;
+    const billedGpuSeconds = this.pool?.spec.mode === 'autoscaled' ? this.pool.nodeGpuSeconds()
+      : podGpuSeconds + this.placeholderGpuSeconds * (this.options.placeholders?.gpus ?? 0);
     const preemptions = this.pods.reduce((sum, p) => sum + (p.engine?.preemptions ?? 0), 0);
     return {
       book,
       horizonSeconds: horizon,
       podSeconds,
+      billedGpuSeconds,
+      pendingSeconds: this.pool?.pendingSecondsUntil(horizon) ?? 0,
       scaleUps: this.scaleUps,
       scaleDowns: this.scaleDowns,
       maxReplicas: this.maxReplicas,
       preemptions,
       failed: this.failed,
+      routedPerPod: this.pods.map((pod) => pod.routed),
       timeline: this.timeline,
     };
   }
@@ -181,14 +215,22 @@ export class Replay {
       if (this.activeCount() === 0) this.apply(this.options.autoscaler.push(this.view(t)), t);
       return;
     }
-    const pod = this.pickPod();
+    const pod = this.pickPod(t);
     pod.engine!.advance(t);
     pod.engine!.enqueue(id, t);
   }
 
-  private pickPod(): Pod {
-    const count = this.readyPods.length;
-    return this.readyPods[this.random ? Math.floor(this.random.next() * count) : this.roundRobin++ % count];
+  private pickPod(t: number): Pod {
+    const pod = this.router.pick(this.readyPods, t);
+    pod.routed++;
+    return pod;
+  }
+
+  /** Seconds of [from, to) inside the measured window (`to` NaN: still running at the horizon). */
+  private measuredSpan(from: number, to: number): number {
+    if (Number.isNaN(from)) return 0;
+    const end = Number.isNaN(to) ? this.horizon : Math.min(to, this.horizon);
+    return Math.max(0, end - Math.max(from, this.measureFrom));
   }
 
   private measured(t: number): boolean {
@@ -206,7 +248,7 @@ export class Replay {
       const lost = pod.engine!.abortAll(t);
       this.failed += lost;
       this.resolved += lost;
-      pod.ended = t;
+      this.end(pod, t);
     }
   }
 
@@ -216,10 +258,98 @@ export class Replay {
     this.timers.push(t, this.timerKinds.length - 1);
   }
 
-  private createPod(t: number, coldStart: number): Pod {
-    const pod = new Pod(this.pods.length, t, coldStart);
+  /** The pods (and placeholders) running at time 0, on the nodes they need. */
+  private startWarm(replicas: number, placeholders: number): void {
+    const gpus = this.options.server.gpuCount;
+    const pods: Pod[] = [];
+    for (let i = 0; i < replicas; i++) {
+      const pod = new Pod(this.pods.length, 0);
+      this.pods.push(pod);
+      pods.push(pod);
+    }
+    const held = Array.from({ length: placeholders }, () => this.newPlaceholder());
+    if (!this.pool) {
+      for (const pod of pods) this.bind(pod, 0, 0);
+      for (const p of held) p.boundAt = 0;
+      return;
+    }
+    const events = this.pool.placeAtStart([
+      ...pods.map((pod) => ({ pod: pod.index, gpus, priority: PodPriority.SERVER })),
+      ...held.map((p) => ({ pod: p.id, gpus: this.options.placeholders!.gpus, priority: PodPriority.PLACEHOLDER })),
+    ]);
+    // The pods that found a node start warm; the others wait for one and then cold-start.
+    for (const placement of events.placed) {
+      if (placement.pod >= 0) this.bind(this.pods[placement.pod], 0, 0);
+      else this.placeholderById(placement.pod).boundAt = 0;
+    }
+  }
+
+  private createPod(t: number): Pod {
+    const pod = new Pod(this.pods.length, t);
     this.pods.push(pod);
+    if (!this.pool) this.bind(pod, t, t + this.options.server.coldStartSeconds);
+    else this.placed(this.pool.request(pod.index, this.options.server.gpuCount, PodPriority.SERVER, t), t);
     return pod;
+  }
+
+  /** A pod has its node: it is ready at `readyAt` (at once for the warm pods of the start). */
+  private bind(pod: Pod, t: number, readyAt: number): void {
+    pod.boundAt = t;
+    pod.readyAt = readyAt;
+    if (readyAt <= t) this.becomeReady(pod, t);
+    else this.schedule(readyAt, READY, pod);
+  }
+
+  /** Pods the node pool placed start their containers once the image is on the node; evicted placeholders wait again. */
+  private placed(events: NodeEvents, t: number): void {
+    for (const placement of events.placed) {
+      if (placement.pod < 0) {
+        this.placeholderById(placement.pod).boundAt = t;
+        continue;
+      }
+      const pod = this.pods[placement.pod];
+      if (!pod.terminating) this.bind(pod, t, placement.runnableAt + this.options.server.coldStartSeconds);
+    }
+    for (const id of events.evicted) {
+      const placeholder = this.placeholderById(id);
+      this.placeholderGpuSeconds += this.measuredSpan(placeholder.boundAt, t);
+      placeholder.boundAt = NaN;
+    }
+  }
+
+  private newPlaceholder(): Placeholder {
+    const placeholder: Placeholder = { id: -(this.placeholders.length + 1), boundAt: NaN, gone: NaN };
+    this.placeholders.push(placeholder);
+    return placeholder;
+  }
+
+  private placeholderById(id: number): Placeholder {
+    return this.placeholders[-id - 1];
+  }
+
+  /** The placeholder Deployment's ReplicaSet keeps the count its schedules ask for (a preempted one is recreated, Pending). */
+  private reconcilePlaceholders(t: number): void {
+    const spec = this.options.placeholders;
+    if (!spec) return;
+    const wanted = spec.replicasAt(this.options.startEpochSeconds + t);
+    const live = this.placeholders.filter((p) => Number.isNaN(p.gone));
+    for (let i = live.length; i < wanted; i++) {
+      const placeholder = this.newPlaceholder();
+      if (!this.pool) placeholder.boundAt = t;
+      else this.placed(this.pool.request(placeholder.id, spec.gpus, PodPriority.PLACEHOLDER, t), t);
+    }
+    for (const placeholder of live.slice(wanted)) {
+      placeholder.gone = t;
+      this.placeholderGpuSeconds += this.measuredSpan(placeholder.boundAt, t);
+      placeholder.boundAt = NaN;
+      this.pool?.release(placeholder.id, t);
+    }
+  }
+
+  /** The pod's containers are gone at `at`: its GPUs go back to the node from then. */
+  private end(pod: Pod, at: number): void {
+    pod.ended = at;
+    this.pool?.release(pod.index, at);
   }
 
   private becomeReady(pod: Pod, t: number): void {
@@ -234,7 +364,7 @@ export class Replay {
     // Requests held at the Service go out as soon as an endpoint exists.
     const held = this.atService.splice(0);
     for (const id of held) {
-      const target = this.pickPod();
+      const target = this.pickPod(t);
       target.engine!.advance(t);
       target.engine!.enqueue(id, t);
     }
@@ -250,14 +380,14 @@ export class Replay {
     if (replicas === undefined) return;
     const active = this.pods.filter((p) => !p.terminating);
     if (replicas > active.length) {
-      for (let i = active.length; i < replicas; i++) {
-        const pod = this.createPod(t, this.options.server.coldStartSeconds);
-        this.schedule(pod.readyAt, READY, pod);
-      }
+      for (let i = active.length; i < replicas; i++) this.createPod(t);
       if (this.measured(t)) this.scaleUps++;
     } else if (replicas < active.length) {
-      // ReplicaSet deletion order: pods not ready first, then those ready the shortest time; newest first.
-      const victims = active.sort((a, b) => Number(a.ready) - Number(b.ready) || b.readyAt - a.readyAt || b.created - a.created)
+      // ReplicaSet deletion order (controller.ActivePods): unscheduled before scheduled, not ready before ready,
+      // ready the shortest time first; newest first.
+      const unscheduled = (p: Pod): number => Number(!Number.isNaN(p.boundAt));
+      const victims = active.sort((a, b) => unscheduled(a) - unscheduled(b) || Number(a.ready) - Number(b.ready)
+        || (b.readyAt || 0) - (a.readyAt || 0) || b.created - a.created)
         .slice(0, active.length - replicas);
       for (const pod of victims) this.terminate(pod, t);
       if (this.measured(t)) this.scaleDowns++;
@@ -271,7 +401,7 @@ export class Replay {
     pod.terminating = true;
     pod.deletedAt = t;
     if (!pod.ready) {
-      pod.ended = t;
+      this.end(pod, t);
       return;
     }
     const index = this.readyPods.indexOf(pod);
@@ -287,7 +417,7 @@ export class Replay {
   private checkDrained(pod: Pod, t: number): void {
     const engine = pod.engine!;
     engine.advance(t);
-    if (engine.inFlight === 0) pod.ended = Math.max(pod.deletedAt + this.options.server.preStopSeconds, engine.lastStepEnd);
+    if (engine.inFlight === 0) this.end(pod, Math.max(pod.deletedAt + this.options.server.preStopSeconds, engine.lastStepEnd));
   }
 
   private scrapeAll(t: number): void {
@@ -349,38 +479,12 @@ export class Replay {
     for (const pod of this.pods) {
       if (!pod.engine) continue;
       pod.engine.advance(limit);
-      if (pod.terminating && Number.isNaN(pod.ended)) pod.ended = Math.max(pod.deletedAt, pod.engine.lastStepEnd);
+      if (pod.terminating && Number.isNaN(pod.ended)) this.end(pod, Math.max(pod.deletedAt, pod.engine.lastStepEnd));
       this.failed += pod.engine.abortAll(limit);
     }
     for (const id of this.atService.splice(0)) {
       this.book.fail(id, limit);
       this.failed++;
     }
-  }
-}
-
-/** The scrapes of a replay, as Prometheus holds them: the latest sample of each series within the 5-minute lookback. */
-class ScrapeRecorder implements ScrapeHistory {
-  private static readonly LOOKBACK_SECONDS = 300;
-  private readonly times: number[] = [];
-  private readonly samples: PodSample[][] = [];
-
-  public constructor(public readonly labels: SeriesLabels) {}
-
-  public record(time: number, samples: PodSample[]): void {
-    this.times.push(time);
-    this.samples.push(samples);
-  }
-
-  public at(time: number): PodSample[] {
-    let low = 0;
-    let high = this.times.length - 1;
-    if (high < 0 || this.times[0] > time) return [];
-    while (low < high) {
-      const mid = Math.ceil((low + high) / 2);
-      if (this.times[mid] <= time) low = mid;
-      else high = mid - 1;
-    }
-    return time - this.times[low] <= ScrapeRecorder.LOOKBACK_SECONDS ? this.samples[low] : [];
   }
 }

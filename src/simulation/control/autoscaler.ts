@@ -45,6 +45,8 @@ export interface Autoscaler {
   readonly maxReplicas: number;
   /** KEDA's polling interval; undefined for a plain HPA. */
   readonly pollingIntervalSeconds?: number;
+  /** How often `hpaSync` runs, seconds; the HPA controller's sync period when undefined (a reference may act sooner). */
+  readonly syncPeriodSeconds?: number;
   /** Called once before the replay with the warm replica count at time 0. */
   warmStart(replicas: number): void;
   /** KEDA's own loop (activation, cooldown to zero): a new replica count, or undefined for no change. */

@@ -112,6 +112,34 @@ export const ASSUMPTIONS = {
   defaultMinReplicas: 1,
   defaultMaxReplicas: 8,
 
+  // ---- GPU nodes (used with nodes autoscaled or fixed; with nodes free every pod finds a free node) --------
+  /**
+   * Seconds from the node autoscaler's request to a Ready GPU node with its GPUs advertised. 300 s: the middle of
+   * vLLM's own estimate ("spinning up a VM with a GPU and installing drivers takes 2-5 minutes",
+   * vllm-project/vllm#41893), below one measured AKS A100 node (284 s to the Node object and 126 s more to
+   * advertise its GPUs, kaito-project/kaito#2325); cluster-autoscaler gives up on a node after 15 min
+   * (`--max-node-provision-time`, cluster-autoscaler/FAQ.md). Its 10 s scan interval is inside this figure.
+   */
+  nodeProvisioningSeconds: 300,
+  /**
+   * Seconds to pull the vLLM image onto a node that does not have it: about 9 GB compressed (vllm-project/vllm#7609;
+   * 8.6 GB for an image built on v0.32.0 on Docker Hub) at the 55 MB/s that kaito-project/kaito#2325 measured on
+   * an AKS GPU node (5.6 GB in 101 s). vllm-project/vllm#41893 puts it at ~5 minutes.
+   */
+  imagePullSeconds: 160,
+  /**
+   * Seconds a node stays empty before the node autoscaler removes it: cluster-autoscaler's
+   * `--scale-down-unneeded-time` default, 10 min (cluster-autoscaler/FAQ.md). Karpenter's `consolidateAfter`
+   * defaults to 0 s (kubernetes-sigs/karpenter pkg/apis/v1/nodepool.go).
+   */
+  nodeScaleDownSeconds: 600,
+  /**
+   * GPUs per node for the 80 GB-class GPUs: AWS p5.48xlarge (8 x H100), p4de.24xlarge (8 x A100 80GB), p5e/p5en.48xlarge
+   * (8 x H200); GKE a3-highgpu-8g (8 x H100) (Karpenter's instance-type reference, aws/karpenter-provider-aws).
+   */
+  gpusPerLargeNode: 8,
+  /** Node shapes for L4 and A10G (AWS g6 and g5: 1, 4 or 8 GPUs); the smallest that holds one replica is used. */
+  smallGpuNodeShapes: [1, 4, 8],
   // ---- Edges of a run ------------------------------------------------------------------------------
 
   /**
