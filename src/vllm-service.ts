@@ -563,7 +563,8 @@ export class VllmService extends Construct {
   private createNetworkPolicy(check: Check, options: ServingNetworkPolicyOptions,
     metadata: { namespace?: string; labels: { [k: string]: string } }): ApiObject {
     if (options.prometheusNamespace !== undefined) this.prometheusNamespace = options.prometheusNamespace;
-    for (const [i, ns] of [...(options.clientNamespaces ?? []), ...(options.prometheusNamespace !== undefined ? [options.prometheusNamespace] : [])].entries()) {
+    const named = [...(options.clientNamespaces ?? []), ...(options.prometheusNamespace !== undefined ? [options.prometheusNamespace] : [])];
+    for (const [i, ns] of named.entries()) {
       const prop = i < (options.clientNamespaces ?? []).length ? `networkPolicy.clientNamespaces[${i}]` : 'networkPolicy.prometheusNamespace';
       check.that(NAMESPACE.test(ns), prop, ns, 'must be a valid namespace name');
     }

@@ -528,7 +528,7 @@ describePromtool('ServingAlerts under promtool', () => {
             exp_labels: { ...serverLabels, severity: 'critical' },
             exp_annotations: {
               summary: `vLLM time to first token for ${SERVED} is above 2s`,
-              description: `The p95 time to first token of ${SERVED} (Service ${SVC} in ${NAMESPACE}) is 4.875s, above the objective of 2s. "
+              description: `The p95 time to first token of ${SERVED} (Service ${SVC} in ${NAMESPACE}) is 4.875s, above the objective of 2s. `
                 + "The objective 2s lies between vLLM's histogram bucket bounds 1s and 2.5s: the quantile is interpolated there, not measured "
                 + '(a bucket bound such as 1s or 2.5s is measured exactly).',
               runbook_url: runbook(alertname),

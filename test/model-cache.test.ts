@@ -246,8 +246,14 @@ describe('ModelCache on a real cluster', () => {
     const record = join(dir, 'record.json');
     const run = spawnSync('python3', ['-c', script], {
       env: {
-        PATH: process.env.PATH, PYTHONPATH: dir, RECORD: record, MODEL_ID: 'org/model', MODEL_REVISION: 'abc', DOWNLOAD_WORKERS: '8',
-        WEIGHTS_DIR: join(dir, 'weights'), COMPLETION_MARKER: join(dir, 'weights', '.complete'),
+        PATH: process.env.PATH,
+        PYTHONPATH: dir,
+        RECORD: record,
+        MODEL_ID: 'org/model',
+        MODEL_REVISION: 'abc',
+        DOWNLOAD_WORKERS: '8',
+        WEIGHTS_DIR: join(dir, 'weights'),
+        COMPLETION_MARKER: join(dir, 'weights', '.complete'),
       },
       encoding: 'utf8',
       timeout: 20_000,

@@ -370,7 +370,8 @@ describe('VllmService on a real cluster', () => {
     const service = findOne(manifests, 'Service');
     const monitor = findOne(manifests, 'ServiceMonitor');
     const pods = findOne(manifests, 'Deployment').spec.template.metadata.labels;
-    const matches = (selector: { [k: string]: string }, labels: { [k: string]: string }) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+    const matches = (selector: { [k: string]: string }, labels: { [k: string]: string }) =>
+      Object.entries(selector).every(([k, v]) => labels[k] === v);
     expect(matches(monitor.spec.selector.matchLabels, service.metadata.labels)).toBe(true);
     expect(matches(service.spec.selector, pods)).toBe(true);
     expect(matches(findOne(manifests, 'PodDisruptionBudget').spec.selector.matchLabels, pods)).toBe(true);
@@ -385,7 +386,7 @@ describe('VllmService on a real cluster', () => {
     const home = vllm.env.find((e: any) => e.name === 'HOME').value;
     expect(home).toBe('/var/cache/vllm');
     expect(vllm.volumeMounts).toContainEqual({ mountPath: '/var/cache/vllm', name: 'cache' });
-    expect(deployment.spec.template.spec.volumes).toContainEqual({ name: 'tmp', emptyDir: { sizeLimit: '1Gi' } });
+    expect(deployment.spec.template.spec.volumes).toContainEqual({ name: 'tmp', emptyDir: { sizeLimit: '1024Mi' } });
   });
 
   test('the Run:ai streamer\'s host buffer is bounded per worker and counted in the pod\'s memory', () => {

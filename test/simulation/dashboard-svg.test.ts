@@ -58,8 +58,12 @@ describe('dashboard SVG of a replay', () => {
   test('lines read from a data-parallel chart: the in-flight trigger\'s target, and what a pod runs at once', () => {
     const manifests = testManifests({
       server: { gpuCount: 2, tensorParallelSize: 1, maxNumSeqs: 64 },
-      scaledObject: (spec: any) => spec.triggers.push({ type: 'prometheus', name: 'in-flight', metricType: 'AverageValue',
-        metadata: { serverAddress: 'http://prometheus.monitoring:9090', query: spec.triggers[0].metadata.query, threshold: '32' } }),
+      scaledObject: (spec: any) => spec.triggers.push({
+        type: 'prometheus',
+        name: 'in-flight',
+        metricType: 'AverageValue',
+        metadata: { serverAddress: 'http://prometheus.monitoring:9090', query: spec.triggers[0].metadata.query, threshold: '32' },
+      }),
     });
     expect(dashboardLines(manifests, 2)).toMatchObject({ maxNumSeqs: 128, inFlightTarget: 32 });
   });
