@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { Check, subjectOf } from './errors';
 import { PrometheusRule, PrometheusRuleSpecGroupsRules, PrometheusRuleSpecGroupsRulesExpr } from './imports/prometheus-rule-monitoring.coreos.com';
 import { MonitoringSelection } from './monitoring-selection';
-import { AlertQueries, promDuration } from './promql';
+import { AlertQueries, bucketNote, promDuration, TIME_TO_FIRST_TOKEN_BUCKETS } from './promql';
 import { ColdStart } from './sizing';
 import { checkLabels, checkRenderedMetadata } from './validation/kubernetes-names';
 import { checkPrometheusLabels } from './validation/prometheus';
@@ -89,7 +89,10 @@ export interface ThresholdAlertOptions extends AlertOptions {
 /** Options of the time-to-first-token alert. */
 export interface LatencyAlertOptions extends AlertOptions {
   /**
-   * The objective: the alert fires when the quantile of time to first token exceeds it.
+   * The objective: the alert fires when the quantile of time to first token exceeds it. vLLM's histogram has bucket
+   * bounds at 1 s and 2.5 s and none between (`ServingAlerts.TIME_TO_FIRST_TOKEN_BUCKETS`): an objective between two
+   * bounds, such as the default 2 s, is compared with a quantile interpolated linearly between them, which the
+   * alert's description says; an objective on a bound (1 s, 2.5 s, 5 s) is measured.
    * @default Duration.seconds(2)
    */
   readonly slo?: Duration;
@@ -208,6 +211,12 @@ interface AlertDefaults {
  * scoped to the server's namespace, Service and served model (see docs/alerts.md).
  */
 export class ServingAlerts extends Construct {
+  /**
+   * The bucket bounds of vLLM's time-to-first-token histogram, seconds (vllm/v1/metrics/loggers.py): objectives on
+   * one of them are measured, objectives between two are interpolated.
+   */
+  public static readonly TIME_TO_FIRST_TOKEN_BUCKETS: number[] = [...TIME_TO_FIRST_TOKEN_BUCKETS];
+
   /** The alert names, in the order of the rule group. */
   public readonly alertNames: string[];
   /** The PrometheusRule (`monitoring.coreos.com/v1`). */
@@ -327,7 +336,7 @@ export class ServingAlerts extends Construct {
         return queries.timeToFirstTokenAbove(quantile, sloSeconds, window);
       },
       `vLLM time to first token for {{ $labels.model_name }} is above ${sloSeconds}s`,
-      `The p${round(quantile * 100)} time to first token of {{ $labels.model_name }} (Service {{ $labels.service }} in {{ $labels.namespace }}) is {{ humanizeDuration $value }}, above the objective of ${sloSeconds}s.`,
+      `The p${round(quantile * 100)} time to first token of {{ $labels.model_name }} (Service {{ $labels.service }} in {{ $labels.namespace }}) is {{ humanizeDuration $value }}, above the objective of ${sloSeconds}s.${sloNote(sloSeconds)}`,
       props.runbookBaseUrl);
 
     this.add('VllmMetricsAbsent', 'metricsAbsent', props.metricsAbsent ?? {}, { severity: AlertSeverity.CRITICAL, pendingSeconds: 300 },
@@ -395,4 +404,9 @@ function roundUpToMinute(seconds: number): number {
 
 function round(value: number): number {
   return Math.round(value * 1000) / 1000;
+}
+
+function sloNote(seconds: number): string {
+  const note = bucketNote(seconds);
+  return note === '' ? '' : ` ${note}`;
 }

@@ -9,3 +9,10 @@ export const CACHE_MOUNT_PATH = '/models';
 
 /** The file a populate Job writes last, inside the weights directory. */
 export const COMPLETION_MARKER = '.complete';
+
+/**
+ * The label every object and pod of one server carries, and every selector of the library matches: owned by the
+ * library, unlike `app.kubernetes.io/instance`, which Argo CD sets (and overwrites) on every object it tracks
+ * (its default tracking method in 2.x).
+ */
+export const SERVER_LABEL = 'vllm.cdk8s.io/server';

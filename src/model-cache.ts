@@ -69,8 +69,9 @@ export interface ModelCacheProps {
    * every server that mounts this cache, so only the first replica of a configuration compiles. A claim of its own
    * because the weights claim is mounted read-only by the servers, while the compile cache must be writable; and its
    * content follows the vLLM version and server settings, not the model revision, so it outlives a revision bump.
-   * vLLM keys the cache by a hash of every setting that matters and coordinates concurrent writers with file locks
-   * (vllm-project/vllm docs/design/torch_compile.md, "Concurrent Access Control").
+   * vLLM keys the cache by a hash of every setting that matters (vllm-project/vllm docs/design/torch_compile.md); it
+   * saves artifacts atomically but does not lock the cache against concurrent writers, so replicas of a new
+   * configuration that start together each compile, and the first to finish fills the cache for later ones.
    * @default - true for a new claim; false with `existingClaimName` (the library then creates no storage)
    */
   readonly compileCache?: boolean;
@@ -112,6 +113,11 @@ export class ModelCache extends Construct {
   public readonly compileCacheClaim?: kplus.IPersistentVolumeClaim;
   /** The Job that fills the claim, when `populate` is on. */
   public readonly populateJob?: kplus.Job;
+  /**
+   * A label selector of the populate Job's pods (`kubectl logs -l <selector>`), when `populate` is on: stable while the
+   * Job's name follows its spec.
+   */
+  public readonly populateSelector?: string;
   /** Where containers mount the claim. */
   public readonly mountPath: string = CACHE_MOUNT_PATH;
   /** Absolute path of the weights directory inside containers that mount the claim. */
@@ -185,12 +191,21 @@ export class ModelCache extends Construct {
     }
 
     if (props.populate ?? true) {
-      this.populateJob = this.createPopulateJob(props, metadata);
+      const selector = { [POPULATE_LABEL]: Names.toLabelValue(this) };
+      this.populateJob = this.createPopulateJob(props, metadata, selector);
+      this.populateSelector = `${POPULATE_LABEL}=${selector[POPULATE_LABEL]}`;
+    }
+    if (!COMMIT_HASH.test(props.model.revision)) {
+      // A branch or tag moves: the same YAML would serve whatever the hub holds when the Job runs. Said at synth.
+      const warning = check.problem(`model revision ('${props.model.revision}') is a branch or tag, not a commit: the same YAML `
+        + 'downloads whatever the hub holds when the Job runs, and a new replica may serve other weights than the last; pin a '
+        + '40-character commit hash (Model.huggingFace(id, { revision }))').message;
+      this.node.addValidation({ validate: () => { warnOnce(warning); return []; } });
     }
     checkRenderedMetadata(check, this);
   }
 
-  private createPopulateJob(props: ModelCacheProps, metadata: { namespace?: string }): kplus.Job {
+  private createPopulateJob(props: ModelCacheProps, metadata: { namespace?: string }, labels: { [key: string]: string }): kplus.Job {
     const model = props.model;
     const image = props.image ?? VLLM_IMAGE;
     // Job specs are immutable: the name carries a hash of the rendered spec (patches included), so any change to the pod
@@ -209,7 +224,8 @@ export class ModelCache extends Construct {
       },
     }) as unknown as string;
     const job: kplus.Job = new kplus.Job(this, 'Populate', {
-      metadata: { ...metadata, name },
+      metadata: { ...metadata, name, labels },
+      podMetadata: { labels },
       backoffLimit: props.backoffLimit ?? 4,
       activeDeadline: this.downloadDeadline,
       automountServiceAccountToken: false,
@@ -226,6 +242,7 @@ export class ModelCache extends Construct {
       envVariables: {
         MODEL_ID: kplus.EnvValue.fromValue(model.id),
         MODEL_REVISION: kplus.EnvValue.fromValue(model.revision),
+        DOWNLOAD_WORKERS: kplus.EnvValue.fromValue(String(DOWNLOAD_WORKERS)),
         WEIGHTS_DIR: kplus.EnvValue.fromValue(this.weightsPath),
         COMPLETION_MARKER: kplus.EnvValue.fromValue(this.completionMarkerPath),
         HF_HOME: kplus.EnvValue.fromValue(`${scratch.cachePath}/huggingface`),
@@ -236,7 +253,7 @@ export class ModelCache extends Construct {
       securityContext: hardenedContainerSecurity(),
       resources: {
         cpu: { request: kplus.Cpu.units(2) },
-        memory: { request: Size.gibibytes(4), limit: Size.gibibytes(4) },
+        memory: { request: Size.gibibytes(POPULATE_MEMORY_GIB), limit: Size.gibibytes(POPULATE_MEMORY_GIB) },
         ephemeralStorage: { request: scratch.ephemeralStorage, limit: scratch.ephemeralStorage },
       },
     });
@@ -247,6 +264,35 @@ export class ModelCache extends Construct {
   }
 }
 
+/**
+ * Files the populate Job downloads at once (`snapshot_download(max_workers=...)`, whose default is 8): set explicitly,
+ * because the Job's memory is sized from it.
+ */
+const DOWNLOAD_WORKERS = 8;
+/**
+ * Memory of the populate Job, GiB. The Hugging Face client's Xet transfer (installed with huggingface_hub by default)
+ * buffers about 2 GB for the whole download plus 512 MB for each file in flight (huggingface/xet-core,
+ * its reconstruction.rs and data.rs download settings; the out-of-memory kills of kserve/kserve#5326 and
+ * huggingface/huggingface_hub#3300 on models over 8 GB): 2 + 0.5 x 8 = 6 GiB, plus 2 GiB for Python, the client and
+ * the page cache of the files being written.
+ */
+const POPULATE_MEMORY_GIB = 2 + 0.5 * DOWNLOAD_WORKERS + 2;
+
+/** The label of the populate Job and its pods. */
+const POPULATE_LABEL = 'vllm.cdk8s.io/model-cache';
+
+const warned = new Set<string>();
+
+/** Prints a synth-time warning on stderr, once per process (an app synthesizes every chart, validating each time). */
+function warnOnce(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  console.warn(`Warning: ${message}`);
+}
+
+/** A full git commit hash: the only revision that pins the weights. */
+const COMMIT_HASH = /^[0-9a-f]{40}$/;
+
 function shortHash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 10);
 }
@@ -256,16 +302,22 @@ function shortHash(text: string): string {
  * once: it exits at once when the completion marker is there, and writes the marker last.
  */
 const POPULATE_SCRIPT = `import os, sys
-from huggingface_hub import snapshot_download
+from huggingface_hub import HfApi, snapshot_download
 marker = os.environ["COMPLETION_MARKER"]
 if os.path.exists(marker):
     print("weights already present at", os.environ["WEIGHTS_DIR"])
     sys.exit(0)
-# original/ (Meta's consolidated .pth) and consolidated* duplicate the sharded safetensors vLLM loads.
-path = snapshot_download(repo_id=os.environ["MODEL_ID"], revision=os.environ["MODEL_REVISION"],
-                         local_dir=os.environ["WEIGHTS_DIR"], ignore_patterns=["original/*", "*.pth", "consolidated*"])
+repo, revision = os.environ["MODEL_ID"], os.environ["MODEL_REVISION"]
+# original/ and *.pth: Meta's consolidated checkpoint, a duplicate of the safetensors vLLM loads. consolidated*:
+# Mistral's format (with params.json and tekken.json), the only weights of some repositories and a duplicate of the
+# Hugging Face-format shards in others: skipped only when those shards exist.
+files = HfApi().list_repo_files(repo, revision=revision)
+hf_shards = any(f.endswith(".safetensors") and not os.path.basename(f).startswith("consolidated") for f in files)
+ignore = ["original/*", "*.pth"] + (["consolidated*"] if hf_shards else [])
+path = snapshot_download(repo_id=repo, revision=revision, local_dir=os.environ["WEIGHTS_DIR"],
+                         ignore_patterns=ignore, max_workers=int(os.environ["DOWNLOAD_WORKERS"]))
 with open(marker + ".tmp", "w") as f:
-    f.write(os.environ["MODEL_ID"] + "@" + os.environ["MODEL_REVISION"] + "\\n")
+    f.write(repo + "@" + revision + "\\n")
 os.replace(marker + ".tmp", marker)
 print("weights downloaded to", path)
 `;

@@ -28,6 +28,28 @@ export const METRIC = {
   deploymentCreated: 'kube_deployment_created',
 } as const;
 
+/**
+ * The bucket bounds of `vllm:time_to_first_token_seconds`, seconds (vllm-project/vllm vllm/v1/metrics/loggers.py).
+ * A quantile between two bounds is interpolated linearly by `histogram_quantile`, not measured.
+ */
+export const TIME_TO_FIRST_TOKEN_BUCKETS: readonly number[] = [
+  0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0, 160.0, 640.0, 2560.0,
+];
+
+/**
+ * How a time-to-first-token objective meets the histogram: '' on a bucket bound (measured), else a sentence naming
+ * the two bounds it is interpolated between.
+ */
+export function bucketNote(objectiveSeconds: number): string {
+  if (TIME_TO_FIRST_TOKEN_BUCKETS.includes(objectiveSeconds)) return '';
+  const upper = TIME_TO_FIRST_TOKEN_BUCKETS.find((b) => b > objectiveSeconds);
+  const lower = [...TIME_TO_FIRST_TOKEN_BUCKETS].reverse().find((b) => b < objectiveSeconds);
+  const between = upper === undefined ? `above vLLM's last bucket bound (${lower}s)` : lower === undefined
+    ? `below vLLM's first bucket bound (${upper}s)` : `between vLLM's histogram bucket bounds ${lower}s and ${upper}s`;
+  return `The objective ${objectiveSeconds}s lies ${between}: the quantile is interpolated there, not measured `
+    + '(a bucket bound such as 1s or 2.5s is measured exactly).';
+}
+
 /** Label names on the series. */
 export const LABEL = {
   /** vLLM: the served model name (not `model`). */

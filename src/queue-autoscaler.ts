@@ -14,7 +14,7 @@ import {
 import { Queries } from './promql';
 import { checkCacheSharable } from './server-settings';
 import { checkRenderedMetadata } from './validation/kubernetes-names';
-import { prometheusAddressProblem } from './validation/prometheus';
+import { namespaceOfAddress, prometheusAddressProblem } from './validation/prometheus';
 import { VllmService } from './vllm-service';
 
 /**
@@ -78,7 +78,7 @@ export interface CapacityTriggerOptions {
   readonly enabled?: boolean;
   /**
    * Requests in flight per replica the HPA aims for: desired replicas = ceil(in flight / target).
-   * @default - `utilization` x the server's `--max-num-seqs`
+   * @default - `utilization` x what one replica runs at once (`--max-num-seqs` times the data-parallel ranks)
    */
   readonly targetInFlightPerReplica?: number;
   /**
@@ -120,8 +120,11 @@ export interface FallbackOptions {
    */
   readonly failureThreshold?: number;
   /**
-   * Replicas held during the fallback (never fewer than the current ones).
-   * @default - the replica floor, at least 1
+   * Replicas held during the fallback (never fewer than the current ones). At a zero floor the default is 0: a
+   * Prometheus outage then holds the replicas running and never starts a GPU replica from zero (with 1, KEDA 2.19 and
+   * later start one after `failureThreshold` failed reads); the HTTP add-on still wakes the server on a request, since
+   * its trigger does not read Prometheus.
+   * @default - the replica floor
    */
   readonly replicas?: number;
 }
@@ -266,6 +269,8 @@ export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
     check.that(Number.isFinite(target) && target > 0, 'targetQueuePerReplica', target, 'must be a number > 0');
     const addressProblem = prometheusAddressProblem(props.prometheusAddress);
     if (addressProblem) throw check.error('prometheusAddress', props.prometheusAddress, addressProblem);
+    const prometheusNamespace = namespaceOfAddress(props.prometheusAddress);
+    if (prometheusNamespace !== undefined) props.server._scrapedFrom(prometheusNamespace);
     if (props.kvCacheTrigger) check.inHalfOpenRange('kvCacheTrigger.threshold', props.kvCacheTrigger.threshold, 0, 1);
     const capacity = props.capacityTrigger ?? {};
     check.inHalfOpenRange('capacityTrigger.utilization', capacity.utilization, 0, 1);
@@ -282,7 +287,7 @@ export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
         `must span at least two scrapes (2 x the server's scrape interval, ${2 * scrape}s) for a trend to exist`);
     }
     check.integer('fallback.failureThreshold', props.fallback?.failureThreshold, 1, 100);
-    check.integer('fallback.replicas', props.fallback?.replicas, 1, props.maxReplicas);
+    check.integer('fallback.replicas', props.fallback?.replicas, 0, props.maxReplicas);
     if (props.pollingInterval) check.wholeSeconds('pollingInterval', props.pollingInterval, 1, 3600);
     if (props.cooldownPeriod) check.wholeSeconds('cooldownPeriod', props.cooldownPeriod, 0, 86_400);
     if (props.initialCooldownPeriod) check.wholeSeconds('initialCooldownPeriod', props.initialCooldownPeriod, 0, 86_400);
@@ -350,7 +355,7 @@ export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
   public get targetInFlightPerReplica(): number {
     const capacity = this.props.capacityTrigger ?? {};
     return capacity.targetInFlightPerReplica
-      ?? Math.max(1, Math.round((capacity.utilization ?? SWEPT_DEFAULTS.capacityUtilization) * this.server.maxNumSeqs));
+      ?? Math.max(1, Math.round((capacity.utilization ?? SWEPT_DEFAULTS.capacityUtilization) * this.server.maxRunningPerReplica));
   }
 
   /** The replica floor: the WarmFloor's, or 1. */
@@ -390,7 +395,7 @@ export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
       maxReplicaCount: this.maxReplicas,
       fallback: {
         failureThreshold: props.fallback?.failureThreshold ?? 3,
-        replicas: props.fallback?.replicas ?? Math.max(1, floor),
+        replicas: props.fallback?.replicas ?? floor,
         behavior: ScaledObjectSpecFallbackBehavior.CURRENT_REPLICAS_IF_HIGHER,
       },
       advanced: {

@@ -16,7 +16,8 @@ export interface DrainOptions {
    */
   readonly preStopPause?: Duration;
   /**
-   * How long vLLM waits for in-flight requests after SIGTERM (`--shutdown-timeout`); new requests get 503.
+   * How long vLLM waits for in-flight requests after SIGTERM (`--shutdown-timeout`); requests that arrive meanwhile
+   * are aborted (the preStop pause takes the endpoint out of the Service first).
    * @default Duration.seconds(120)
    */
   readonly shutdownTimeout?: Duration;

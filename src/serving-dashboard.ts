@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import * as dashboardCommon from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';
@@ -7,7 +8,7 @@ import { ApiObject, Names } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ServingAlerts } from './alerts';
 import { Check, subjectOf } from './errors';
-import { DashboardQueries, DeploymentGpus, rateWindow, regexLiteral } from './promql';
+import { bucketNote, DashboardQueries, DeploymentGpus, rateWindow, regexLiteral, TIME_TO_FIRST_TOKEN_BUCKETS } from './promql';
 import { QueueAutoscaler } from './queue-autoscaler';
 import { checkLabels, checkNamespace, checkRenderedMetadata } from './validation/kubernetes-names';
 import { VllmService } from './vllm-service';
@@ -27,13 +28,15 @@ export interface ServingDashboardProps {
    */
   readonly alerts?: ServingAlerts[];
   /**
-   * The dashboard title.
-   * @default 'vLLM serving'
+   * The dashboard title. Grafana refuses to provision two dashboards of one title in one folder, so the default
+   * names the servers.
+   * @default - 'vLLM serving: ' and the servers' `namespace/service` names
    */
   readonly title?: string;
   /**
    * The dashboard's uid (at most 40 letters, digits, `-` or `_`): links to the dashboard use it.
-   * @default - derived from the construct path
+   * @default - derived from the construct path and the servers' namespaces and Service names, so two charts (or one
+   * chart synthesized for two namespaces) give two uids
    */
   readonly uid?: string;
   /**
@@ -61,7 +64,7 @@ export interface ServingDashboardProps {
   readonly folderAnnotation?: string;
 }
 
-const DEFAULT_TITLE = 'vLLM serving';
+const TITLE_PREFIX = 'vLLM serving';
 const DATASOURCE: dashboard.DataSourceRef = { type: 'prometheus', uid: '${datasource}' };
 const QUANTILES = [0.5, 0.95, 0.99];
 const LEGEND_SERVER = '{{model_name}} ({{namespace}})';
@@ -107,7 +110,9 @@ export class ServingDashboard extends Construct {
         `must each watch one of the servers; it watches '${alert.server.node.path}'`);
     }
     // A label value may hold dots, a uid may not.
-    this.uid = props.uid ?? Names.toLabelValue(this, { maxLen: 40 }).replace(/[^A-Za-z0-9_-]/g, '-');
+    const serverSet = unique(servers.map((s) => `${s.namespace}/${s.serviceName}`)).sort();
+    this.uid = props.uid ?? `${Names.toLabelValue(this, { maxLen: 29 }).replace(/[^A-Za-z0-9_-]/g, '-')}-`
+      + createHash('sha256').update(JSON.stringify(serverSet)).digest('hex').slice(0, 10);
     check.that(/^[A-Za-z0-9_-]{1,40}$/.test(this.uid), 'uid', this.uid, 'must be 1 to 40 letters, digits, - or _');
     const folderAnnotation = props.folderAnnotation ?? 'grafana_folder';
     check.that(/^([a-z0-9.-]+\/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/.test(folderAnnotation), 'folderAnnotation', folderAnnotation,
@@ -130,7 +135,7 @@ export class ServingDashboard extends Construct {
       slo: defined(alerts.map((a) => a.thresholds.timeToFirstTokenSeconds)),
       kvCache: defined(alerts.map((a) => a.thresholds.kvCacheUsage)),
       preemptions: defined(alerts.map((a) => a.thresholds.preemptionsPerSecond)),
-      maxNumSeqs: servers.map((s) => s.maxNumSeqs),
+      maxRunning: servers.map((s) => s.maxRunningPerReplica),
     };
     const gpus: DeploymentGpus[] = servers.map((s) => ({ deployment: s.deployment.name, gpusPerReplica: s.gpuCount }));
     const collected: string[] = [];
@@ -141,7 +146,7 @@ export class ServingDashboard extends Construct {
     const quantiles = (build: (q: number) => string): prometheus.DataqueryBuilder[] =>
       QUANTILES.map((q, i) => target(build(q), `p${q * 100} ${LEGEND_SERVER}`, String.fromCharCode(65 + i)));
 
-    const builder = new dashboard.DashboardBuilder(props.title ?? DEFAULT_TITLE)
+    const builder = new dashboard.DashboardBuilder(props.title ?? `${TITLE_PREFIX}: ${serverSet.join(', ')}`)
       .uid(this.uid)
       .tags(['vllm', 'cdk8s-vllm'])
       .editable()
@@ -161,7 +166,9 @@ export class ServingDashboard extends Construct {
       'Requests running or waiting, per scraped replica: what the in-flight trigger divides by its target. Line: the in-flight target.')
       .withTarget(target(queries.inFlightPerReplica(), LEGEND_SERVER, 'A'))
       .thresholds(steps(thresholds.inFlightTarget.map((v) => [v, 'yellow'] as Step))));
-    const ttft = graph('Time to first token', 's', 'p50, p95 and p99 over every replica. Line: the objective of the time-to-first-token alert.');
+    const notes = unique(thresholds.slo.map(bucketNote).filter((n) => n !== ''));
+    const ttft = graph('Time to first token', 's', ['p50, p95 and p99 over every replica, interpolated inside vLLM\'s histogram buckets '
+      + `(${TIME_TO_FIRST_TOKEN_BUCKETS.filter((b) => b >= 0.1 && b <= 10).join(', ')} s, ...). Line: the objective of the time-to-first-token alert.`, ...notes].join(' '));
     quantiles((q) => queries.timeToFirstToken(q)).forEach((t) => ttft.withTarget(t));
     builder.withPanel(ttft.thresholds(steps(thresholds.slo.map((v) => [v, 'red'] as Step))));
     const itl = graph('Inter-token latency', 's', 'p50, p95 and p99 of the time between two output tokens.');
@@ -199,9 +206,10 @@ export class ServingDashboard extends Construct {
     builder.withPanel(graph('Preemptions per second per pod', 'short', 'Sequences evicted for lack of KV cache. Line: the preemption alert.')
       .withTarget(target(queries.preemptionsPerSecondPerPod(), LEGEND_POD, 'A'))
       .thresholds(steps(thresholds.preemptions.map((v) => [v, 'red'] as Step))));
-    builder.withPanel(graph('Running requests per pod', 'short', 'Requests in each pod\'s running batch. Line: --max-num-seqs, the most a pod runs at once.')
+    builder.withPanel(graph('Running requests per pod', 'short',
+      'Requests in each pod\'s running batch. Line: the most a pod runs at once, --max-num-seqs times its data-parallel ranks.')
       .withTarget(target(queries.runningPerPod(), LEGEND_POD, 'A'))
-      .thresholds(steps(thresholds.maxNumSeqs.map((v) => [v, 'orange'] as Step))));
+      .thresholds(steps(thresholds.maxRunning.map((v) => [v, 'orange'] as Step))));
 
     builder.withRow(new dashboard.RowBuilder('What does it cost?'));
     builder.withPanel(graph('GPUs', 'short', 'GPUs held: pods of each Deployment (starting ones too) times the GPUs of one pod.')

@@ -1,7 +1,7 @@
 import { ApiObject, Chart, Duration, JsonPatch, Lazy, Names, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { CACHE_MOUNT_PATH, VLLM_IMAGE } from './defaults';
+import { CACHE_MOUNT_PATH, SERVER_LABEL, VLLM_IMAGE } from './defaults';
 import { Check, subjectOf } from './errors';
 import { Gpu } from './gpu';
 import { ServiceMonitor } from './imports/service-monitor-monitoring.coreos.com';
@@ -26,19 +26,26 @@ const VLLM_PORT = 8000;
 const PORT_NAME = 'http';
 const STARTUP_PROBE_PERIOD_SECONDS = 10;
 const GPU_RESOURCE = 'nvidia.com/gpu';
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const GPU_PRODUCT_LABEL = 'nvidia.com/gpu.product';
 /** Where the ModelCache's compile-cache claim is mounted (`VLLM_CACHE_ROOT`). */
 const COMPILE_CACHE_MOUNT_PATH = '/var/cache/vllm-compile';
-/** `/tmp` (also HOME): Python and NCCL temporary files. */
+/** `/tmp`: Python and NCCL temporary files (HOME is the cache directory, where JIT caches under `~` land). */
 const TMP_GIB = 1;
 /** The cache emptyDir without weights: Triton and Inductor scratch and an unpersisted compile cache. */
 const SCRATCH_GIB = 10;
+/**
+ * The Run:ai streamer's host buffer per worker process (`RUNAI_STREAMER_MEMORY_LIMIT`, bytes): unset, each
+ * tensor-parallel worker allocates min(40 GB, checkpoint size) (run-ai/runai-model-streamer requests_iterator.py, and
+ * vllm-project/vllm docs/models/extensions/runai_model_streamer.md). It must hold the largest tensor.
+ */
+const STREAMER_MEMORY_LIMIT_GIB = 4;
 /** Waits for the completion marker at most WAIT_SECONDS, then fails with the Job to inspect. */
 const WAIT_FOR_WEIGHTS_SCRIPT = [
   'deadline=$(( $(date +%s) + WAIT_SECONDS ))',
   'until [ -f "$COMPLETION_MARKER" ]; do',
   '  if [ "$(date +%s)" -ge "$deadline" ]; then',
-  '    echo "model weights not ready after ${WAIT_SECONDS}s: $COMPLETION_MARKER is missing. Check the populate Job: kubectl logs job/$POPULATE_JOB (a 401 means a gated model without a valid token)" >&2',
+  '    echo "model weights not ready after ${WAIT_SECONDS}s: $COMPLETION_MARKER is missing. Check the populate Job: kubectl logs -l $POPULATE_SELECTOR (a 401 means a gated model without a valid token)" >&2',
   '    exit 1',
   '  fi',
   '  echo "waiting for model weights: $COMPLETION_MARKER"; sleep 10',
@@ -72,7 +79,8 @@ export interface ServingNetworkPolicyOptions {
   readonly clientNamespaces?: string[];
   /**
    * Namespace of the Prometheus that scrapes `/metrics`.
-   * @default 'monitoring'
+   * @default - the namespace in a QueueAutoscaler's `prometheusAddress` (`http://<service>.<namespace>.svc...`);
+   * 'monitoring' without an autoscaler, or when the address names no in-cluster namespace
    */
   readonly prometheusNamespace?: string;
 }
@@ -84,7 +92,8 @@ export interface VllmServiceProps {
   /** The GPU model the replicas run on. */
   readonly gpu: Gpu;
   /**
-   * GPUs per replica.
+   * GPUs per replica. Above `tensorParallelSize`, one pod runs `gpuCount / tensorParallelSize` data-parallel ranks,
+   * each with its own `--max-num-seqs` (vllm-project/vllm docs/serving/data_parallel_deployment.md).
    * @default 1
    */
   readonly gpuCount?: number;
@@ -145,7 +154,7 @@ export interface VllmServiceProps {
   readonly cpu?: kplus.Cpu;
   /**
    * Memory request and limit, `/dev/shm` included.
-   * @default - 8 GiB + 8 GiB per GPU + the shared memory
+   * @default - 8 GiB + 8 GiB per GPU + the shared memory, + 4 GiB per GPU with the Run:ai streamer (its host buffer)
    */
   readonly memory?: Size;
   /**
@@ -206,7 +215,8 @@ export interface VllmServiceProps {
    */
   readonly rolloutStrategy?: RolloutStrategy;
   /**
-   * How vLLM reads the weights (`--load-format`). The Run:ai streamer needs safetensors weights.
+   * How vLLM reads the weights (`--load-format`). The Run:ai streamer needs safetensors weights; its host buffer is
+   * bounded to 4 GiB per worker (`RUNAI_STREAMER_MEMORY_LIMIT`, one worker per GPU) and counted in the pod's memory.
    * @default LoadFormat.AUTO (no flag)
    */
   readonly loadFormat?: LoadFormat;
@@ -271,8 +281,10 @@ export class VllmService extends Construct {
   public readonly scrapeInterval: Duration;
   /** The context length served (`--max-model-len`), when set or derived. */
   public readonly maxModelLen?: number;
-  /** `--max-num-seqs`. */
+  /** `--max-num-seqs`: per data-parallel rank. */
   public readonly maxNumSeqs: number;
+  /** Data-parallel ranks in one pod (`--data-parallel-size`): `gpuCount / tensorParallelSize`. */
+  public readonly dataParallelSize: number;
   /** `--max-num-batched-tokens`. */
   public readonly maxNumBatchedTokens: number;
   /** `terminationGracePeriodSeconds` of the pods. */
@@ -289,6 +301,7 @@ export class VllmService extends Construct {
   public readonly networkPolicy?: ApiObject;
 
   private readonly clientNamespaces: string[] = [];
+  private prometheusNamespace?: string;
 
   public constructor(scope: Construct, id: string, props: VllmServiceProps) {
     super(scope, id);
@@ -333,6 +346,7 @@ export class VllmService extends Construct {
     this.scrapeInterval = props.scrapeInterval ?? Duration.seconds(15);
     checkScrapeInterval(check, 'scrapeInterval', check.wholeSeconds('scrapeInterval', this.scrapeInterval, 1, 3600));
     this.maxNumSeqs = props.maxNumSeqs ?? 256;
+    this.dataParallelSize = gpuCount / tensorParallelSize;
     check.integer('maxNumBatchedTokens', props.maxNumBatchedTokens, 1, 1_048_576);
     this.maxNumBatchedTokens = props.maxNumBatchedTokens ?? defaultBatchedTokens(props.gpu);
     checkBatchBudget(check, this.maxNumBatchedTokens, this.maxNumSeqs, props.maxNumBatchedTokens !== undefined);
@@ -352,6 +366,7 @@ export class VllmService extends Construct {
     this.replicas = props.replicas;
     this.cache = props.cache;
     this.labels = {
+      [SERVER_LABEL]: Names.toLabelValue(this),
       'app.kubernetes.io/name': 'vllm',
       'app.kubernetes.io/instance': Names.toLabelValue(this),
       'app.kubernetes.io/component': 'inference-server',
@@ -360,8 +375,9 @@ export class VllmService extends Construct {
     const metadata = { namespace: props.namespace, labels: this.labels };
 
     const startupWindow = Math.ceil(this.coldStart.startupWindowSeconds / STARTUP_PROBE_PERIOD_SECONDS) * STARTUP_PROBE_PERIOD_SECONDS;
-    // The rollout deadline covers waiting for a first cache fill (a hub download) and the startup window.
-    const cacheFillWait = props.cache?.populateJob ? Math.ceil(ColdStart.estimate(props.model, false).weightLoadSeconds) : 0;
+    // The rollout deadline covers waiting for a first cache fill (as long as the populate Job may run, which is how
+    // long the servers wait for it) and the startup window.
+    const cacheFillWait = props.cache?.populateJob ? props.cache.downloadDeadline.toSeconds() : 0;
     this.deployment = new kplus.Deployment(this, 'Resource', {
       metadata,
       podMetadata: { labels: this.labels },
@@ -378,7 +394,8 @@ export class VllmService extends Construct {
     const sharedMemory = props.sharedMemory ?? Size.gibibytes(2 * gpuCount);
     const sharedGib = sizeGib(check, 'sharedMemory', sharedMemory);
     check.that(sharedGib > 0, 'sharedMemory', gibText(sharedGib), 'must be > 0');
-    const defaultMemoryGib = 8 + 8 * gpuCount + sharedGib;
+    const streamer = props.loadFormat === LoadFormat.RUNAI_STREAMER;
+    const defaultMemoryGib = 8 + 8 * gpuCount + sharedGib + (streamer ? STREAMER_MEMORY_LIMIT_GIB * gpuCount : 0);
     const defaultMemory = Number.isInteger(defaultMemoryGib) ? Size.gibibytes(defaultMemoryGib) : Size.mebibytes(Math.ceil(defaultMemoryGib * 1024));
     const memory = props.memory ?? defaultMemory;
     const memoryGib = sizeGib(check, 'memory', memory);
@@ -411,7 +428,7 @@ export class VllmService extends Construct {
       command: ['vllm', 'serve'],
       args,
       ports: [{ number: VLLM_PORT, name: PORT_NAME }],
-      envVariables: this.environment(scratch.cachePath, scratch.tmpPath, props),
+      envVariables: this.environment(scratch.cachePath, props),
       resources: {
         cpu: { request: props.cpu ?? kplus.Cpu.units(4 * gpuCount) },
         memory: { request: memory, limit: memory },
@@ -458,14 +475,14 @@ export class VllmService extends Construct {
       metadata: { ...metadata, ...(props.serviceName !== undefined ? { name: props.serviceName } : {}) },
       ports: [{ name: PORT_NAME, port: VLLM_PORT, targetPort: VLLM_PORT }],
     });
-    this.service.selectLabel('app.kubernetes.io/instance', this.labels['app.kubernetes.io/instance']);
+    this.service.selectLabel(SERVER_LABEL, this.labels[SERVER_LABEL]);
 
     this.podDisruptionBudget = new kplus.k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
       metadata,
       spec: {
         // One replica at a time may go; never blocks a node drain, whatever the replica count.
         maxUnavailable: kplus.k8s.IntOrString.fromNumber(1),
-        selector: { matchLabels: { 'app.kubernetes.io/instance': this.labels['app.kubernetes.io/instance'] } },
+        selector: { matchLabels: { [SERVER_LABEL]: this.labels[SERVER_LABEL] } },
         // A replica stuck loading or crash-looping must not block a drain either.
         unhealthyPodEvictionPolicy: 'AlwaysAllow',
       },
@@ -474,7 +491,7 @@ export class VllmService extends Construct {
     this.serviceMonitor = new ServiceMonitor(this, 'ServiceMonitor', {
       metadata: { ...metadata, labels: { ...this.labels, ...props.monitoringLabels } },
       spec: {
-        selector: { matchLabels: { 'app.kubernetes.io/instance': this.labels['app.kubernetes.io/instance'], 'app.kubernetes.io/component': 'inference-server' } },
+        selector: { matchLabels: { [SERVER_LABEL]: this.labels[SERVER_LABEL], 'app.kubernetes.io/component': 'inference-server' } },
         endpoints: [{
           port: PORT_NAME,
           path: '/metrics',
@@ -502,6 +519,23 @@ export class VllmService extends Construct {
     if (!this.clientNamespaces.includes(namespace)) this.clientNamespaces.push(namespace);
   }
 
+  /**
+   * The most requests one replica (pod) runs at once: `--max-num-seqs` per data-parallel rank times the ranks
+   * (vllm-project/vllm docs/serving/data_parallel_deployment.md: the limit applies per rank).
+   */
+  public get maxRunningPerReplica(): number {
+    return this.maxNumSeqs * this.dataParallelSize;
+  }
+
+  /**
+   * The namespace of the Prometheus that scrapes the servers, as an autoscaler's address names it: the
+   * NetworkPolicy admits the scrape from there unless `networkPolicy.prometheusNamespace` is set.
+   * @internal
+   */
+  public _scrapedFrom(namespace: string): void {
+    if (this.prometheusNamespace === undefined) this.prometheusNamespace = namespace;
+  }
+
   /** Marks the Deployment as owned by an autoscaler: it then carries no `replicas` field. */
   public markHasAutoscaler(): void {
     this.deployment.markHasAutoscaler();
@@ -510,10 +544,11 @@ export class VllmService extends Construct {
   /** The model is the first positional argument of `vllm serve` (`--model` is deprecated: vllm/entrypoints/cli/serve.py). */
   private createNetworkPolicy(check: Check, options: ServingNetworkPolicyOptions,
     metadata: { namespace?: string; labels: { [k: string]: string } }): ApiObject {
-    const prometheus = options.prometheusNamespace ?? 'monitoring';
-    for (const [i, ns] of [...(options.clientNamespaces ?? []), prometheus].entries()) {
+    if (options.prometheusNamespace !== undefined) this.prometheusNamespace = options.prometheusNamespace;
+    const named = [...(options.clientNamespaces ?? []), ...(options.prometheusNamespace !== undefined ? [options.prometheusNamespace] : [])];
+    for (const [i, ns] of named.entries()) {
       const prop = i < (options.clientNamespaces ?? []).length ? `networkPolicy.clientNamespaces[${i}]` : 'networkPolicy.prometheusNamespace';
-      check.that(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(ns), prop, ns, 'must be a valid namespace name');
+      check.that(NAMESPACE.test(ns), prop, ns, 'must be a valid namespace name');
     }
     (options.clientNamespaces ?? []).forEach((ns) => this.allowClientsFrom(ns));
     const port = [{ protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(VLLM_PORT) }];
@@ -522,13 +557,13 @@ export class VllmService extends Construct {
       metadata,
       spec: Lazy.any({
         produce: () => ({
-          podSelector: { matchLabels: { 'app.kubernetes.io/instance': this.labels['app.kubernetes.io/instance'] } },
+          podSelector: { matchLabels: { [SERVER_LABEL]: this.labels[SERVER_LABEL] } },
           policyTypes: ['Ingress'],
           ingress: [
             // Clients: pods of the server's namespace and of the namespaces allowed.
             { from: [{ podSelector: {} }, ...this.clientNamespaces.map(namespace)], ports: port },
             // The scrape.
-            { from: [namespace(prometheus)], ports: port },
+            { from: [namespace(this.prometheusNamespace ?? 'monitoring')], ports: port },
           ],
         }),
       }) as kplus.k8s.NetworkPolicySpec,
@@ -541,10 +576,11 @@ export class VllmService extends Construct {
       : [this.model.id, '--revision', this.model.revision];
   }
 
-  private environment(cachePath: string, tmpPath: string, props: VllmServiceProps): { [name: string]: kplus.EnvValue } {
+  private environment(cachePath: string, props: VllmServiceProps): { [name: string]: kplus.EnvValue } {
     const value = kplus.EnvValue.fromValue;
     return {
-      HOME: value(tmpPath),
+      // Not /tmp: FlashInfer, DeepGEMM, CUDA's ComputeCache and others keep JIT caches under HOME, and /tmp holds 1 GiB.
+      HOME: value(cachePath),
       USER: value('vllm'),
       XDG_CACHE_HOME: value(cachePath),
       // vLLM's compile cache on the ModelCache's compile-cache claim when there is one, so restarts and new replicas skip compilation.
@@ -556,6 +592,7 @@ export class VllmService extends Construct {
       VLLM_NO_USAGE_STATS: value('1'),
       DO_NOT_TRACK: value('1'),
       ...(props.cache ? { HF_HUB_OFFLINE: value('1') } : {}),
+      ...(props.loadFormat === LoadFormat.RUNAI_STREAMER ? { RUNAI_STREAMER_MEMORY_LIMIT: value(String(STREAMER_MEMORY_LIMIT_GIB * 2 ** 30)) } : {}),
       ...(this.model.token && !props.cache ? { HF_TOKEN: kplus.EnvValue.fromSecretValue(this.model.token) } : {}),
       ...(props.apiKey ? { VLLM_API_KEY: kplus.EnvValue.fromSecretValue(props.apiKey) } : {}),
       ...props.env,
@@ -579,7 +616,9 @@ export class VllmService extends Construct {
       envVariables: {
         COMPLETION_MARKER: kplus.EnvValue.fromValue(cache.completionMarkerPath),
         WAIT_SECONDS: kplus.EnvValue.fromValue(String(cache.downloadDeadline.toSeconds())),
-        POPULATE_JOB: kplus.EnvValue.fromValue(cache.populateJob.name),
+        // The Job's pods by a label, not the Job's name: the name hashes the Job's spec (backoffLimit, token, ...), and
+        // a changed pod template here would restart every replica.
+        POPULATE_SELECTOR: kplus.EnvValue.fromValue(cache.populateSelector!),
       },
       securityContext: hardenedContainerSecurity(),
       resources: {

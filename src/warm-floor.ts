@@ -2,6 +2,7 @@ import { ApiObject, Duration, JsonPatch, Names } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { cronProblem, isTimeZone } from './cron';
+import { SERVER_LABEL } from './defaults';
 import { Check, subjectOf } from './errors';
 import { InterceptorRoute } from './imports/keda-http-http.keda.sh';
 import { ScaledObjectSpecTriggers } from './imports/keda-keda.sh';
@@ -22,7 +23,14 @@ export interface FloorSchedule {
   readonly replicas: number;
 }
 
-/** Routing through the KEDA HTTP add-on, which holds requests while a replica starts from zero. */
+/**
+ * Routing through the KEDA HTTP add-on, which holds requests while a replica starts from zero.
+ *
+ * Every request then passes through the add-on's interceptor, which drains for 30 s when it is scaled in or
+ * upgraded (`KEDA_HTTP_DRAIN_TIMEOUT`, kedacore/http-add-on interceptor configuration) and is killed after its
+ * grace period: longer generations are cut. Raise the add-on chart's `interceptor.drainTimeout` and
+ * `interceptor.terminationGracePeriodSeconds` to the server's shutdown timeout (120 s by default) and more.
+ */
 export interface ScaleToZeroOptions {
   /**
    * Extra `Host` header values the interceptor routes to this server.
@@ -37,7 +45,8 @@ export interface ScaleToZeroOptions {
   /**
    * How long the interceptor holds a request while the first replica starts (`timeouts.readiness`).
    * The add-on's own default (v0.14 and later) is no limit.
-   * @default - the server's startup window plus 5 minutes for a GPU node to be provisioned
+   * @default - the server's startup window, plus 5 minutes for a GPU node to be provisioned and 5 more to pull the
+   * vLLM image (about 10 GB) onto it
    */
   readonly coldStartTimeout?: Duration;
   /**
@@ -101,6 +110,11 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{
 
 /** Time allowed for a cluster autoscaler to bring up a GPU node before the first replica can start. */
 const NODE_PROVISIONING_SECONDS = 300;
+/**
+ * Time allowed to pull the vLLM OpenAI image (about 10 GB compressed layers and more) onto a fresh node: an
+ * assumption (no upstream figure; minutes in public reports unless images are preloaded or streamed).
+ */
+const IMAGE_PULL_SECONDS = 300;
 
 /**
  * The replica floor of a QueueAutoscaler: how many replicas stay warm, when the floor rises, and how a floor of
@@ -189,7 +203,7 @@ export class WarmFloor extends Construct implements ReplicaFloor {
         whenUnsatisfiable: 'ScheduleAnyway',
         nodeTaintsPolicy: 'Honor',
         matchLabelKeys: ['pod-template-hash'],
-        labelSelector: { matchLabels: { 'app.kubernetes.io/instance': autoscaler.server.labels['app.kubernetes.io/instance'] } },
+        labelSelector: { matchLabels: { [SERVER_LABEL]: autoscaler.server.labels[SERVER_LABEL] } },
       }]));
     }
     checkRenderedMetadata(check, this);
@@ -247,10 +261,10 @@ export class WarmFloor extends Construct implements ReplicaFloor {
       spec: {
         target: { service: server.serviceName, port: 8000 },
         rules: [{ hosts: [...new Set([...inCluster, ...(options.hosts ?? [])])] }],
-        // One replica runs up to max-num-seqs requests at once.
-        scalingMetric: { concurrency: { targetValue: server.maxNumSeqs } },
+        // One replica runs up to max-num-seqs requests at once per data-parallel rank.
+        scalingMetric: { concurrency: { targetValue: server.maxRunningPerReplica } },
         timeouts: {
-          readiness: `${options.coldStartTimeout?.toSeconds() ?? server.coldStart.startupWindowSeconds + NODE_PROVISIONING_SECONDS}s`,
+          readiness: `${options.coldStartTimeout?.toSeconds() ?? server.coldStart.startupWindowSeconds + NODE_PROVISIONING_SECONDS + IMAGE_PULL_SECONDS}s`,
           // "0s" disables the limit (http.keda.sh_interceptorroutes.yaml, spec.timeouts.responseHeader).
           responseHeader: `${options.responseHeaderTimeout?.toSeconds() ?? 0}s`,
         },

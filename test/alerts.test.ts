@@ -528,7 +528,9 @@ describePromtool('ServingAlerts under promtool', () => {
             exp_labels: { ...serverLabels, severity: 'critical' },
             exp_annotations: {
               summary: `vLLM time to first token for ${SERVED} is above 2s`,
-              description: `The p95 time to first token of ${SERVED} (Service ${SVC} in ${NAMESPACE}) is 4.875s, above the objective of 2s.`,
+              description: `The p95 time to first token of ${SERVED} (Service ${SVC} in ${NAMESPACE}) is 4.875s, above the objective of 2s. `
+                + "The objective 2s lies between vLLM's histogram bucket bounds 1s and 2.5s: the quantile is interpolated there, not measured "
+                + '(a bucket bound such as 1s or 2.5s is measured exactly).',
               runbook_url: runbook(alertname),
             },
           }],
@@ -591,4 +593,18 @@ describePromtool('ServingAlerts under promtool', () => {
       expect(byName[alertname].expr).toMatch(/^absent\(vllm:num_requests_waiting\{.*\}\) \* on \(\) group_left \(\) \(max\(kube_deployment_status_replicas_ready\{.*\}\) > 0\)$/);
     });
   });
+});
+
+test('a time-to-first-token objective on a vLLM bucket bound is measured, so its description adds no interpolation note', () => {
+  const describeAlert = (slo: Duration) => {
+    const chart = testChart();
+    const server = new VllmService(chart, 'server', { model: LLAMA_8B, gpu: Gpu.L4 });
+    new ServingAlerts(chart, 'alerts', { server, timeToFirstToken: { slo } });
+    const rules = findOne(Testing.synth(chart), 'PrometheusRule').spec.groups[0].rules;
+    return rules.find((r: any) => r.alert === 'VllmTimeToFirstTokenHigh').annotations.description;
+  };
+  expect(ServingAlerts.TIME_TO_FIRST_TOKEN_BUCKETS).toContain(2.5);
+  expect(ServingAlerts.TIME_TO_FIRST_TOKEN_BUCKETS).not.toContain(2);
+  expect(describeAlert(Duration.millis(2500))).not.toContain('interpolated');
+  expect(describeAlert(Duration.seconds(2))).toContain('between vLLM\'s histogram bucket bounds 1s and 2.5s');
 });

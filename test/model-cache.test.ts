@@ -1,5 +1,5 @@
 import { spawnSync } from 'child_process';
-import { mkdtempSync, writeFileSync } from 'fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { ApiObject, Duration, JsonPatch, Size, Testing } from 'cdk8s';
@@ -158,8 +158,10 @@ describe('Servers with a cache', () => {
     expect(wait.env).toEqual([
       { name: 'COMPLETION_MARKER', value: '/models/meta-llama/Llama-3.1-8B-Instruct/main/.complete' },
       { name: 'WAIT_SECONDS', value: '3600' },
-      { name: 'POPULATE_JOB', value: findOne(manifests, 'Job').metadata.name },
+      { name: 'POPULATE_SELECTOR', value: 'vllm.cdk8s.io/model-cache=test-weights-c869ec03' },
     ]);
+    // The selector finds the Job's pods.
+    expect(findOne(manifests, 'Job').spec.template.metadata.labels['vllm.cdk8s.io/model-cache']).toBe('test-weights-c869ec03');
   });
 
   test('the wait for the weights ends: past the Job\'s deadline it fails and names the Job', () => {
@@ -168,14 +170,14 @@ describe('Servers with a cache', () => {
     expect(wait.command.slice(0, 2)).toEqual(['sh', '-c']);
     const dir = mkdtempSync(join(tmpdir(), 'weights-'));
     const run = (waitSeconds: string) => spawnSync('sh', ['-c', wait.command[2]], {
-      env: { PATH: process.env.PATH, COMPLETION_MARKER: join(dir, '.complete'), WAIT_SECONDS: waitSeconds, POPULATE_JOB: 'weights-populate-x' },
+      env: { PATH: process.env.PATH, COMPLETION_MARKER: join(dir, '.complete'), WAIT_SECONDS: waitSeconds, POPULATE_SELECTOR: 'vllm.cdk8s.io/model-cache=weights' },
       encoding: 'utf8',
       timeout: 20_000,
     });
     const missing = run('0');
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain('model weights not ready after 0s');
-    expect(missing.stderr).toContain('kubectl logs job/weights-populate-x');
+    expect(missing.stderr).toContain('kubectl logs -l vllm.cdk8s.io/model-cache=weights');
     writeFileSync(join(dir, '.complete'), 'done\n');
     expect(run('0').status).toBe(0);
   });
@@ -212,5 +214,80 @@ describe('ModelCache bad input', () => {
     [{ compileCacheSize: Size.mebibytes(100) }, "compileCacheSize ('100Mi') must be at least 1Gi"],
   ])('%j is refused', (props, message) => {
     expect(cache(props)).toThrow(`${SUBJECT}: ${message}`);
+  });
+});
+
+describe('ModelCache on a real cluster', () => {
+  test('the populate Job has the memory its download client buffers, and bounds its concurrency', () => {
+    const populate = container(findOne(synthCached({}, LLAMA_70B).manifests, 'Job'), 'populate');
+    // Xet: about 2 GB plus 512 MB for each of the 8 files in flight, about 6 GiB, plus Python and the page cache.
+    expect(populate.resources.limits.memory).toBe('8192Mi');
+    expect(populate.resources.requests.memory).toBe('8192Mi');
+    expect(populate.env).toContainEqual({ name: 'DOWNLOAD_WORKERS', value: '8' });
+    expect(populate.command[2]).toContain('max_workers=int(os.environ["DOWNLOAD_WORKERS"])');
+  });
+
+  /** Runs the populate script against a stand-in huggingface_hub that lists `files` and records the download call. */
+  function runPopulate(files: string[]): { ignore: string[]; workers: number } {
+    const script = container(findOne(synthCached().manifests, 'Job'), 'populate').command[2];
+    const dir = mkdtempSync(join(tmpdir(), 'populate-'));
+    const pkg = join(dir, 'huggingface_hub');
+    spawnSync('mkdir', ['-p', pkg, join(dir, 'weights')]);
+    writeFileSync(join(pkg, '__init__.py'), [
+      'import json, os',
+      'class HfApi:',
+      '    def list_repo_files(self, repo_id, revision=None):',
+      `        return json.loads(${JSON.stringify(JSON.stringify(files))})`,
+      'def snapshot_download(repo_id, revision, local_dir, ignore_patterns, max_workers):',
+      '    with open(os.environ["RECORD"], "w") as f:',
+      '        json.dump({"ignore": ignore_patterns, "workers": max_workers}, f)',
+      '    return local_dir',
+    ].join('\n'));
+    const record = join(dir, 'record.json');
+    const run = spawnSync('python3', ['-c', script], {
+      env: {
+        PATH: process.env.PATH,
+        PYTHONPATH: dir,
+        RECORD: record,
+        MODEL_ID: 'org/model',
+        MODEL_REVISION: 'abc',
+        DOWNLOAD_WORKERS: '8',
+        WEIGHTS_DIR: join(dir, 'weights'),
+        COMPLETION_MARKER: join(dir, 'weights', '.complete'),
+      },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    return JSON.parse(readFileSync(record, 'utf8'));
+  }
+
+  test('a Mistral-format repository (consolidated weights only) gets its weights', () => {
+    const { ignore } = runPopulate(['consolidated.safetensors', 'params.json', 'tekken.json', 'README.md']);
+    expect(ignore).not.toContain('consolidated*');
+    expect(ignore).toEqual(['original/*', '*.pth']);
+  });
+
+  test('a repository with Hugging Face-format shards skips the consolidated duplicate', () => {
+    const { ignore, workers } = runPopulate(['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors',
+      'model.safetensors.index.json', 'consolidated.safetensors', 'params.json', 'original/consolidated.00.pth']);
+    expect(ignore).toEqual(['original/*', '*.pth', 'consolidated*']);
+    expect(workers).toBe(8);
+  });
+
+  test('a revision that is not a commit is said at synth; a commit hash is not', () => {
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const chart = testChart();
+      new ModelCache(chart, 'floating', { model: Model.huggingFace('org/floating', { parametersBillions: 1 }) });
+      new ModelCache(chart, 'pinned', { model: Model.huggingFace('org/pinned', { parametersBillions: 1, revision: '1605565b47bb9346c5515c34102e054115b4f98b' }) });
+      Testing.synth(chart);
+      const messages = warn.mock.calls.map((c) => String(c[0]));
+      expect(messages.filter((m) => m.includes("ModelCache 'test/floating': model revision ('main') is a branch or tag, not a commit"))).toHaveLength(1);
+      expect(messages.filter((m) => m.includes('test/pinned'))).toHaveLength(0);
+    } finally {
+      warn.mockRestore();
+    }
   });
 });

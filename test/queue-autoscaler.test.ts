@@ -198,7 +198,7 @@ describe('QueueAutoscaler bad input', () => {
     [{ prometheusAddress: 'not a url' }, "prometheusAddress ('not a url') must be an http:// or https:// URL"],
     [{ kvCacheTrigger: { threshold: 1.5 } }, 'kvCacheTrigger.threshold (1.5) must be in (0, 1]'],
     [{ fallback: { failureThreshold: 0 } }, 'fallback.failureThreshold (0) must be a whole number from 1 to 100'],
-    [{ fallback: { replicas: 9 } }, 'fallback.replicas (9) must be a whole number from 1 to 8'],
+    [{ fallback: { replicas: 9 } }, 'fallback.replicas (9) must be a whole number from 0 to 8'],
     [{ pollingInterval: Duration.seconds(0) }, "pollingInterval ('0s') must be a whole number of seconds from 1 to 3600"],
     [{ scaleUp: { pods: 0 } }, 'scaleUp.pods (0) must be a whole number from 1 to 1000'],
     [{ scaleDown: { period: Duration.hours(1) } }, "scaleDown.period ('3600s') must be a whole number of seconds from 1 to 1800"],
@@ -253,5 +253,23 @@ describe('QueueAutoscaler bad input', () => {
     const { chart, server } = scaled();
     expect(() => new QueueAutoscaler(chart, 'second', { server, maxReplicas: 4, prometheusAddress: PROMETHEUS })).toThrow(
       "QueueAutoscaler 'test/second': server ('test/server') is already scaled by 'test/autoscaler': KEDA refuses two ScaledObjects on one Deployment");
+  });
+});
+
+describe('QueueAutoscaler on a real cluster', () => {
+  test('with data parallelism the in-flight target counts every rank\'s --max-num-seqs', () => {
+    const chart = testChart();
+    const server = new VllmService(chart, 'server', { model: LLAMA_8B, gpu: Gpu.L4, gpuCount: 2, tensorParallelSize: 1, maxNumSeqs: 64 });
+    const autoscaler = new QueueAutoscaler(chart, 'autoscaler', { server, maxReplicas: 4, prometheusAddress: PROMETHEUS, capacityTrigger: { enabled: true, utilization: 0.5 } });
+    // Two ranks of 64 sequences: a pod carries 128 at once, half of it is 64.
+    expect(autoscaler.targetInFlightPerReplica).toBe(64);
+    const inFlight = findOne(Testing.synth(chart), 'ScaledObject').spec.triggers.find((t: any) => t.name === 'in-flight');
+    expect(inFlight.metadata.threshold).toBe('64');
+  });
+
+  test('at a zero floor a Prometheus outage holds what runs and never starts a GPU replica', () => {
+    const { chart, autoscaler } = scaled();
+    WarmFloor.cost(chart, 'floor', { autoscaler, scaleToZero: {} });
+    expect(scaledObjectOf(chart).scaledObject.spec.fallback).toEqual({ failureThreshold: 3, replicas: 0, behavior: 'currentReplicasIfHigher' });
   });
 });

@@ -63,7 +63,7 @@ describe('ServingDashboard ConfigMap', () => {
     const chart = testChart();
     const server = new VllmService(chart, 'server', { model: LLAMA_8B, gpu: Gpu.L4 });
     const d = new ServingDashboard(chart, 'llama.v2.dashboard', { servers: [server] });
-    expect(d.uid).toMatch(/^test-llama-v2-dashboard-[0-9a-f]{8}$/);
+    expect(d.uid).toMatch(/^t-llama-v2-dashboard-[0-9a-f]{8}-[0-9a-f]{10}$/);
   });
 
   test('without a folder there is no folder annotation', () => {
@@ -363,5 +363,42 @@ describePromtool('ServingDashboard queries under promtool', () => {
     const wrong = expand(dashboard.queries[0]).replace(/model_name=~/g, 'model=~');
     expect(() => testRules([], [{ interval: '15s', input_series: series, promql_expr_test: [{ expr: wrong, eval_time: '70m', exp_samples: expected[0] }] }]))
       .toThrow(/got: \[\]|exp:/);
+  });
+});
+
+describe('ServingDashboard in one Grafana with others', () => {
+  const build = (namespace: string, serviceName: string) => {
+    const chart = testChart({ namespace });
+    const server = new VllmService(chart, 'server', { model: LLAMA_8B, gpu: Gpu.L4, serviceName });
+    return new ServingDashboard(chart, 'dashboard', { servers: [server] });
+  };
+  const titleOf = (d: ServingDashboard) => JSON.parse(d.toJson()).title;
+
+  test('two charts of the same app in two namespaces get distinct titles and uids', () => {
+    const a = build('team-a', 'llama');
+    const b = build('team-b', 'llama');
+    expect(titleOf(a)).toBe('vLLM serving: team-a/llama');
+    expect(titleOf(b)).toBe('vLLM serving: team-b/llama');
+    expect(a.uid).not.toBe(b.uid);
+    expect(build('team-a', 'qwen').uid).not.toBe(a.uid);
+    expect(build('team-a', 'llama').uid).toBe(a.uid);
+  });
+
+  test('the running panel draws what a pod runs at once: --max-num-seqs times its data-parallel ranks', () => {
+    const chart = testChart();
+    const server = new VllmService(chart, 'server', { model: LLAMA_8B, gpu: Gpu.L4, gpuCount: 2, tensorParallelSize: 1, maxNumSeqs: 64 });
+    const d = new ServingDashboard(chart, 'dashboard', { servers: [server] });
+    expect(thresholdValues(panel(JSON.parse(d.toJson()), 'Running requests per pod'))).toEqual([128]);
+  });
+
+  test('an objective between two histogram buckets is said to be interpolated; one on a bucket is not', () => {
+    const ttftDescription = (slo: Duration) => {
+      const chart = testChart();
+      const server = new VllmService(chart, 'server', { model: LLAMA_8B, gpu: Gpu.L4 });
+      const alerts = new ServingAlerts(chart, 'alerts', { server, timeToFirstToken: { slo } });
+      return panel(JSON.parse(new ServingDashboard(chart, 'dashboard', { servers: [server], alerts: [alerts] }).toJson()), 'Time to first token').description;
+    };
+    expect(ttftDescription(Duration.seconds(2))).toContain("The objective 2s lies between vLLM's histogram bucket bounds 1s and 2.5s");
+    expect(ttftDescription(Duration.millis(2500))).not.toContain('The objective');
   });
 });

@@ -1,6 +1,6 @@
 import { ApiObject, Duration, JsonPatch, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { Gpu, LoadFormat, Model, ModelCache, RolloutStrategy, VllmService, VllmServiceProps } from '../src';
+import { Gpu, LoadFormat, Model, ModelCache, QueueAutoscaler, RolloutStrategy, VllmService, VllmServiceProps } from '../src';
 import { expectValidManifests } from './schema/validate';
 import { argValue, container, findOne, LLAMA_70B, LLAMA_8B, testChart } from './util';
 
@@ -314,5 +314,99 @@ describe('VllmService NetworkPolicy', () => {
   test('a bad namespace is refused', () => {
     expect(() => synthServer({ networkPolicy: { prometheusNamespace: 'Monitoring!' } })).toThrow(
       "VllmService 'test/server': networkPolicy.prometheusNamespace ('Monitoring!') must be a valid namespace name");
+  });
+
+  test('admits the scrape from the namespace of the autoscaler\'s Prometheus, not a fixed one', () => {
+    const chart = testChart();
+    const server = new VllmService(chart, 'server', { model: LLAMA_8B, gpu: Gpu.L4, networkPolicy: {} });
+    new QueueAutoscaler(chart, 'scaler', { server, maxReplicas: 2, prometheusAddress: 'http://prometheus-operated.observability.svc:9090' });
+    const scrape = findOne(Testing.synth(chart), 'NetworkPolicy').spec.ingress[1];
+    expect(scrape.from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } }]);
+    const set = testChart();
+    const pinned = new VllmService(set, 'server', { model: LLAMA_8B, gpu: Gpu.L4, networkPolicy: { prometheusNamespace: 'prom' } });
+    new QueueAutoscaler(set, 'scaler', { server: pinned, maxReplicas: 2, prometheusAddress: 'http://prometheus-operated.observability.svc:9090' });
+    expect(findOne(Testing.synth(set), 'NetworkPolicy').spec.ingress[1].from[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name']).toBe('prom');
+  });
+});
+
+describe('VllmService on a real cluster', () => {
+  test('a rollout waits as long as the populate Job may run, so a first download is never a failed rollout', () => {
+    const chart = testChart();
+    const cache = new ModelCache(chart, 'weights', { model: LLAMA_70B });
+    new VllmService(chart, 'server', { model: LLAMA_70B, cache, gpu: Gpu.H100, gpuCount: 4 });
+    const manifests = Testing.synth(chart);
+    const job = findOne(manifests, 'Job');
+    const deployment = findOne(manifests, 'Deployment');
+    expect(deployment.spec.progressDeadlineSeconds).toBeGreaterThan(job.spec.activeDeadlineSeconds);
+  });
+
+  test('changing only the populate Job (backoffLimit, token) leaves the servers\' pod template as it was', () => {
+    const template = (cacheProps: object, token?: boolean) => {
+      const chart = testChart();
+      const secret = token ? { secret: kplus.Secret.fromSecretName(chart, 'token', 'hf-token'), key: 'token' } : undefined;
+      const model = Model.huggingFace('meta-llama/Llama-3.1-8B-Instruct', { parametersBillions: 8, token: secret });
+      const cache = new ModelCache(chart, 'weights', { model, ...cacheProps });
+      new VllmService(chart, 'server', { model, cache, gpu: Gpu.L4 });
+      const manifests = Testing.synth(chart);
+      return { job: findOne(manifests, 'Job').metadata.name, pods: JSON.stringify(findOne(manifests, 'Deployment').spec.template) };
+    };
+    const base = template({});
+    const retried = template({ backoffLimit: 9 });
+    const tokened = template({}, true);
+    expect(retried.job).not.toBe(base.job);
+    expect(tokened.job).not.toBe(base.job);
+    expect(retried.pods).toBe(base.pods);
+    expect(tokened.pods).toBe(base.pods);
+  });
+
+  test('every selector matches a label the library owns, not the app.kubernetes.io/instance that Argo CD overwrites', () => {
+    const chart = testChart();
+    const server = new VllmService(chart, 'server', { model: LLAMA_8B, gpu: Gpu.L4, networkPolicy: {} });
+    const manifests = Testing.synth(chart);
+    // Argo CD's label tracking rewrites app.kubernetes.io/instance on every object it applies (not in pod templates).
+    for (const object of manifests) {
+      if (object.metadata?.labels?.['app.kubernetes.io/instance'] !== undefined) object.metadata.labels['app.kubernetes.io/instance'] = 'argo-app';
+    }
+    const service = findOne(manifests, 'Service');
+    const monitor = findOne(manifests, 'ServiceMonitor');
+    const pods = findOne(manifests, 'Deployment').spec.template.metadata.labels;
+    const matches = (selector: { [k: string]: string }, labels: { [k: string]: string }) =>
+      Object.entries(selector).every(([k, v]) => labels[k] === v);
+    expect(matches(monitor.spec.selector.matchLabels, service.metadata.labels)).toBe(true);
+    expect(matches(service.spec.selector, pods)).toBe(true);
+    expect(matches(findOne(manifests, 'PodDisruptionBudget').spec.selector.matchLabels, pods)).toBe(true);
+    expect(matches(findOne(manifests, 'NetworkPolicy').spec.podSelector.matchLabels, pods)).toBe(true);
+    expect(Object.keys(monitor.spec.selector.matchLabels)).not.toContain('app.kubernetes.io/instance');
+    expect(server.labels['vllm.cdk8s.io/server']).toBe(pods['vllm.cdk8s.io/server']);
+  });
+
+  test('HOME is on the cache volume, not the 1 GiB /tmp, so JIT caches under ~ have room', () => {
+    const { deployment } = synthServer();
+    const vllm = container(deployment, 'vllm');
+    const home = vllm.env.find((e: any) => e.name === 'HOME').value;
+    expect(home).toBe('/var/cache/vllm');
+    expect(vllm.volumeMounts).toContainEqual({ mountPath: '/var/cache/vllm', name: 'cache' });
+    expect(deployment.spec.template.spec.volumes).toContainEqual({ name: 'tmp', emptyDir: { sizeLimit: '1024Mi' } });
+  });
+
+  test('the Run:ai streamer\'s host buffer is bounded per worker and counted in the pod\'s memory', () => {
+    const chart = testChart();
+    const cache = new ModelCache(chart, 'weights', { model: LLAMA_70B });
+    new VllmService(chart, 'server', { model: LLAMA_70B, cache, gpu: Gpu.H100, gpuCount: 4, loadFormat: LoadFormat.RUNAI_STREAMER });
+    const vllm = container(findOne(Testing.synth(chart), 'Deployment'), 'vllm');
+    // Unset, each of the 4 workers would allocate min(40 GB, 140 GB) = 40 GB: 149 GiB against a 48 GiB limit.
+    expect(vllm.env).toContainEqual({ name: 'RUNAI_STREAMER_MEMORY_LIMIT', value: String(4 * 2 ** 30) });
+    // 8 + 8 x 4 + 8 GiB of /dev/shm + 4 x 4 GiB of streamer buffers.
+    expect(vllm.resources.limits.memory).toBe('65536Mi');
+    expect(vllm.resources.requests.memory).toBe('65536Mi');
+    const plain = container(synthServer().deployment, 'vllm');
+    expect(plain.env.map((e: any) => e.name)).not.toContain('RUNAI_STREAMER_MEMORY_LIMIT');
+  });
+
+  test('data-parallel ranks each run --max-num-seqs: a pod runs their sum at once', () => {
+    const { server } = synthServer({ gpuCount: 2, tensorParallelSize: 1, maxNumSeqs: 64 });
+    expect(server.dataParallelSize).toBe(2);
+    expect(server.maxRunningPerReplica).toBe(128);
+    expect(synthServer({ maxNumSeqs: 64 }).server.maxRunningPerReplica).toBe(64);
   });
 });

@@ -34,7 +34,7 @@ describe('WarmFloor', () => {
       whenUnsatisfiable: 'ScheduleAnyway',
       nodeTaintsPolicy: 'Honor',
       matchLabelKeys: ['pod-template-hash'],
-      labelSelector: { matchLabels: { 'app.kubernetes.io/instance': server.labels['app.kubernetes.io/instance'] } },
+      labelSelector: { matchLabels: { 'vllm.cdk8s.io/server': server.labels['vllm.cdk8s.io/server'] } },
     }]);
     expect(findOne(manifests, 'PodDisruptionBudget').spec.maxUnavailable).toBe(1);
   });
@@ -76,9 +76,10 @@ describe('WarmFloor', () => {
     });
 
     test('the interceptor holds requests through a cold start and never cuts a generation', () => {
-      // Startup window (3 x 160 s of hub download + 2 x (30 s + 40 s compile)) + 300 s for a GPU node; no response-header limit.
+      // Startup window (3 x 160 s of hub download + 2 x (30 s + 40 s compile)) + 300 s for a GPU node + 300 s to pull
+      // the vLLM image onto it; no response-header limit.
       expect(server.coldStart.startupWindowSeconds).toBe(620);
-      expect(route.spec.timeouts).toEqual({ readiness: '920s', responseHeader: '0s' });
+      expect(route.spec.timeouts).toEqual({ readiness: '1220s', responseHeader: '0s' });
     });
 
     test('an external-push trigger on the library ScaledObject, floor 0, empty queue reads as 0', () => {
@@ -187,4 +188,12 @@ test('scaling to zero lets the HTTP add-on interceptor through the server Networ
   WarmFloor.cost(chart, 'floor', { autoscaler, scaleToZero: { addOnNamespace: 'keda-http' } });
   const policy = findOne(Testing.synth(chart), 'NetworkPolicy');
   expect(policy.spec.ingress[0].from).toContainEqual({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'keda-http' } } });
+});
+
+test('with data parallelism the HTTP add-on\'s concurrency target is what a pod runs at once', () => {
+  const chart = testChart();
+  const server = new VllmService(chart, 'server', { model: LLAMA_8B, gpu: Gpu.L4, gpuCount: 2, tensorParallelSize: 1, maxNumSeqs: 64 });
+  const autoscaler = new QueueAutoscaler(chart, 'autoscaler', { server, maxReplicas: 4, prometheusAddress: 'http://prometheus.monitoring:9090' });
+  WarmFloor.cost(chart, 'floor', { autoscaler, scaleToZero: {} });
+  expect(findOne(Testing.synth(chart), 'InterceptorRoute').spec.scalingMetric).toEqual({ concurrency: { targetValue: 128 } });
 });

@@ -142,7 +142,7 @@ function progressBar(): ((label: string, fraction: number) => void) & { done(): 
   return Object.assign(update, { done: () => { if (tty && last !== '') process.stderr.write(`\r${' '.repeat(60)}\r`); } });
 }
 
-function writeCharts(dir: string, results: SimulationResult[], slo: number, reference?: CostReference): string[] {
+function writeCharts(dir: string, results: SimulationResult[], slo: number, reference?: CostReference, target?: number): string[] {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (error) {
@@ -157,7 +157,7 @@ function writeCharts(dir: string, results: SimulationResult[], slo: number, refe
     }
     files.push(file);
   };
-  write(join(dir, 'cost-vs-slo.svg'), costChart(results, slo, reference));
+  write(join(dir, 'cost-vs-slo.svg'), costChart(results, slo, reference, target));
   for (const result of results) write(join(dir, `${result.name.replace(/[^A-Za-z0-9_.-]+/g, '-')}.svg`), policyChart(result, slo, reference));
   return files;
 }
@@ -204,7 +204,7 @@ function suite(parsed: Parsed, argv: string[], out: (text: string) => void, err:
   progress.done();
   const charted = results.find((r) => r.scenario.name === CHARTED_SCENARIO) ?? results[0];
   const charts = options.has('svg') ? writeCharts(options.get('svg')!, charted.result.policies.map((p) => p.results[0]), slo,
-    { name: 'clairvoyant', gpuHours: charted.result.clairvoyant.gpuHours.mean }) : [];
+    { name: 'clairvoyant', gpuHours: charted.result.clairvoyant.gpuHours.mean }, charted.result.sloTarget) : [];
   if (options.has('markdown')) writeSuiteMarkdown(options.get('markdown')!, argv, results, charts, charted.scenario.name);
   for (const chart of charts) err(`wrote ${chart}`);
   out(flags.has('json') ? suiteJson(results) : suiteText(results));
@@ -335,7 +335,7 @@ function bench(parsed: Parsed, argv: string[], out: (text: string) => void, err:
   progress.done();
   const firstSeedResults = result.policies.map((p) => p.results[0]);
   const reference: CostReference = { name: 'clairvoyant', gpuHours: result.clairvoyant.gpuHours.mean };
-  const charts = options.has('svg') ? writeCharts(options.get('svg')!, firstSeedResults, slo, reference) : [];
+  const charts = options.has('svg') ? writeCharts(options.get('svg')!, firstSeedResults, slo, reference, result.sloTarget) : [];
   if (options.has('markdown')) writeMarkdown(options.get('markdown')!, argv, result, charts);
   for (const chart of charts) err(`wrote ${chart}`);
   if (flags.has('json')) {

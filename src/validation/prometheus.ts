@@ -53,3 +53,13 @@ export function checkScrapeInterval(check: Check, prop: string, seconds: number)
   check.that(seconds < LOOKBACK_SECONDS, prop, `${seconds}s`,
     `must be shorter than Prometheus' ${LOOKBACK_SECONDS / 60}-minute lookback (query.lookback-delta), or every query sees gaps between scrapes: at most ${LOOKBACK_SECONDS - 1}s`);
 }
+
+/**
+ * The namespace an in-cluster Prometheus address names (`<service>.<namespace>`, optionally `.svc[.<domain>]`);
+ * undefined for a bare service name (the client's own namespace) or an address outside the cluster.
+ */
+export function namespaceOfAddress(address: string): string | undefined {
+  const labels = new URL(address).hostname.split('.');
+  if (labels.length < 2 || (labels.length > 2 && labels[2] !== 'svc')) return undefined;
+  return /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(labels[1]) ? labels[1] : undefined;
+}

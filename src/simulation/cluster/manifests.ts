@@ -16,6 +16,9 @@ export interface ServerSpec {
   /** GPUs per replica (`nvidia.com/gpu` limit). */
   readonly gpuCount: number;
   readonly tensorParallelSize: number;
+  /** Data-parallel ranks per pod (`--data-parallel-size`, or GPUs / tensor-parallel size). */
+  readonly dataParallelSize: number;
+  /** Per data-parallel rank. */
   readonly maxNumSeqs: number;
   readonly maxNumBatchedTokens: number;
   readonly gpuMemoryUtilization: number;
@@ -85,8 +88,9 @@ export function readServer(manifests: Manifest[], deploymentName?: string): Serv
   const gpuCount = Number(container.resources?.limits?.['nvidia.com/gpu'] ?? 0);
   if (!Number.isInteger(gpuCount) || gpuCount < 1) throw new Error(`${subject}: the container's 'nvidia.com/gpu' limit (${gpuCount}) must be a whole number >= 1`);
   const tensorParallelSize = numberArg('--tensor-parallel-size', 1);
-  if (gpuCount !== tensorParallelSize) {
-    throw new Error(`${subject}: ${gpuCount} GPUs with --tensor-parallel-size ${tensorParallelSize} (data parallelism) is not modelled by the simulator`);
+  const dataParallelSize = numberArg('--data-parallel-size', gpuCount / tensorParallelSize);
+  if (!Number.isInteger(dataParallelSize) || dataParallelSize * tensorParallelSize !== gpuCount) {
+    throw new Error(`${subject}: ${gpuCount} GPUs do not hold --tensor-parallel-size ${tensorParallelSize} x --data-parallel-size ${dataParallelSize}`);
   }
   const gpu = readGpu(subject, podSpec.nodeSelector ?? {}, annotations[ANNOTATION_PREFIX + 'gpu'], annotations[ANNOTATION_PREFIX + 'gpu-spec']);
   const precisionText = annotation('precision');
@@ -128,6 +132,7 @@ export function readServer(manifests: Manifest[], deploymentName?: string): Serv
     gpu,
     gpuCount,
     tensorParallelSize,
+    dataParallelSize,
     maxNumSeqs: numberArg('--max-num-seqs', 256),
     maxNumBatchedTokens: numberArg('--max-num-batched-tokens', 8192),
     gpuMemoryUtilization,
@@ -138,12 +143,12 @@ export function readServer(manifests: Manifest[], deploymentName?: string): Serv
     shutdownTimeoutSeconds,
     terminationGraceSeconds,
     scrapeIntervalSeconds: readScrapeInterval(manifests, deployment),
-    engine: engineConfig(model, gpu, tensorParallelSize, {
+    engine: dataParallel(engineConfig(model, gpu, tensorParallelSize, {
       maxNumSeqs: numberArg('--max-num-seqs', 256),
       maxNumBatchedTokens: numberArg('--max-num-batched-tokens', 8192),
       kvCapacityTokens,
       maxModelLen,
-    }),
+    }), dataParallelSize),
   };
 }
 
@@ -175,6 +180,25 @@ export function engineConfig(model: Model, gpu: Gpu, tensorParallelSize: number,
     parallelFactor: 1 + ASSUMPTIONS.tensorParallelOverheadPerExtraGpu * (tensorParallelSize - 1),
     stepOverheadSeconds: ASSUMPTIONS.gpuFixedSecondsPerStep + ASSUMPTIONS.gpuSecondsPerLayer * layers,
     hostSecondsPerStep: ASSUMPTIONS.hostSecondsPerStep,
+  };
+}
+
+/**
+ * A pod of `ranks` data-parallel engines as one engine: each rank runs its own `--max-num-seqs`, token budget and KV
+ * cache (vllm-project/vllm docs/serving/data_parallel_deployment.md), in parallel on its own GPUs, so the pod holds
+ * `ranks` times each and a step's per-token costs are shared by the ranks; the per-step costs (weights, overheads)
+ * are paid by every rank at once. It assumes vLLM's balancer keeps the ranks evenly loaded.
+ */
+export function dataParallel(engine: EngineConfig, ranks: number): EngineConfig {
+  if (ranks === 1) return engine;
+  return {
+    ...engine,
+    maxNumSeqs: engine.maxNumSeqs * ranks,
+    maxNumBatchedTokens: engine.maxNumBatchedTokens * ranks,
+    kvCapacityTokens: engine.kvCapacityTokens * ranks,
+    kvSecondsPerToken: engine.kvSecondsPerToken / ranks,
+    computeSecondsPerToken: engine.computeSecondsPerToken / ranks,
+    attentionSecondsPerPair: (engine.attentionSecondsPerPair ?? 0) / ranks,
   };
 }
 

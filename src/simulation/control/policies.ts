@@ -74,17 +74,20 @@ export function policyNames(): string[] {
  * when the chart has none. A peer that ships its own scrape interval gets the chart's ServiceMonitors with their
  * endpoints' interval changed (selector, port and labels kept).
  */
-export function withPolicy(manifests: Manifest[], policy: string, bounds?: Partial<ReplicaBounds>): Manifest[] {
+export function withPolicy(manifests: Manifest[], policy: string, bounds?: Partial<ReplicaBounds>, deploymentName?: string): Manifest[] {
   const others = manifests.filter((m) => !isAutoscaler(m));
   if (policy === 'default') {
-    const own = manifests.filter(isAutoscaler);
+    const all = manifests.filter(isAutoscaler);
+    // A chart of several servers: the autoscaler of the one replayed (`deploymentName`).
+    const replayed = all.length > 1 ? readServer(manifests, deploymentName).deploymentName : undefined;
+    const own = replayed === undefined ? all : all.filter((m) => m.spec?.scaleTargetRef?.name === replayed);
     if (own.length === 0) return manifests; // a fixed-replica chart: its own count, nothing to bound
     if (own.length > 1) throw new Error(`policy 'default': the synthesized manifests hold ${own.length} autoscalers, expected at most 1`);
     return [...others, bounds ? withBounds(own[0], bounds) : own[0]];
   }
   const peer = PEER_POLICIES.find((p) => p.name === policy);
   if (!peer) throw new Error(`unknown policy '${policy}': choose one of ${policyNames().join(', ')}`);
-  const server = readServer(manifests);
+  const server = readServer(manifests, deploymentName);
   const resolved: ReplicaBounds = {
     minReplicas: bounds?.minReplicas ?? peer.shipped?.minReplicas ?? ASSUMPTIONS.defaultMinReplicas,
     maxReplicas: bounds?.maxReplicas ?? peer.shipped?.maxReplicas ?? ASSUMPTIONS.defaultMaxReplicas,

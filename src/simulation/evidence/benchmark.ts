@@ -268,16 +268,16 @@ export function runBenchmark(props: BenchmarkProps, onProgress?: (step: string, 
       return result;
     };
     for (const variant of variants) {
-      rows.set(variant.name, replayPolicy(variant.name, withPolicy(variant.manifests, 'default', bounds), variant.name));
+      rows.set(variant.name, replayPolicy(variant.name, withPolicy(variant.manifests, 'default', bounds, server.deploymentName), variant.name));
       step++;
     }
     for (const name of names) {
       if (name === STATIC) {
         rows.set(STATIC, { ...staticReference(context).result, name: STATIC });
       } else {
-        rows.set(name, replayPolicy(name, withPolicy(chart, name, bounds), name));
+        rows.set(name, replayPolicy(name, withPolicy(chart, name, bounds, server.deploymentName), name));
         const shipped = shippedRow(name, bounds);
-        if (shipped) rows.set(shipped.label, replayPolicy(name, withPolicy(chart, name), shipped.label));
+        if (shipped) rows.set(shipped.label, replayPolicy(name, withPolicy(chart, name, undefined, server.deploymentName), shipped.label));
       }
       step++;
     }

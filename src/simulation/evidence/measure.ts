@@ -90,9 +90,9 @@ function countFailed(status: Uint8Array | number[], from: number): number {
   return failed;
 }
 
-/** Nearest-rank percentile of sorted values (0 when there are none). */
+/** Nearest-rank percentile of sorted values (NaN when there are none: no request got a first token). */
 export function percentile(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return 0;
+  if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 }
 

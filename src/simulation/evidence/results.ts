@@ -24,7 +24,7 @@ export interface SimulationResult {
   readonly ttftP50: number;
   /** 95th percentile of the time to first token of the requests that got one. */
   readonly ttftP95: number;
-  /** 99th percentile of the time to first token of the requests that got one. */
+  /** 99th percentile of the time to first token of the requests that got one (NaN, JSON null, when none did). */
   readonly ttftP99: number;
   /** Fraction of all requests that completed with a time to first token within the SLO (cold starts included). */
   readonly sloAttainment: number;

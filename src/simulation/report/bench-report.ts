@@ -1,3 +1,4 @@
+import { seconds } from './report';
 import { BenchmarkPolicy, BenchmarkResult, SeededValue } from '../evidence/benchmark';
 
 const round = (value: number): number => Math.round(value * 1e6) / 1e6;
@@ -38,9 +39,9 @@ export function benchJson(result: BenchmarkResult): string {
       xClairvoyant: round(p.gpuHours.mean / clairvoyant.gpuHours.mean),
       failed: round(mean(p.results.map((r) => r.failed))),
       maxReplicas: Math.max(...p.results.map((r) => r.maxReplicas)),
-      ttftP50: round(mean(p.results.map((r) => r.ttftP50))),
-      ttftP95: round(mean(p.results.map((r) => r.ttftP95))),
-      ttftP99: round(mean(p.results.map((r) => r.ttftP99))),
+      ttftP50: round(finiteMean(p.results.map((r) => r.ttftP50))),
+      ttftP95: round(finiteMean(p.results.map((r) => r.ttftP95))),
+      ttftP99: round(finiteMean(p.results.map((r) => r.ttftP99))),
       scaleUps: round(mean(p.results.map((r) => r.scaleUps))),
       scaleDowns: round(mean(p.results.map((r) => r.scaleDowns))),
       preemptions: round(mean(p.results.map((r) => r.preemptions))),
@@ -72,7 +73,7 @@ function policyRow(p: BenchmarkPolicy, clairvoyantHours: number): string[] {
     percent(p.sloAttainment),
     hours(p.gpuHours),
     (p.gpuHours.mean / clairvoyantHours).toFixed(2),
-    `${mean(p.results.map((r) => r.ttftP99)).toFixed(2)} s`,
+    seconds(finiteMean(p.results.map((r) => r.ttftP99))),
     String(Math.max(...p.results.map((r) => r.maxReplicas))),
     atCeiling > 0 ? `${(atCeiling / 60).toFixed(0)} min` : '-',
     mean(p.results.map((r) => r.failed)).toFixed(0),
@@ -131,4 +132,10 @@ export function benchSummary(result: BenchmarkResult): string {
     lines.push(`the clairvoyant provisioner misses the target within ${s.maxReplicas} replicas: the target is out of reach under this ceiling and cold start`);
   }
   return lines.join('\n');
+}
+
+/** The mean over the seeds whose replay served a request (NaN, shown as none, when no seed did). */
+function finiteMean(values: number[]): number {
+  const finite = values.filter(Number.isFinite);
+  return finite.length === 0 ? NaN : mean(finite);
 }

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'fs';
+import { seconds } from './report';
 import { escape, fmt, niceMax } from './svg';
 import { Manifest, manifestsOfKind, readServer } from '../cluster/manifests';
 import { SimulationResult } from '../evidence/results';
@@ -19,8 +20,10 @@ export interface DashboardLines {
   readonly maxReplicas?: number;
   /** The VllmKvCacheSaturated alert's default. */
   readonly kvCacheThreshold: number;
-  /** `--max-num-seqs`. */
+  /** The most a replica runs at once: `--max-num-seqs` times its data-parallel ranks. */
   readonly maxNumSeqs?: number;
+  /** The in-flight trigger's requests per replica, when the autoscaler has one. */
+  readonly inFlightTarget?: number;
 }
 
 const WIDTH = 1200;
@@ -72,6 +75,12 @@ export function dashboardRows(result: SimulationResult, lines: DashboardLines): 
         thresholds: [...th('target', lines.targetQueuePerReplica, COLORS.target), ...th('backlog alert', lines.backlogThreshold, COLORS.alert)],
       },
       {
+        title: 'Requests in flight per replica',
+        unit: '',
+        lines: [{ label: 'running + waiting / ready replica', color: COLORS.series, points: perReady((p) => p.running + p.queued) }],
+        thresholds: th('in-flight target', lines.inFlightTarget, COLORS.target),
+      },
+      {
         title: 'Time to first token, p95 of each minute',
         unit: 's',
         lines: [{ label: 'p95', color: COLORS.third, points: ttft }],
@@ -102,7 +111,7 @@ export function dashboardRows(result: SimulationResult, lines: DashboardLines): 
         title: 'Running requests per ready replica',
         unit: '',
         lines: [{ label: 'running / ready replica', color: COLORS.series, points: perReady((p) => p.running) }],
-        thresholds: th('--max-num-seqs', lines.maxNumSeqs, COLORS.limit),
+        thresholds: th('max running', lines.maxNumSeqs, COLORS.limit),
       },
     ]],
     ['What does it cost?', [
@@ -125,10 +134,13 @@ export function dashboardSvg(result: SimulationResult, lines: DashboardLines): s
   for (const [heading, panels] of dashboardRows(result, lines)) {
     parts.push(`<text x="12" y="${y + 18}" font-size="15" font-weight="bold">${escape(heading)}</text>`);
     y += ROW_HEADING;
-    panels.forEach((panel, i) => parts.push(drawPanel(panel, i * COLUMN, y, xMax)));
-    y += PANEL_TITLE + PANEL_HEIGHT + AXIS + 10;
+    // Two panels a line, as the dashboard lays them out (half a row each).
+    for (let i = 0; i < panels.length; i += 2) {
+      panels.slice(i, i + 2).forEach((panel, j) => parts.push(drawPanel(panel, j * COLUMN, y, xMax)));
+      y += PANEL_TITLE + PANEL_HEIGHT + AXIS + 10;
+    }
   }
-  const title = `${result.name}: replay of ${result.requests} requests, TTFT p95 ${result.ttftP95.toFixed(2)} s, `
+  const title = `${result.name}: replay of ${result.requests} requests, TTFT p95 ${seconds(result.ttftP95)}, `
     + `${(result.sloAttainment * 100).toFixed(1)}% within ${lines.sloTtftSeconds} s, ${result.gpuHours.toFixed(1)} GPU-hours`;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${y}" viewBox="0 0 ${WIDTH} ${y}" font-family="sans-serif">`,
@@ -187,8 +199,10 @@ export function dashboardLines(manifests: Manifest[], sloTtftSeconds: number, de
   const server = readServer(manifests, deploymentName);
   const scaledObject = manifestsOfKind(manifests, 'ScaledObject')
     .find((s) => s.spec?.scaleTargetRef?.name === server.deploymentName);
-  const queue = (scaledObject?.spec?.triggers ?? []).find((t: Manifest) => t.type === 'prometheus');
+  const triggers: Manifest[] = scaledObject?.spec?.triggers ?? [];
+  const queue = triggers.find((t) => t.type === 'prometheus');
   const target = queue?.metadata?.threshold !== undefined ? Number(queue.metadata.threshold) : undefined;
+  const inFlight = triggers.find((t) => t.type === 'prometheus' && t.name === 'in-flight');
   return {
     sloTtftSeconds,
     targetQueuePerReplica: target,
@@ -197,7 +211,8 @@ export function dashboardLines(manifests: Manifest[], sloTtftSeconds: number, de
     maxReplicas: scaledObject?.spec?.maxReplicaCount,
     // ServingAlerts' default VllmKvCacheSaturated threshold.
     kvCacheThreshold: 0.9,
-    maxNumSeqs: server.maxNumSeqs,
+    maxNumSeqs: server.maxNumSeqs * server.dataParallelSize,
+    inFlightTarget: inFlight?.metadata?.threshold !== undefined ? Number(inFlight.metadata.threshold) : undefined,
   };
 }
 

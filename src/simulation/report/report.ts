@@ -45,7 +45,9 @@ function row(r: SimulationResult): string[] {
   ];
 }
 
-function seconds(value: number): string {
+/** Seconds as the tables show them; 'none' for a percentile of no request (NaN). */
+export function seconds(value: number): string {
+  if (!Number.isFinite(value)) return 'none';
   return value >= 100 ? `${value.toFixed(0)} s` : `${value.toFixed(2)} s`;
 }
 

@@ -1,6 +1,6 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import { Gpu, Model, ModelCache, VllmService } from '../../../src';
-import { manifestsOfKind, parseDurationSeconds, readServer } from '../../../src/simulation/cluster/manifests';
+import { dataParallel, manifestsOfKind, parseDurationSeconds, readServer } from '../../../src/simulation/cluster/manifests';
 import { smallModel, testManifests } from '../helpers';
 
 describe('readServer', () => {
@@ -85,5 +85,21 @@ describe('readServer: custom GPUs, custom architectures and charts with several 
     expect(readServer(manifests, 'two/stock').gpu).toBe(Gpu.H100_80GB);
     expect(() => readServer(manifests)).toThrow(/expected exactly one Deployment running 'vllm serve', found 2/);
     expect(() => readServer(manifests, 'two/none')).toThrow(/named \(or at construct path\) 'two\/none'/);
+  });
+});
+
+describe('readServer with data parallelism', () => {
+  test('a pod of two data-parallel ranks runs twice --max-num-seqs and twice the KV cache, at the step cost of one rank', () => {
+    const manifests = (gpuCount: number) => testManifests({ server: { gpuCount, tensorParallelSize: 1, maxNumSeqs: 64 } });
+    const one = readServer(manifests(1));
+    const two = readServer(manifests(2));
+    expect(two.dataParallelSize).toBe(2);
+    expect(two.maxNumSeqs).toBe(64);
+    expect(two.engine.maxNumSeqs).toBe(128);
+    expect(two.engine.kvCapacityTokens).toBe(2 * one.engine.kvCapacityTokens);
+    expect(two.engine.maxModelLen).toBe(one.engine.maxModelLen);
+    expect(two.engine.weightSecondsPerStep).toBe(one.engine.weightSecondsPerStep);
+    expect(two.engine.kvSecondsPerToken).toBeCloseTo(one.engine.kvSecondsPerToken / 2, 15);
+    expect(dataParallel(one.engine, 1)).toBe(one.engine);
   });
 });

@@ -1,4 +1,5 @@
-import { Gpu, Model } from '../../../src';
+import { Chart, Testing } from 'cdk8s';
+import { Gpu, Model, QueueAutoscaler, VllmService } from '../../../src';
 import { Benchmark, Trace } from '../../../src/simulation';
 
 describe('Benchmark', () => {
@@ -58,4 +59,17 @@ describe('Benchmark', () => {
     expect(scaledObjects[0].spec).toMatchObject({ minReplicaCount: 1, maxReplicaCount: 8 });
     expect(scaledObjects[0].spec.triggers.map((t: any) => t.name)).toEqual(['queue', 'in-flight']);
   });
+});
+
+test('a chart of two autoscaled servers is benchmarked for the one named, as simulate does', () => {
+  const chart = new Chart(Testing.app(), 'two', { namespace: 'inference' });
+  const model = Model.huggingFace('meta-llama/Llama-3.1-8B-Instruct', { parametersBillions: 8 });
+  const prometheusAddress = 'http://prometheus.monitoring:9090';
+  const servers = ['a', 'b'].map((id) => new VllmService(chart, id, { model, gpu: Gpu.H100_80GB }));
+  servers.forEach((server, i) => new QueueAutoscaler(chart, `scaler-${i}`, { server, maxReplicas: 2 + i, prometheusAddress }));
+  const manifests = Testing.synth(chart);
+  const trace = Trace.uniform({ requestsPerSecond: 2, durationSeconds: 60, promptTokens: 500, outputTokens: 50 });
+  const result = Benchmark.run({ trace, manifests, deploymentName: servers[1].deployment.name, policies: ['default'] });
+  expect(result.policies[0].description).toContain(servers[1].deployment.name);
+  expect(result.setup.maxReplicas).toBe(3);
 });

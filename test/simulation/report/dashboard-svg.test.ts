@@ -47,6 +47,27 @@ describe('dashboard SVG of a replay', () => {
     expect(panelOf(rows, 'Running requests').thresholds.map((t) => t.value)).toEqual([64]);
   });
 
+  test('requests in flight per ready replica, against the in-flight target, as the dashboard draws them', () => {
+    const withTarget = dashboardRows(fakeResult('replay'), { ...LINES, inFlightTarget: 16 });
+    const inFlight = panelOf(withTarget, 'Requests in flight per replica');
+    expect(inFlight.lines[0].points).toEqual([[15, 40], [30, 40 / 3]]);
+    expect(inFlight.thresholds).toEqual([{ label: 'in-flight target', value: 16, color: expect.any(String) }]);
+    expect(dashboardSvg(fakeResult('replay'), { ...LINES, inFlightTarget: 16 })).toContain('in-flight target 16');
+  });
+
+  test('lines read from a data-parallel chart: the in-flight trigger\'s target, and what a pod runs at once', () => {
+    const manifests = testManifests({
+      server: { gpuCount: 2, tensorParallelSize: 1, maxNumSeqs: 64 },
+      scaledObject: (spec: any) => spec.triggers.push({
+        type: 'prometheus',
+        name: 'in-flight',
+        metricType: 'AverageValue',
+        metadata: { serverAddress: 'http://prometheus.monitoring:9090', query: spec.triggers[0].metadata.query, threshold: '32' },
+      }),
+    });
+    expect(dashboardLines(manifests, 2)).toMatchObject({ maxNumSeqs: 128, inFlightTarget: 32 });
+  });
+
   test('without an autoscaler there is no target, backlog or ceiling line', () => {
     const bare = dashboardRows(fakeResult('replay'), { sloTtftSeconds: 2, kvCacheThreshold: 0.9 });
     expect(panelOf(bare, 'Requests waiting per replica').thresholds).toEqual([]);
@@ -57,8 +78,8 @@ describe('dashboard SVG of a replay', () => {
     const svg = dashboardSvg(fakeResult('a<b'), LINES);
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg).toContain('a&lt;b: replay of 1000 requests, TTFT p95 1.50 s, 98.8% within 2 s, 13.0 GPU-hours');
-    expect(svg.match(/<polyline/g)).toHaveLength(7);
-    for (const label of ['target 5', 'backlog alert 10', 'SLO 2', 'max 8', 'alert 90', '--max-num-seqs 64']) expect(svg).toContain(label);
+    expect(svg.match(/<polyline/g)).toHaveLength(8);
+    for (const label of ['target 5', 'backlog alert 10', 'SLO 2', 'max 8', 'alert 90', 'max running 64']) expect(svg).toContain(label);
     expect(svg.trim().endsWith('</svg>')).toBe(true);
   });
 

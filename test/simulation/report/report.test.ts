@@ -1,4 +1,5 @@
 import { jsonReport, markdownTable, summary, textTable } from '../../../src/simulation/report/report';
+import { percentile } from '../../../src/simulation/evidence/measure';
 import { fakeResult } from '../helpers';
 
 const TRACE = { file: 'azure.csv', requests: 1000, durationSeconds: 3600.123456789, rateScale: 8 };
@@ -42,4 +43,11 @@ describe('report', () => {
     expect(markdown[2]).toBe('| default | 98.77% | 0.12 s | 1.50 s | 150 s | 13.0 | 1.30 | 3 | 2 | 5 | 7 | 1 |');
     expect(summary(TRACE, [fakeResult('default')], 2)).toBe('trace azure.csv: 1000 requests over 60.0 min at 8x; SLO: time to first token <= 2 s; optimistic reference 10.0 GPU-hours');
   });
+});
+
+test('a policy that served no request has no time to first token: none in the tables, null in JSON', () => {
+  const none = fakeResult('stuck', { ttftP50: NaN, ttftP95: NaN, ttftP99: NaN, sloAttainment: 0 });
+  expect(JSON.parse(jsonReport(TRACE, [none], 2)).policies[0]).toMatchObject({ ttftP50: null, ttftP95: null, ttftP99: null });
+  expect(markdownTable([none]).split('\n')[2]).toBe('| stuck | 0.00% | none | none | none | 13.0 | 1.30 | 3 | 2 | 5 | 7 | 1 |');
+  expect(percentile(new Float64Array(0), 0.99)).toBeNaN();
 });
