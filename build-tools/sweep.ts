@@ -122,7 +122,7 @@ const scored: Scored[] = GRID.map((config, n) => {
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     perScenario.set(name, {
       attainment: mean(mine.map((p) => p.result.sloAttainment)),
-      cost: mean(mine.map((p) => p.result.gpuHours)) / mean(mine.map((p) => p.run.clairvoyant.result.gpuHours)),
+      cost: mean(mine.map((p) => p.result.billedGpuHours)) / mean(mine.map((p) => p.run.clairvoyant.result.billedGpuHours)),
       reachable: mine.every((p) => p.run.clairvoyant.reachesTarget),
     });
   }
@@ -139,7 +139,7 @@ const scored: Scored[] = GRID.map((config, n) => {
     }
   }
   misses.sort((a, b) => b - a);
-  const gpuHours = perRun.reduce((a, p) => a + p.result.gpuHours, 0) / perRun.length;
+  const gpuHours = perRun.reduce((a, p) => a + p.result.billedGpuHours, 0) / perRun.length;
   console.log(`${n + 1}/${GRID.length} ${label(config)}: worst miss ${score.toFixed(2)} (${worst})`);
   return { config, score, misses, gpuHours, worst, perScenario };
 });

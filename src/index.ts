@@ -10,3 +10,4 @@ export * from './warm-floor';
 export * from './alerts';
 export * from './simulation';
 export * from './serving-dashboard';
+export * from './gpu-headroom';

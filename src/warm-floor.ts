@@ -1,14 +1,13 @@
 import { ApiObject, Duration, JsonPatch, Names } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { cronProblem, isTimeZone } from './cron';
 import { SERVER_LABEL } from './defaults';
 import { Check, subjectOf } from './errors';
 import { InterceptorRoute } from './imports/keda-http-http.keda.sh';
 import { ScaledObjectSpecTriggers } from './imports/keda-keda.sh';
 import { QueueAutoscaler, ReplicaFloor } from './queue-autoscaler';
 import { checkRenderedMetadata } from './validation/kubernetes-names';
-import { checkWindow, timeZoneProblem } from './validation/schedule';
+import { checkScheduleWindow } from './validation/schedule';
 import { checkColdStartTimeout, checkHosts } from './validation/serving';
 
 /** A window that raises the floor before a known peak (a KEDA cron trigger). */
@@ -164,7 +163,7 @@ export class WarmFloor extends Construct implements ReplicaFloor {
     check.that(props.scaleToZero === undefined || this.replicas === 0, 'replicas', this.replicas, 'must be 0 when scaleToZero is set');
 
     this.schedules = props.schedules ?? [];
-    this.schedules.forEach((schedule, i) => checkSchedule(check, schedule, i, autoscaler.maxReplicas, this.replicas));
+    this.schedules.forEach((schedule, i) => checkScheduleWindow(check, schedule, i, autoscaler.maxReplicas, this.replicas));
     if (props.scaleToZero) {
       const addOnNamespace = props.scaleToZero.addOnNamespace ?? 'keda';
       check.that(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(addOnNamespace), 'scaleToZero.addOnNamespace', addOnNamespace, 'must be a valid namespace name');
@@ -273,18 +272,3 @@ export class WarmFloor extends Construct implements ReplicaFloor {
   }
 }
 
-function checkSchedule(check: Check, schedule: FloorSchedule, index: number, maxReplicas: number, floor: number): void {
-  const prop = `schedules[${index}]`;
-  check.that(schedule !== null && typeof schedule === 'object', prop, schedule, 'must be a { timezone, start, end, replicas } window');
-  check.that(typeof schedule.timezone === 'string' && isTimeZone(schedule.timezone), `${prop}.timezone`, schedule.timezone, 'must be an IANA time zone such as Europe/Paris');
-  const zoneProblem = timeZoneProblem(schedule.timezone);
-  if (zoneProblem) throw check.error(`${prop}.timezone`, schedule.timezone, zoneProblem);
-  for (const field of ['start', 'end'] as const) {
-    check.that(typeof schedule[field] === 'string', `${prop}.${field}`, schedule[field], 'must be a five-field cron expression');
-    const problem = cronProblem(schedule[field]);
-    if (problem) throw check.error(`${prop}.${field}`, schedule[field], problem);
-  }
-  check.that(schedule.start.trim() !== schedule.end.trim(), `${prop}.end`, schedule.end, 'must differ from start');
-  check.integer(`${prop}.replicas`, schedule.replicas, 1, maxReplicas);
-  checkWindow(check, prop, schedule.start, schedule.end, schedule.replicas, floor);
-}

@@ -10,6 +10,8 @@ import { ExampleDeploymentOptions } from '../simulation/cluster/deployment-optio
 import { EXAMPLE_DEPLOYMENTS, exampleManifests } from '../simulation/cluster/example-chart';
 import { findAutoscaler } from '../simulation/cluster/find-autoscaler';
 import { Manifest, readServer } from '../simulation/cluster/manifests';
+import { NodePoolProps, parseNodeMode } from '../simulation/cluster/node-pool-props';
+import { parseRouting } from '../simulation/cluster/routing';
 import { PEER_POLICIES, policyNames } from '../simulation/control/policies';
 import { ASSUMPTIONS } from '../simulation/engine/assumptions';
 import { Benchmark, BenchmarkResult, runBenchmark } from '../simulation/evidence/benchmark';
@@ -60,7 +62,21 @@ server and policies:
   --policies a,b,...        bench: the rows to run (default: all; ${[...policyNames(), 'static'].join(', ')})
   --max-replicas N          bench: the ceiling of every policy and reference (default: the default policy's)
   --start warm|cold         warm: replay the trace's first 15 min first, unmeasured (default); cold: start at the floor
-  --random-routing          the Service picks a random ready pod (kube-proxy iptables) instead of round-robin
+  --routing round-robin|random|connections:N[:LIFETIME_SECONDS]
+                            how requests reach the ready pods: round-robin (an L7 gateway, default), random
+                            (kube-proxy iptables, one connection per request), or clients holding N keep-alive
+                            connections, each pinned to the pod it opened to and reopened after LIFETIME_SECONDS
+                            or when its pod goes away
+  --random-routing          the same as --routing random
+cluster nodes:
+  --nodes free|autoscaled|fixed:N   free: every new pod finds a free GPU node at once (default); autoscaled: a
+                            node autoscaler adds a node when a pod fits none and removes one that stays empty;
+                            fixed:N: N nodes. Cost is then what the cluster bills: node GPU-hours when autoscaled
+  --node-gpus N             GPUs per node (default: 8 for H100, H200, A100; 1, 4 or 8 for L4 and A10G)
+  --node-provisioning SECONDS   from the node autoscaler's request to a Ready node (default 300)
+  --image-pull SECONDS      pulling the server's image onto a node without it (default 160)
+  --node-scale-down SECONDS   how long a node stays empty before it is removed (default 600)
+  --min-nodes N             nodes that exist from the start and are never removed (default 0)
 objective and output:
   --slo-ttft SECONDS        time-to-first-token objective (default 2)
   --slo-target FRACTION     bench: fraction of requests within it that counts as meeting it (default 0.99)
@@ -74,7 +90,45 @@ ${BUDGET_TEXT}`;
 const FLAGS = new Set(['json', 'help', 'version', 'shuffle-tokens', 'random-routing', 'suite']);
 const OPTIONS = new Set(['trace', 'rate-scale', 'slo-ttft', 'svg', 'markdown', 'policies', 'model', 'parameters-billions', 'gpu',
   'gpu-count', 'max-num-seqs', 'manifests', 'deployment', 'seed', 'diurnal', 'flash-crowd', 'example', 'max-replicas', 'seeds',
-  'start', 'slo-target', 'dashboard-svg']);
+  'start', 'slo-target', 'dashboard-svg', 'nodes', 'node-gpus', 'node-provisioning', 'image-pull', 'node-scale-down', 'min-nodes',
+  'routing']);
+
+const NODE_FIGURES: [string, keyof NodePoolProps][] = [['node-gpus', 'gpusPerNode'], ['node-provisioning', 'provisioningSeconds'],
+  ['image-pull', 'imagePullSeconds'], ['node-scale-down', 'scaleDownSeconds'], ['min-nodes', 'minNodes']];
+
+/** `--nodes` and the figures of the node pool; the figures need nodes that are modelled. */
+function nodeOptions(options: Map<string, string>): NodePoolProps | undefined {
+  const text = options.get('nodes');
+  let props: NodePoolProps | undefined;
+  try {
+    props = text === undefined ? undefined : parseNodeMode(text);
+  } catch (error) {
+    throw new UsageError(`--${(error as Error).message}`);
+  }
+  const figures: { [key: string]: number } = {};
+  for (const [flag, key] of NODE_FIGURES) {
+    if (!options.has(flag)) continue;
+    if (props === undefined || props.mode === 'free') throw new UsageError(`--${flag} needs --nodes autoscaled or --nodes fixed:N`);
+    if (flag === 'min-nodes' && props.mode === 'fixed') throw new UsageError('--min-nodes does not go with --nodes fixed:N: N is the node count');
+    const whole = flag === 'node-gpus' || flag === 'min-nodes';
+    figures[key] = numberOption(options, flag, 0, (n) => (whole ? Number.isInteger(n) && n >= (flag === 'node-gpus' ? 1 : 0) : n >= 0) && n <= 86_400,
+      whole ? `a whole number from ${flag === 'node-gpus' ? 1 : 0} to 86400` : 'a number of seconds from 0 to 86400');
+  }
+  return props === undefined ? undefined : { ...props, ...figures };
+}
+
+/** `--routing`, or `--random-routing` (its alias). */
+function routingOption(options: Map<string, string>, flags: Set<string>): string {
+  const text = options.get('routing');
+  if (text !== undefined && flags.has('random-routing') && text !== 'random') throw new UsageError(`--random-routing and --routing ${text} disagree`);
+  const routing = text ?? (flags.has('random-routing') ? 'random' : 'round-robin');
+  try {
+    parseRouting(routing);
+  } catch (error) {
+    throw new UsageError(`--${(error as Error).message}`);
+  }
+  return routing;
+}
 
 interface Parsed { readonly command: string; readonly options: Map<string, string>; readonly flags: Set<string> }
 
@@ -184,6 +238,7 @@ function benchmarkSettings(options: Map<string, string>) {
     deployment: file === undefined ? deploymentOptions(options) : undefined,
     manifests: file === undefined ? undefined : readManifests(file),
     deploymentName: options.get('deployment'),
+    nodes: nodeOptions(options),
     maxReplicas: options.has('max-replicas')
       ? numberOption(options, 'max-replicas', 1, (n) => Number.isInteger(n) && n >= 1 && n <= 1000, 'a whole number from 1 to 1000') : undefined,
   };
@@ -191,9 +246,10 @@ function benchmarkSettings(options: Map<string, string>) {
 
 function suite(parsed: Parsed, argv: string[], out: (text: string) => void, err: (text: string) => void): void {
   const { options, flags } = parsed;
-  for (const name of ['rate-scale', 'diurnal', 'flash-crowd', 'seeds', 'start', 'policies']) {
+  for (const name of ['rate-scale', 'diurnal', 'flash-crowd', 'seeds', 'start', 'policies', 'routing', 'nodes', ...NODE_FIGURES.map(([flag]) => flag)]) {
     if (options.has(name)) throw new UsageError(`--${name} does not go with --suite: each scenario sets its own`);
   }
+  if (flags.has('random-routing')) throw new UsageError('--random-routing does not go with --suite: each scenario sets its own');
   const settings = benchmarkSettings(options);
   const slo = settings.sloTtftSeconds;
   checkOutputs(options);
@@ -204,7 +260,7 @@ function suite(parsed: Parsed, argv: string[], out: (text: string) => void, err:
   progress.done();
   const charted = results.find((r) => r.scenario.name === CHARTED_SCENARIO) ?? results[0];
   const charts = options.has('svg') ? writeCharts(options.get('svg')!, charted.result.policies.map((p) => p.results[0]), slo,
-    { name: 'clairvoyant', gpuHours: charted.result.clairvoyant.gpuHours.mean }, charted.result.sloTarget) : [];
+    { name: 'clairvoyant', gpuHours: charted.result.clairvoyant.billedGpuHours.mean }, charted.result.sloTarget) : [];
   if (options.has('markdown')) writeSuiteMarkdown(options.get('markdown')!, argv, results, charts, charted.scenario.name);
   for (const chart of charts) err(`wrote ${chart}`);
   out(flags.has('json') ? suiteJson(results) : suiteText(results));
@@ -330,11 +386,11 @@ function bench(parsed: Parsed, argv: string[], out: (text: string) => void, err:
     start: startOption(options),
     seeds,
     firstSeed,
-    randomRouting: flags.has('random-routing'),
+    routing: routingOption(options, flags),
   }, (step, fraction) => progress(step, fraction));
   progress.done();
   const firstSeedResults = result.policies.map((p) => p.results[0]);
-  const reference: CostReference = { name: 'clairvoyant', gpuHours: result.clairvoyant.gpuHours.mean };
+  const reference: CostReference = { name: 'clairvoyant', gpuHours: result.clairvoyant.billedGpuHours.mean };
   const charts = options.has('svg') ? writeCharts(options.get('svg')!, firstSeedResults, slo, reference, result.sloTarget) : [];
   if (options.has('markdown')) writeMarkdown(options.get('markdown')!, argv, result, charts);
   for (const chart of charts) err(`wrote ${chart}`);
@@ -394,7 +450,8 @@ function simulateCommand(parsed: Parsed, out: (text: string) => void, err: (text
     sloTtftSeconds: slo,
     deploymentName: options.get('deployment'),
     start: startOption(options),
-    randomRouting: flags.has('random-routing'),
+    routing: routingOption(options, flags),
+    nodes: nodeOptions(options),
     seed: numberOption(options, 'seed', 1, (n) => Number.isInteger(n), 'a whole number'),
   }, (f) => progress('replay', f));
   progress.done();

@@ -1,5 +1,8 @@
 import { findAutoscaler } from './cluster/find-autoscaler';
 import { Manifest, readServer } from './cluster/manifests';
+import { NodePoolProps, resolveNodePool } from './cluster/node-pool-props';
+import { readPlaceholders } from './cluster/placeholders';
+import { parseRouting } from './cluster/routing';
 import { ASSUMPTIONS } from './engine/assumptions';
 import { measureReplay } from './evidence/measure';
 import { optimisticReference } from './evidence/references';
@@ -51,8 +54,21 @@ export interface SimulationProps {
   /**
    * Route requests to a random ready pod (kube-proxy in iptables mode) rather than round-robin (IPVS mode).
    * @default false
+   * @deprecated use `routing: 'random'`
    */
   readonly randomRouting?: boolean;
+  /**
+   * How requests reach the ready pods: `round-robin` (an L7 gateway), `random` (kube-proxy's iptables mode, one
+   * connection per request) or `connections:N[:LIFETIME_SECONDS]` (clients that hold N keep-alive connections, each
+   * pinned to the pod it opened to, reopened after the lifetime or when its pod goes away).
+   * @default 'round-robin' ('random' with `randomRouting`)
+   */
+  readonly routing?: string;
+  /**
+   * The GPU nodes the pods run on.
+   * @default - nodes free: every new pod finds a free GPU node at once
+   */
+  readonly nodes?: NodePoolProps;
   /**
    * Seed of random routing.
    * @default 1
@@ -129,8 +145,10 @@ export function simulate(props: SimulationProps, onProgress?: (fraction: number)
     start,
     initialReplicas: props.initialReplicas,
     startEpochSeconds: props.startEpochSeconds,
-    routing: props.randomRouting === true ? 'random' : 'round-robin',
+    routing: parseRouting(props.routing ?? (props.randomRouting === true ? 'random' : 'round-robin')),
     routingSeed: props.seed,
+    nodes: resolveNodePool(props.nodes, server),
+    placeholders: readPlaceholders(manifests, server),
     onProgress,
   });
 }

@@ -1,3 +1,4 @@
+import { cronProblem, isTimeZone } from '../cron';
 import { Check } from '../errors';
 
 /**
@@ -93,4 +94,29 @@ export function checkWindow(check: Check, prop: string, start: string, end: stri
   check.that(firesOnSomeDay(closes), `${prop}.end`, end, 'never fires: no day matches its day-of-month, month and day-of-week fields');
   check.that(!sameInstants(opens, closes), `${prop}.end`, end, `fires at the same instants as start ('${start}'): the window would never be open`);
   check.that(replicas > floor, `${prop}.replicas`, replicas, `must exceed the floor (${floor}): a window that does not raise it does nothing`);
+}
+
+/** The shape of a replica window (WarmFloor's and GpuHeadroom's `schedules`). */
+export interface ReplicaWindow {
+  readonly timezone: string;
+  readonly start: string;
+  readonly end: string;
+  readonly replicas: number;
+}
+
+/** Checks `schedules[index]`: its time zone, cron expressions, replicas (1 to `maxReplicas`) and that it raises `floor`. */
+export function checkScheduleWindow(check: Check, schedule: ReplicaWindow, index: number, maxReplicas: number, floor: number): void {
+  const prop = `schedules[${index}]`;
+  check.that(schedule !== null && typeof schedule === 'object', prop, schedule, 'must be a { timezone, start, end, replicas } window');
+  check.that(typeof schedule.timezone === 'string' && isTimeZone(schedule.timezone), `${prop}.timezone`, schedule.timezone, 'must be an IANA time zone such as Europe/Paris');
+  const zoneProblem = timeZoneProblem(schedule.timezone);
+  if (zoneProblem) throw check.error(`${prop}.timezone`, schedule.timezone, zoneProblem);
+  for (const field of ['start', 'end'] as const) {
+    check.that(typeof schedule[field] === 'string', `${prop}.${field}`, schedule[field], 'must be a five-field cron expression');
+    const problem = cronProblem(schedule[field]);
+    if (problem) throw check.error(`${prop}.${field}`, schedule[field], problem);
+  }
+  check.that(schedule.start.trim() !== schedule.end.trim(), `${prop}.end`, schedule.end, 'must differ from start');
+  check.integer(`${prop}.replicas`, schedule.replicas, 1, maxReplicas);
+  checkWindow(check, prop, schedule.start, schedule.end, schedule.replicas, floor);
 }

@@ -92,6 +92,8 @@ export function fakeResult(name: string, overrides: Partial<SimulationResult> = 
     ttftP99: 150,
     sloAttainment: 0.987654321,
     gpuHours: 13,
+    billedGpuHours: 13,
+    pendingSeconds: 0,
     optimisticGpuHours: 10,
     lowerBoundGpuHours: 10,
     start: 'warm',

@@ -201,7 +201,8 @@ export class NodePool {
 
   private placePending(t: number): Placement[] {
     const placed: Placement[] = [];
-    const waiting = [...this.pendingSince.keys()].sort((a, b) => this.priority.get(a)! - this.priority.get(b)! || this.pendingSince.get(a)! - this.pendingSince.get(b)!);
+    const waiting = [...this.pendingSince.keys()]
+      .sort((a, b) => this.priority.get(a)! - this.priority.get(b)! || this.pendingSince.get(a)! - this.pendingSince.get(b)!);
     for (const pod of waiting) {
       const node = this.firstFit(this.podGpus.get(pod)!, t);
       if (!node) continue;

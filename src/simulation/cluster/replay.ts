@@ -19,8 +19,10 @@ export interface ReplayOptions {
   readonly trace: Trace;
   /** Wall-clock time of the trace's start (cron windows), seconds since the epoch. */
   readonly startEpochSeconds: number;
-  /** Warm replicas at time 0 (at least the autoscaler's floor, at most its ceiling). */
+  /** Replicas at time 0 (at least the autoscaler's floor, at most its ceiling). */
   readonly initialReplicas?: number;
+  /** Of the replicas at time 0, at most this many are warm; the others cold-start from time 0. Default: all warm. */
+  readonly warmAtMost?: number;
   /**
    * Requests that arrive before this time, and the pods' time before it, are a warm-up: replayed, not measured
    * (GPU-hours, scale events, replica peak and the timeline start here). Default 0.
@@ -153,7 +155,9 @@ export class Replay {
 
     const initial = autoscaler.pinned ? autoscaler.initialReplicas
       : Math.min(autoscaler.maxReplicas, Math.max(autoscaler.initialReplicas, this.options.initialReplicas ?? 0));
-    this.startWarm(initial, this.options.placeholders?.replicasAt(this.options.startEpochSeconds) ?? 0);
+    const warm = Math.min(initial, this.options.warmAtMost ?? initial);
+    this.startWarm(warm, this.options.placeholders?.replicasAt(this.options.startEpochSeconds) ?? 0);
+    for (let i = warm; i < initial; i++) this.createPod(0);
     if (this.measureFrom <= 0) this.maxReplicas = initial;
     autoscaler.warmStart(initial);
 

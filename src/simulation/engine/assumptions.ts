@@ -159,18 +159,23 @@ export const ASSUMPTIONS = {
 
   /** The references size capacity per period of this many seconds (a minute). */
   referencePeriodSeconds: 60,
-  /**
-   * The steady-state run that measures one replica's sustainable throughput: this many seconds or this
-   * many requests, whichever is shorter; its first tenth is a warm-up and is not measured.
-   */
-  sustainableProbeSeconds: 600,
-  sustainableProbeRequests: 5000,
   /** Fraction of requests within the TTFT SLO that the references and the benchmark's verdicts aim for. */
   sloTarget: 0.99,
-  /** Capacity factors the clairvoyant search tries in turn, until one meets the SLO target. */
-  clairvoyantFactors: [0.6, 0.8, 1, 1.25, 1.5, 2, 3, 5, 1e6],
+  /**
+   * Capacity factors the clairvoyant search tries in turn, until one meets the SLO target: replicas per engine second
+   * of work per second (1: engines never idle; 1e6: the ceiling throughout).
+   */
+  clairvoyantFactors: [0.8, 1, 1.25, 1.5, 2, 3, 5, 1e6],
   /** Bisection steps of the clairvoyant search between the last factor that missed and the first that met. */
-  clairvoyantBisections: 4,
+  clairvoyantBisections: 3,
+  /** Periods over which the clairvoyant sizes capacity; it keeps the one that makes it cheapest. */
+  clairvoyantPeriodsSeconds: [60, 300],
+  /** Headrooms the causal reference tries in turn (replicas per engine second of work arrived per second). */
+  causalHeadrooms: [1, 1.25, 1.5, 2, 3, 5, 1e6],
+  /** Bisection steps of the causal search. */
+  causalBisections: 2,
+  /** How long the causal reference holds its peak demand before it releases capacity; it keeps the cheapest. */
+  causalHoldsSeconds: [0, 300, 900],
 } as const;
 
 /** Seconds in an hour. */

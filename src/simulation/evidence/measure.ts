@@ -1,6 +1,7 @@
 import { SimulationResult } from './results';
 import { ServerSpec } from '../cluster/manifests';
-import { Replay, Routing } from '../cluster/replay';
+import { NodePoolSpec } from '../cluster/nodes';
+import { PlaceholderSpec, Replay, Routing } from '../cluster/replay';
 import { Autoscaler } from '../control/autoscaler';
 import { ASSUMPTIONS, SECONDS_PER_HOUR } from '../engine/assumptions';
 import { RequestStatus } from '../engine/request-book';
@@ -24,6 +25,16 @@ export interface MeasuredReplay {
   readonly startEpochSeconds?: number;
   readonly routing?: Routing;
   readonly routingSeed?: number;
+  /** The GPU nodes (default: free, every pod finds a node at once). */
+  readonly nodes?: NodePoolSpec;
+  /** GpuHeadroom placeholders of the chart. */
+  readonly placeholders?: PlaceholderSpec;
+  /**
+   * On a cold start, at most this many of the replicas the autoscaler starts with are warm; the others are created
+   * at time 0 and cold-start (a fixed chart of 8 replicas starts like an autoscaler that asks for 8 at once).
+   * Default: all of them are warm.
+   */
+  readonly coldFloor?: number;
   readonly onProgress?: (fraction: number) => void;
 }
 
@@ -45,6 +56,9 @@ export function measureReplay(run: MeasuredReplay): SimulationResult {
     startEpochSeconds: (run.startEpochSeconds ?? run.trace.startEpochSeconds) - leadInSeconds,
     routing: run.routing,
     routingSeed: run.routingSeed,
+    nodes: run.nodes,
+    placeholders: run.placeholders,
+    warmAtMost: start === 'cold' ? run.coldFloor : undefined,
   }).run();
   const book = outcome.book;
   const ttfts: number[] = [];
@@ -67,6 +81,8 @@ export function measureReplay(run: MeasuredReplay): SimulationResult {
     ttftP99: percentile(sorted, 0.99),
     sloAttainment: met / requests,
     gpuHours: (outcome.podSeconds * server.gpuCount) / SECONDS_PER_HOUR,
+    billedGpuHours: outcome.billedGpuSeconds / SECONDS_PER_HOUR,
+    pendingSeconds: outcome.pendingSeconds,
     optimisticGpuHours: run.optimisticGpuHours,
     lowerBoundGpuHours: run.optimisticGpuHours,
     start,
@@ -101,7 +117,7 @@ function ttftByMinute(arrivals: Float64Array, firstTokens: Float64Array, from: n
   const buckets: number[][] = Array.from({ length: minutes }, () => []);
   for (let i = from; i < arrivals.length; i++) {
     const ttft = firstTokens[i] - arrivals[i];
-    buckets[Math.min(minutes - 1, Math.floor((arrivals[i] - offset) / 60))].push(Number.isNaN(ttft) ? Infinity : ttft);
+    buckets[Math.min(minutes - 1, Math.max(0, Math.floor((arrivals[i] - offset) / 60)))].push(Number.isNaN(ttft) ? Infinity : ttft);
   }
   return buckets.map((b) => {
     if (b.length === 0) return -1;

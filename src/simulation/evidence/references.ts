@@ -1,36 +1,40 @@
 import { ServerSpec } from '../cluster/manifests';
 import { Autoscaler, ClusterView } from '../control/autoscaler';
 import { ASSUMPTIONS, SECONDS_PER_HOUR } from '../engine/assumptions';
-import { EngineReplica } from '../engine/engine';
-import { RequestBook } from '../engine/request-book';
-import { SeededRandom } from '../traffic/random';
-import { Trace, TraceRequest } from '../traffic/trace';
+import { requestWork, tokenCosts, workPerPeriod } from '../engine/work';
+import { Trace } from '../traffic/trace';
 
 export interface OptimisticReference {
-  /** Requests per second one replica sustains at the trace's token mix with the attainment target met. */
+  /** Requests per second one replica serves at the trace's token mix with its engine never idle (1 / mean work). */
   readonly sustainableRequestsPerSecond: number;
   /** Replicas the instant provisioner runs in each minute. */
   readonly replicasPerMinute: number[];
   /** Arrivals in each minute. */
   readonly arrivalsPerMinute: number[];
+  /** Engine seconds of work arriving in each minute. */
+  readonly workPerMinute: number[];
   readonly gpuHours: number;
 }
 
 /**
- * The optimistic reference: a provisioner that knows each minute's arrivals and gets replicas instantly, so it
- * runs, in each minute, the fewest replicas whose sustainable throughput covers that minute's requests. It is
- * not replayed and not achievable (no cold start, no burst inside a minute): a yardstick, not a bound.
+ * The optimistic reference: a provisioner that knows each minute's work (prompt and output tokens weighed by what
+ * they cost the engine, `tokenCosts`) and gets replicas instantly, so it runs, in each minute, just enough replicas
+ * to do that minute's work with their engines never idle. It is not replayed and not achievable (no cold start, no
+ * queueing, no burst inside a minute): a yardstick, not a bound, and it cannot exceed what the work needs.
  */
-export function optimisticReference(server: ServerSpec, trace: Trace, sloTtftSeconds: number): OptimisticReference {
-  const mu = sustainableRate(server, trace, sloTtftSeconds);
+export function optimisticReference(server: ServerSpec, trace: Trace, _sloTtftSeconds?: number): OptimisticReference {
   const period = ASSUMPTIONS.referencePeriodSeconds;
-  const arrivalsPerMinute = arrivalsPerPeriod(trace, period);
-  const replicasPerMinute = arrivalsPerMinute.map((count) => Math.ceil(count / (mu * period)));
+  const costs = tokenCosts(server.engine, trace);
+  const work = requestWork(trace, costs);
+  const workPerMinute = workPerPeriod(trace, work, period);
+  const replicasPerMinute = workPerMinute.map((seconds) => Math.ceil(seconds / period));
   const replicaSeconds = replicasPerMinute.reduce((a, b) => a + b, 0) * period;
+  const totalWork = work.reduce((a, b) => a + b, 0);
   return {
-    sustainableRequestsPerSecond: mu,
+    sustainableRequestsPerSecond: totalWork > 0 ? trace.length / totalWork : Infinity,
     replicasPerMinute,
-    arrivalsPerMinute,
+    arrivalsPerMinute: arrivalsPerPeriod(trace, period),
+    workPerMinute,
     gpuHours: (replicaSeconds * server.gpuCount) / SECONDS_PER_HOUR,
   };
 }
@@ -48,9 +52,12 @@ function arrivalsPerPeriod(trace: Trace, period: number): number[] {
  */
 export class ScheduledReplicas implements Autoscaler {
   public readonly pinned = false;
-  /** `initialReplicas`: the floor; `maxReplicas`: the ceiling it is reported against. */
+  /**
+   * `initialReplicas`: the replicas at time 0; `maxReplicas`: the ceiling it is reported against; `syncPeriodSeconds`:
+   * how often the count is applied (the HPA's 15 s sync by default; a reference with perfect measurement acts sooner).
+   */
   public constructor(private readonly desiredAt: (t: number) => number, public readonly initialReplicas: number,
-    public readonly maxReplicas: number) {}
+    public readonly maxReplicas: number, public readonly syncPeriodSeconds?: number) {}
 
   public warmStart(): void {}
 
@@ -69,67 +76,19 @@ export class ScheduledReplicas implements Autoscaler {
 }
 
 /**
- * The clairvoyant schedule for per-minute replica needs: at each sync it runs the most replicas any minute
- * needs from now until a pod started now would be ready and one more sync has passed, so capacity is ready
- * when its minute starts, and a replica needed again within one cold start is kept rather than restarted.
+ * The clairvoyant schedule for per-period replica needs: at each sync it runs the most replicas any period
+ * needs from now until a pod started now would be ready (its node, image and cold start: `leadSeconds`) and one
+ * more sync has passed, so capacity is ready when its period starts, and a replica needed again within that time
+ * is kept rather than restarted.
  */
-export function clairvoyantSchedule(needPerMinute: number[], coldStartSeconds: number): (t: number) => number {
-  const period = ASSUMPTIONS.referencePeriodSeconds;
-  const lookahead = coldStartSeconds + ASSUMPTIONS.hpaSyncPeriodSeconds;
+export function clairvoyantSchedule(needPerPeriod: number[], leadSeconds: number,
+  period: number = ASSUMPTIONS.referencePeriodSeconds): (t: number) => number {
+  const lookahead = leadSeconds + ASSUMPTIONS.hpaSyncPeriodSeconds;
   return (t: number) => {
     const first = Math.max(0, Math.floor(t / period));
-    const last = Math.min(needPerMinute.length - 1, Math.floor((t + lookahead) / period));
+    const last = Math.min(needPerPeriod.length - 1, Math.floor((t + lookahead) / period));
     let most = 0;
-    for (let m = first; m <= last; m++) most = Math.max(most, needPerMinute[m]);
+    for (let m = first; m <= last; m++) most = Math.max(most, needPerPeriod[m]);
     return most;
   };
-}
-
-/**
- * Binary search for the highest Poisson arrival rate at which one replica, fed requests drawn from
- * the trace (seeded), keeps the attainment target (99% of TTFTs within the SLO) over a steady-state run.
- */
-export function sustainableRate(server: ServerSpec, trace: Trace, sloTtftSeconds: number): number {
-  let low = 0;
-  let high = 1;
-  while (meetsSlo(server, trace, sloTtftSeconds, high)) {
-    low = high;
-    high *= 2;
-    if (high > 1e5) throw new Error('sustainable rate: one replica sustains an unbounded rate; the engine model is degenerate');
-  }
-  for (let i = 0; i < 14; i++) {
-    const mid = (low + high) / 2;
-    if (meetsSlo(server, trace, sloTtftSeconds, mid)) low = mid;
-    else high = mid;
-  }
-  if (low === 0) throw new Error(`sustainable rate: one replica cannot keep ${ASSUMPTIONS.sloTarget * 100}% of TTFTs within ${sloTtftSeconds} s at any rate`);
-  return low;
-}
-
-function meetsSlo(server: ServerSpec, trace: Trace, slo: number, rate: number): boolean {
-  const random = new SeededRandom(7);
-  const duration = Math.min(ASSUMPTIONS.sustainableProbeSeconds, ASSUMPTIONS.sustainableProbeRequests / rate);
-  const warmUp = duration / 10;
-  const requests: TraceRequest[] = [];
-  for (let t = random.exponential(1 / rate); t < duration; t += random.exponential(1 / rate)) {
-    const source = Math.floor(random.next() * trace.length);
-    requests.push({ arrivalSeconds: t, promptTokens: trace._prompts[source], outputTokens: trace._outputs[source] });
-  }
-  if (requests.length === 0) return true;
-  const probe = Trace.fromRequests(requests, 'probe');
-  const book = new RequestBook(probe, server.maxModelLen);
-  const engine = new EngineReplica(server.engine, book, 0);
-  for (let i = 0; i < book.count; i++) {
-    engine.advance(book.arrival[i]);
-    engine.enqueue(i, book.arrival[i]);
-  }
-  engine.advance(duration + 10 * slo);
-  let measured = 0;
-  let met = 0;
-  for (let i = 0; i < book.count; i++) {
-    if (book.arrival[i] < warmUp) continue;
-    measured++;
-    if (book.firstToken[i] - book.arrival[i] <= slo) met++;
-  }
-  return measured === 0 || met / measured >= ASSUMPTIONS.sloTarget;
 }

@@ -28,8 +28,18 @@ export interface SimulationResult {
   readonly ttftP99: number;
   /** Fraction of all requests that completed with a time to first token within the SLO (cold starts included). */
   readonly sloAttainment: number;
-  /** GPU-hours: replica-hours from pod creation to termination (cold start included) times GPUs per replica. */
+  /**
+   * Pod GPU-hours: replica-hours from the pod's placement on a node (its creation, with nodes free) to its
+   * termination, cold start included, times GPUs per replica.
+   */
   readonly gpuHours: number;
+  /**
+   * GPU-hours the cluster bills: the nodes' from their order to their removal when nodes are autoscaled; otherwise
+   * the pods' (the server's and any GpuHeadroom placeholders').
+   */
+  readonly billedGpuHours: number;
+  /** Seconds the server's pods spent Pending, waiting for a GPU node (0 with nodes free). */
+  readonly pendingSeconds: number;
   /** GPU-hours of the optimistic reference: instant replicas sized per minute (see docs/simulation.md). */
   readonly optimisticGpuHours: number;
   /**

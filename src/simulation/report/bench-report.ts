@@ -1,5 +1,5 @@
 import { seconds } from './report';
-import { BenchmarkPolicy, BenchmarkResult, SeededValue } from '../evidence/benchmark';
+import { BenchmarkPolicy, BenchmarkReference, BenchmarkResult, SeededValue } from '../evidence/benchmark';
 
 const round = (value: number): number => Math.round(value * 1e6) / 1e6;
 const range = (v: SeededValue): number[] => [round(v.min), round(v.max)];
@@ -11,21 +11,17 @@ const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / v
  */
 export function benchJson(result: BenchmarkResult): string {
   const clairvoyant = result.clairvoyant;
+  const billed = clairvoyant.billedGpuHours.mean;
   return JSON.stringify({
     trace: { ...result.trace, durationSeconds: round(result.trace.durationSeconds) },
     sloTtftSeconds: result.sloTtftSeconds,
     sloTarget: result.sloTarget,
     setup: result.setup,
+    nodes: result.nodes,
     seeds: result.setup.seeds.length,
     references: {
-      clairvoyant: {
-        gpuHours: round(clairvoyant.gpuHours.mean),
-        sloAttainment: round(clairvoyant.sloAttainment.mean),
-        reachesTarget: clairvoyant.reachesTarget,
-        gpuHoursRange: range(clairvoyant.gpuHours),
-        sloAttainmentRange: range(clairvoyant.sloAttainment),
-        capacityFactors: clairvoyant.settings.map(round),
-      },
+      clairvoyant: { ...referenceJson(clairvoyant), capacityFactors: clairvoyant.settings.map(round) },
+      causal: { ...referenceJson(result.causal), headrooms: result.causal.settings.map(round) },
       optimistic: { gpuHours: round(result.optimisticGpuHours), sustainableRequestsPerSecond: round(result.sustainableRequestsPerSecond) },
     },
     policies: result.policies.map((p) => ({
@@ -34,9 +30,13 @@ export function benchJson(result: BenchmarkResult): string {
       description: p.description,
       sloAttainment: round(p.sloAttainment.mean),
       sloAttainmentRange: range(p.sloAttainment),
+      billedGpuHours: round(p.billedGpuHours.mean),
+      billedGpuHoursRange: range(p.billedGpuHours),
       gpuHours: round(p.gpuHours.mean),
       gpuHoursRange: range(p.gpuHours),
-      xClairvoyant: round(p.gpuHours.mean / clairvoyant.gpuHours.mean),
+      pendingSeconds: round(p.pendingSeconds),
+      xClairvoyant: round(p.billedGpuHours.mean / billed),
+      xCausal: round(p.billedGpuHours.mean / result.causal.billedGpuHours.mean),
       failed: round(mean(p.results.map((r) => r.failed))),
       maxReplicas: Math.max(...p.results.map((r) => r.maxReplicas)),
       ttftP50: round(finiteMean(p.results.map((r) => r.ttftP50))),
@@ -52,7 +52,20 @@ export function benchJson(result: BenchmarkResult): string {
   }, null, 2);
 }
 
-const HEADERS = ['policy', 'within SLO', 'GPU-hours', 'x clairvoyant', 'TTFT p99', 'max replicas', 'at ceiling', 'failed'];
+function referenceJson(reference: BenchmarkReference): { [key: string]: unknown } {
+  return {
+    billedGpuHours: round(reference.billedGpuHours.mean),
+    sloAttainment: round(reference.sloAttainment.mean),
+    gpuHours: round(reference.gpuHours.mean),
+    pendingSeconds: round(reference.pendingSeconds),
+    reachesTarget: reference.reachesTarget,
+    billedGpuHoursRange: range(reference.billedGpuHours),
+    sloAttainmentRange: range(reference.sloAttainment),
+    chosen: reference.chosen,
+  };
+}
+
+const HEADERS = ['policy', 'within SLO', 'billed GPU-h', 'x clairvoyant', 'x causal', 'TTFT p99', 'max replicas', 'pending', 'failed'];
 
 function percent(v: SeededValue): string {
   const text = `${(v.mean * 100).toFixed(2)}%`;
@@ -66,28 +79,37 @@ function hours(v: SeededValue): string {
   return low === high ? text : `${text} (${low}-${high})`;
 }
 
-function policyRow(p: BenchmarkPolicy, clairvoyantHours: number): string[] {
-  const atCeiling = mean(p.results.map((r) => r.secondsAtCeiling));
+function policyRow(p: BenchmarkPolicy, result: BenchmarkResult): string[] {
   return [
     p.name,
     percent(p.sloAttainment),
-    hours(p.gpuHours),
-    (p.gpuHours.mean / clairvoyantHours).toFixed(2),
+    hours(p.billedGpuHours),
+    (p.billedGpuHours.mean / result.clairvoyant.billedGpuHours.mean).toFixed(2),
+    (p.billedGpuHours.mean / result.causal.billedGpuHours.mean).toFixed(2),
     seconds(finiteMean(p.results.map((r) => r.ttftP99))),
     String(Math.max(...p.results.map((r) => r.maxReplicas))),
-    atCeiling > 0 ? `${(atCeiling / 60).toFixed(0)} min` : '-',
+    pending(p.pendingSeconds),
     mean(p.results.map((r) => r.failed)).toFixed(0),
   ];
 }
 
-function rows(result: BenchmarkResult): string[][] {
-  const c = result.clairvoyant;
-  const reference = [
-    `clairvoyant (reference${c.reachesTarget ? '' : ', misses the target'})`, percent(c.sloAttainment), hours(c.gpuHours), '1.00', '', '', '', '',
+function pending(secondsPending: number): string {
+  return secondsPending > 0 ? `${(secondsPending / 60).toFixed(0)} min` : '-';
+}
+
+function referenceRow(name: string, reference: BenchmarkReference, result: BenchmarkResult): string[] {
+  return [
+    `${name} (reference${reference.reachesTarget ? '' : ', misses the target'})`, percent(reference.sloAttainment), hours(reference.billedGpuHours),
+    (reference.billedGpuHours.mean / result.clairvoyant.billedGpuHours.mean).toFixed(2),
+    (reference.billedGpuHours.mean / result.causal.billedGpuHours.mean).toFixed(2), '', '', pending(reference.pendingSeconds), '',
   ];
-  const optimistic = ['optimistic (reference, not replayed)', '', result.optimisticGpuHours.toFixed(1),
-    (result.optimisticGpuHours / c.gpuHours.mean).toFixed(2), '', '', '', ''];
-  return [...result.policies.map((p) => policyRow(p, c.gpuHours.mean)), reference, optimistic];
+}
+
+function rows(result: BenchmarkResult): string[][] {
+  const optimistic = ['optimistic (reference, pod GPU-hours, not replayed)', '', result.optimisticGpuHours.toFixed(1),
+    (result.optimisticGpuHours / result.clairvoyant.billedGpuHours.mean).toFixed(2), '', '', '', '', ''];
+  return [...result.policies.map((p) => policyRow(p, result)), referenceRow('clairvoyant', result.clairvoyant, result),
+    referenceRow('causal', result.causal, result), optimistic];
 }
 
 /** The benchmark as a plain-text table, columns aligned. */
@@ -120,9 +142,10 @@ export function benchSummary(result: BenchmarkResult): string {
       + `${s.seeds.length > 1 ? `, seeds ${s.seeds[0]}-${s.seeds[s.seeds.length - 1]} (mean, with the range in brackets)` : `, seed ${s.seeds[0]}`}`,
     `server: ${s.model} on ${s.gpuCount} x ${s.gpu} per replica (tensor parallel ${s.tensorParallelSize}), cold start ${s.coldStartSeconds} s, `
       + `scrape every ${s.scrapeIntervalSeconds} s; every policy within ${s.minReplicas}-${s.maxReplicas} replicas unless marked as shipped; `
-      + `${s.start} start${s.start === 'warm' ? ' (the trace\'s first 15 min replayed first, not measured)' : ' (at the floor)'}; ${s.routing} routing`,
+      + `${s.start} start${s.start === 'warm' ? ' (the trace\'s first 15 min replayed first, not measured)' : ' (at most the floor warm)'}; ${s.routing} routing`,
+    `nodes: ${nodesLine(result)}`,
     `SLO: ${(result.sloTarget * 100).toFixed(1)}% of requests with time to first token <= ${result.sloTtftSeconds} s; `
-      + `one replica sustains ${result.sustainableRequestsPerSecond.toFixed(2)} requests/s within it at this token mix`,
+      + `one replica serves ${result.sustainableRequestsPerSecond.toFixed(2)} requests/s at this token mix with its engine never idle`,
   ];
   const atCeiling = result.policies.filter((p) => p.results.some((r) => r.secondsAtCeiling > 0)).map((p) => p.name);
   if (atCeiling.length > 0) lines.push(`at the ceiling for part of the run: ${atCeiling.map((name) => `'${name}'`).join(', ')}`);
@@ -130,8 +153,18 @@ export function benchSummary(result: BenchmarkResult): string {
   if (paused.length > 0) lines.push(`paused (the replica count never moved): ${paused.map((name) => `'${name}'`).join(', ')}`);
   if (!result.clairvoyant.reachesTarget) {
     lines.push(`the clairvoyant provisioner misses the target within ${s.maxReplicas} replicas: the target is out of reach under this ceiling and cold start`);
+  } else if (!result.causal.reachesTarget) {
+    lines.push('the causal reference misses the target: no reactive autoscaler meets it with this cold start on this traffic');
   }
   return lines.join('\n');
+}
+
+function nodesLine(result: BenchmarkResult): string {
+  const n = result.nodes;
+  if (n.mode === 'free') return 'free (every new pod finds a free GPU node at once); cost is pod GPU-hours';
+  const base = `${n.gpusPerNode} GPUs each, a new node Ready ${n.provisioningSeconds} s after it is asked for, image pull ${n.imagePullSeconds} s`;
+  if (n.mode === 'fixed') return `fixed, ${n.minNodes} nodes of ${base}; cost is pod GPU-hours`;
+  return `autoscaled, ${base}, removed after ${n.scaleDownSeconds} s empty, ${n.minNodes} from the start; cost is node GPU-hours, billed whole`;
 }
 
 /** The mean over the seeds whose replay served a request (NaN, shown as none, when no seed did). */

@@ -29,7 +29,7 @@ export interface Verdict {
 export function verdict(name: string, result: BenchmarkResult, defaultName = 'default'): Verdict {
   const own = result.policies.find((p) => p.name === defaultName);
   if (!own) throw new Error(`suite: scenario '${name}' has no '${defaultName}' row`);
-  const costRatio = own.gpuHours.mean / result.clairvoyant.gpuHours.mean;
+  const costRatio = own.billedGpuHours.mean / result.clairvoyant.billedGpuHours.mean;
   // Only the peers and the static baseline count: the default's own variants are settings of the same policy.
   const dominatedBy = result.policies
     .filter((p) => p.name !== defaultName && !p.source.startsWith(LIBRARY_SOURCE) && dominates(p, own))
@@ -45,8 +45,9 @@ export function verdict(name: string, result: BenchmarkResult, defaultName = 'de
   };
 }
 
+/** Cheaper and at least as good: equal attainment at fewer billed GPU-hours dominates. */
 function dominates(p: BenchmarkPolicy, own: BenchmarkPolicy): boolean {
-  return p.gpuHours.mean < own.gpuHours.mean && p.sloAttainment.mean > own.sloAttainment.mean;
+  return p.billedGpuHours.mean < own.billedGpuHours.mean && p.sloAttainment.mean >= own.sloAttainment.mean;
 }
 
 const pct = (v: number): string => `${(v * 100).toFixed(2)}%`;
@@ -61,7 +62,7 @@ export function suiteSummaryTable(results: ScenarioResult[]): string {
     const v = verdict(scenario.name, result);
     const own = result.policies.find((p) => p.name === 'default')!;
     const mark = (ok: boolean): string => (v.reachable ? (ok ? 'yes' : '**no**') : 'n/a');
-    lines.push(`| \`${scenario.name}\` | ${pct(result.clairvoyant.sloAttainment.mean)}${v.reachable ? '' : ' (misses)'}, ${result.clairvoyant.gpuHours.mean.toFixed(1)} `
+    lines.push(`| \`${scenario.name}\` | ${pct(result.clairvoyant.sloAttainment.mean)}${v.reachable ? '' : ' (misses)'}, ${result.clairvoyant.billedGpuHours.mean.toFixed(1)} `
       + `| ${pct(own.sloAttainment.mean)} | ${v.costRatio.toFixed(2)} | ${mark(v.meetsTarget)} | ${mark(v.withinCost)} `
       + `| ${!v.reachable ? 'n/a' : v.dominatedBy.length === 0 ? 'yes' : `**no**: ${v.dominatedBy.map((n) => `\`${n}\``).join(', ')}`} |`);
   }
@@ -82,7 +83,7 @@ export function suiteShortfalls(results: ScenarioResult[]): string {
     if (!v.withinCost) misses.push(`${(v.costRatio - GOALS.maxCostOverClairvoyant).toFixed(2)}x over the cost goal (${v.costRatio.toFixed(2)}x the clairvoyant)`);
     if (v.dominatedBy.length > 0) misses.push(`both cheaper and better: ${v.dominatedBy.map((n) => `\`${n}\``).join(', ')}`);
     const trades = result.policies.filter((p) => p.source.startsWith(LIBRARY_SOURCE) && p.name !== 'default')
-      .map((p) => `\`${p.name}\` reaches ${pct(p.sloAttainment.mean)} at ${(p.gpuHours.mean / result.clairvoyant.gpuHours.mean).toFixed(2)}x`);
+      .map((p) => `\`${p.name}\` reaches ${pct(p.sloAttainment.mean)} at ${(p.billedGpuHours.mean / result.clairvoyant.billedGpuHours.mean).toFixed(2)}x`);
     lines.push(`- \`${scenario.name}\`: ${misses.join('; ')}. Why: ${scenario.challenge}.${trades.length > 0 ? ` Trading cost for it: ${trades.join('; ')}.` : ''}`);
   }
   return lines.length === 0 ? 'None: the default meets every goal wherever the clairvoyant provisioner meets the target.' : lines.join('\n');

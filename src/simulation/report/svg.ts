@@ -100,7 +100,7 @@ export function policyChart(result: SimulationResult, sloTtftSeconds: number, re
     if (v >= 0) ttftPoints.push([m * 60 + 30, v]);
   });
   const title = `${result.name}: ${(result.sloAttainment * 100).toFixed(2)}% within ${sloTtftSeconds} s, `
-    + `${result.gpuHours.toFixed(1)} GPU-hours (${(result.gpuHours / reference.gpuHours).toFixed(2)}x ${reference.name})`;
+    + `${result.billedGpuHours.toFixed(1)} billed GPU-hours (${(result.billedGpuHours / reference.gpuHours).toFixed(2)}x ${reference.name})`;
   const sloY = ttft.top + PANEL - (sloTtftSeconds / ttft.yMax) * PANEL;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif">`,
@@ -132,7 +132,7 @@ export function costChart(results: SimulationResult[], sloTtftSeconds: number, r
   const height = 480;
   const plotWidth = WIDTH - LEFT - 300;
   const plotHeight = height - TOP - 70;
-  const ratios = results.map((r) => r.gpuHours / reference.gpuHours);
+  const ratios = results.map((r) => r.billedGpuHours / reference.gpuHours);
   const xMax = niceMax(Math.max(1.5, ...ratios) * 1.05);
   const lowest = Math.min(target ?? 1, ...results.map((r) => r.sloAttainment));
   const limit = target !== undefined ? Math.max(0, 1 - 10 * (1 - target)) : 0;

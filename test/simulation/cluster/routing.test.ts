@@ -1,25 +1,26 @@
 import { readServer } from '../../../src/simulation/cluster/manifests';
 import { Replay } from '../../../src/simulation/cluster/replay';
-import { parseRouting, RoutablePod, Router, routingName } from '../../../src/simulation/cluster/routing';
+import { parseRouting, Router, routingName } from '../../../src/simulation/cluster/routing';
 import { ScheduledReplicas } from '../../../src/simulation/evidence/references';
 import { Trace } from '../../../src/simulation/traffic/trace';
 import { testManifests } from '../helpers';
 
-const pod = (index: number): RoutablePod & { serving: boolean } => ({ index, serving: true });
+interface TestPod { readonly index: number; serving: boolean }
+const pod = (index: number): TestPod => ({ index, serving: true });
 
 describe('Router', () => {
   test('round-robin spreads requests in turn; random draws per request', () => {
     const pods = [pod(0), pod(1), pod(2)];
-    const rr = new Router('round-robin', 1);
+    const rr = new Router<TestPod>('round-robin', 1);
     expect([0, 1, 2, 3].map((t) => rr.pick(pods, t).index)).toEqual([0, 1, 2, 0]);
-    const random = new Router('random', 1);
+    const random = new Router<TestPod>('random', 1);
     const picks = Array.from({ length: 300 }, (_, t) => random.pick(pods, t).index);
     expect(new Set(picks).size).toBe(3);
   });
 
   test('a pinned connection keeps its pod until its pod stops serving, then reopens to a ready one', () => {
     const pods = [pod(0), pod(1)];
-    const router = new Router({ kind: 'connections', connections: 1 }, 1);
+    const router = new Router<TestPod>({ kind: 'connections', connections: 1 }, 1);
     const first = router.pick(pods, 0);
     // A pod that became ready later receives nothing on the open connection.
     const grown = [...pods, pod(2)];
@@ -33,7 +34,7 @@ describe('Router', () => {
 
   test('a connection with a lifetime reopens once it is that old', () => {
     const pods = Array.from({ length: 8 }, (_, i) => pod(i));
-    const router = new Router({ kind: 'connections', connections: 1, lifetimeSeconds: 10 }, 3);
+    const router = new Router<TestPod>({ kind: 'connections', connections: 1, lifetimeSeconds: 10 }, 3);
     const picks = Array.from({ length: 100 }, (_, t) => router.pick(pods, t).index);
     // Constant within each 10 s lifetime.
     for (let t = 0; t < 100; t++) expect(picks[t]).toBe(picks[Math.floor(t / 10) * 10]);
@@ -42,7 +43,7 @@ describe('Router', () => {
 
   test('requests go over the connections in turn', () => {
     const pods = [pod(0), pod(1), pod(2), pod(3)];
-    const router = new Router({ kind: 'connections', connections: 2 }, 1);
+    const router = new Router<TestPod>({ kind: 'connections', connections: 2 }, 1);
     const [a, b] = [router.pick(pods, 0), router.pick(pods, 1)];
     expect([2, 3, 4, 5].map((t) => router.pick(pods, t))).toEqual([a, b, a, b]);
   });

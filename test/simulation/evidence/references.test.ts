@@ -1,17 +1,19 @@
 import { readServer } from '../../../src/simulation/cluster/manifests';
-import { clairvoyantSchedule, optimisticReference as lowerBound, sustainableRate } from '../../../src/simulation/evidence/references';
+import { tokenCosts } from '../../../src/simulation/engine/work';
+import { clairvoyantSchedule, optimisticReference as lowerBound } from '../../../src/simulation/evidence/references';
 import { Trace } from '../../../src/simulation/traffic/trace';
 import { testManifests } from '../helpers';
 
 const server = readServer(testManifests());
 
 describe('optimistic reference', () => {
-  test('per minute: the fewest replicas whose sustainable rate covers the arrivals, times GPUs per replica', () => {
+  test('per minute: just enough replicas for the minute\'s engine work with engines never idle, times GPUs per replica', () => {
     const trace = Trace.uniform({ requestsPerSecond: 20, durationSeconds: 180, promptTokens: 1000, outputTokens: 200 });
-    const mu = sustainableRate(server, trace, 2);
-    const bound = lowerBound(server, trace, 2);
-    expect(bound.sustainableRequestsPerSecond).toBe(mu);
-    const perMinute = Math.ceil((20 * 60) / (mu * 60));
+    const costs = tokenCosts(server.engine, trace);
+    const perRequest = 1000 * costs.prefillSecondsPerToken + 200 * costs.decodeSecondsPerToken;
+    const bound = lowerBound(server, trace);
+    expect(bound.sustainableRequestsPerSecond).toBeCloseTo(1 / perRequest, 9);
+    const perMinute = Math.ceil((20 * 60 * perRequest) / 60);
     expect(bound.replicasPerMinute).toEqual([perMinute, perMinute, perMinute]);
     expect(bound.gpuHours).toBeCloseTo((3 * perMinute * 60 * 1) / 3600, 12);
   });
@@ -21,17 +23,18 @@ describe('optimistic reference', () => {
       { arrivalSeconds: 0, promptTokens: 100, outputTokens: 10 },
       { arrivalSeconds: 150, promptTokens: 100, outputTokens: 10 },
     ]);
-    expect(lowerBound(server, sparse, 2).replicasPerMinute).toEqual([1, 0, 1]);
+    expect(lowerBound(server, sparse).replicasPerMinute).toEqual([1, 0, 1]);
     const base = Trace.uniform({ requestsPerSecond: 100, durationSeconds: 120, promptTokens: 1000, outputTokens: 200 });
-    const one = lowerBound(server, base, 2).gpuHours;
-    const two = lowerBound(server, base.scaleRate(2), 2).gpuHours;
+    const one = lowerBound(server, base).gpuHours;
+    const two = lowerBound(server, base.scaleRate(2)).gpuHours;
     expect(two / one).toBeGreaterThan(1.6);
     expect(two / one).toBeLessThan(2.4);
   });
 
-  test('a tighter SLO sustains fewer requests per second', () => {
-    const trace = Trace.uniform({ requestsPerSecond: 10, durationSeconds: 60, promptTokens: 2000, outputTokens: 300 });
-    expect(sustainableRate(server, trace, 0.2)).toBeLessThan(sustainableRate(server, trace, 2));
+  test('long prompts weigh by what they cost the engine, not by their count', () => {
+    const short = Trace.uniform({ requestsPerSecond: 10, durationSeconds: 60, promptTokens: 500, outputTokens: 100 });
+    const long = Trace.uniform({ requestsPerSecond: 10, durationSeconds: 60, promptTokens: 8000, outputTokens: 100 });
+    expect(lowerBound(server, long).workPerMinute[0]).toBeGreaterThan(4 * lowerBound(server, short).workPerMinute[0]);
   });
 });
 

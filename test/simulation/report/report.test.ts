@@ -1,5 +1,5 @@
-import { jsonReport, markdownTable, summary, textTable } from '../../../src/simulation/report/report';
 import { percentile } from '../../../src/simulation/evidence/measure';
+import { jsonReport, markdownTable, summary, textTable } from '../../../src/simulation/report/report';
 import { fakeResult } from '../helpers';
 
 const TRACE = { file: 'azure.csv', requests: 1000, durationSeconds: 3600.123456789, rateScale: 8 };
