@@ -55,6 +55,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   stability: 'experimental',
   release: true,
   majorVersion: 0,
+  // The first release is 0.1.0 (a first release would otherwise stay at 0.0.0); later ones follow the commits since
+  // the previous tag: before 1.0 a breaking change makes a minor release, anything else a patch.
+  nextVersionCommand: "git tag --list 'v*' | grep -q . || echo minor",
   releaseTrigger: release.ReleaseTrigger.workflowDispatch(),
   releaseToNpm: true,
   github: true,
