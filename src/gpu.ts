@@ -29,19 +29,10 @@ export class Gpu {
   public static readonly L4 = new Gpu({ name: 'L4', productLabel: 'NVIDIA-L4', memoryMib: 23_000, memoryBandwidthTbps: 0.3, bf16Tflops: 121 });
   /** NVIDIA A10G: 24 GB (about 23,000 MiB usable), 0.60 TB/s, about 70 TFLOP/s BF16 (dense). */
   public static readonly A10G = new Gpu({ name: 'A10G', productLabel: 'NVIDIA-A10G', memoryMib: 23_000, memoryBandwidthTbps: 0.6, bf16Tflops: 70 });
-  /**
-   * The A10G preset under the name Python reads as `Gpu.A10G` (jsii turns `A10G` into `A10_G` in Python).
-   */
-  public static readonly A10g = Gpu.A10G;
   /** NVIDIA A100 80GB SXM: 81,920 MiB, 2.0 TB/s, 312 TFLOP/s BF16. */
   public static readonly A100 = new Gpu({ name: 'A100-80GB', productLabel: 'NVIDIA-A100-SXM4-80GB', memoryMib: 81_920, memoryBandwidthTbps: 2.0, bf16Tflops: 312 });
   /** NVIDIA H100 80GB SXM: 81,559 MiB, 3.35 TB/s, 989 TFLOP/s BF16. */
   public static readonly H100 = new Gpu({ name: 'H100-80GB', productLabel: 'NVIDIA-H100-80GB-HBM3', memoryMib: 81_559, memoryBandwidthTbps: 3.35, bf16Tflops: 989 });
-  /**
-   * NVIDIA A100 80GB SXM.
-   * @deprecated use `Gpu.A100` (reads `Gpu.A100` in every language; this one reads `A100_80_GB` in Python)
-   */
-  public static readonly A100_80GB = Gpu.A100;
   /**
    * NVIDIA H100 80GB SXM.
    * @deprecated use `Gpu.H100` (reads `Gpu.H100` in every language; this one reads `H100_80_GB` in Python)

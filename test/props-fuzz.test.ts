@@ -56,7 +56,7 @@ const scenario = fc.record({
     fc.constantFrom({ layers: 0, kvHeads: 8, headDim: 128, contextLength: 4096 },
       { layers: 8, kvHeads: 3, headDim: 64, contextLength: 4096, attentionHeads: 16 },
       { layers: 8, kvHeads: 8, headDim: NaN, contextLength: 4096 }))),
-  gpu: fc.constantFrom(Gpu.L4, Gpu.A10G, Gpu.A100_80GB, Gpu.H100_80GB, Gpu.H100_80GB, Gpu.H200, Gpu.H200),
+  gpu: fc.constantFrom(Gpu.L4, Gpu.A10G, Gpu.A100, Gpu.H100, Gpu.H100, Gpu.H200, Gpu.H200),
   gpuCount: optional(mostly(fc.constantFrom(1, 2, 4, 8), fc.constantFrom(-1, 0, 0.5, NaN, 3, 6, 9, 16, 1000))),
   // 'gpus' and 'half' are the GPU count and half of it; numbers are used as given.
   tensorParallelSize: optional(mostly(fc.constantFrom<number | 'gpus' | 'half'>('gpus', 'half', 1), fc.constantFrom(0, 3, 6, NaN, 8))),

@@ -4,6 +4,7 @@ import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { expectValidManifests } from './schema/validate';
 import { findOne } from './util';
+import { VLLM_IMAGE } from '../src/defaults';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -57,4 +58,31 @@ test('every README link and image works from the npm page: absolute, never relat
   const targets = [...readme.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]);
   expect(targets.length).toBeGreaterThan(3);
   expect(targets.filter((t) => !/^https:\/\//.test(t) && !t.startsWith('#'))).toEqual([]);
+});
+
+describe('README Install section', () => {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const install = readme.slice(readme.indexOf('\n## Install\n'), readme.indexOf('\n## ', readme.indexOf('\n## Install\n') + 1));
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+
+  test('comes right after the quick start', () => {
+    expect(readme.indexOf('\n## Install\n')).toBeGreaterThan(readme.indexOf('\n## Quick start\n'));
+    expect(readme.slice(readme.indexOf('\n## Quick start\n') + 1, readme.indexOf('\n## Install\n'))).not.toMatch(/\n## /);
+  });
+
+  test('states each peer minimum, the Node.js lines and the pinned vLLM image as package.json and the code have them', () => {
+    for (const [name, range] of Object.entries<string>(pkg.peerDependencies)) {
+      expect(install).toContain(`${name} ${range.replace(/^\^/, '')}`);
+    }
+    const majors = [...(pkg.engines.node as string).matchAll(/\^(\d+)\./g)].map((m) => m[1]);
+    expect(install).toContain(`Node.js ${majors.slice(0, -1).join(', ')} and ${majors[majors.length - 1]}`);
+    expect(install).toContain(`\`${VLLM_IMAGE}\``);
+  });
+
+  test('names the CRD versions the schema tests validate against', () => {
+    const crds = fs.readFileSync(path.join(ROOT, 'data/crds/README.md'), 'utf8');
+    const versions = [...crds.matchAll(/\| (?:main after )?(v\d+\.\d+\.\d+)[^|]*\| Apache-2\.0 \|/g)].map((m) => m[1]);
+    expect(new Set(versions)).toEqual(new Set(['v2.20.2', 'v0.15.0', 'v0.93.0']));
+    for (const version of versions) expect(install).toContain(version);
+  });
 });

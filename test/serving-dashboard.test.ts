@@ -156,7 +156,7 @@ describe('ServingDashboard model', () => {
   test('a chart of servers: one dashboard lists every namespace and model, and counts each Deployment\'s GPUs', () => {
     const chart = testChart();
     const small = new VllmService(chart, 'small', { model: LLAMA_8B, gpu: Gpu.L4 });
-    const large = new VllmService(chart, 'large', { model: LLAMA_70B, gpu: Gpu.H100_80GB, gpuCount: 4, namespace: 'large-models' });
+    const large = new VllmService(chart, 'large', { model: LLAMA_70B, gpu: Gpu.H100, gpuCount: 4, namespace: 'large-models' });
     const d = new ServingDashboard(chart, 'dashboard', { servers: [small, large] });
     const m = JSON.parse(d.toJson());
     const vars = Object.fromEntries(m.templating.list.map((v: any) => [v.name, v.query]));

@@ -115,7 +115,7 @@ describe('model ids, precision, tokens', () => {
   });
 
   test('tensor parallelism must divide the attention and KV heads', () => {
-    expect(refusal(() => server({ model: LLAMA_70B, gpu: Gpu.H100_80GB, gpuCount: 6 })))
+    expect(refusal(() => server({ model: LLAMA_70B, gpu: Gpu.H100, gpuCount: 6 })))
       .toBe(`${SERVER}: tensorParallelSize (6) must divide the model's 64 attention heads (vLLM refuses to start otherwise)`);
     const custom = Model.huggingFace('org/m', { parametersBillions: 1, architecture: { layers: 8, kvHeads: 6, headDim: 64, contextLength: 4096 } });
     expect(refusal(() => server({ model: custom, gpuCount: 4 })))
