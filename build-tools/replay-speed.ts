@@ -24,7 +24,6 @@ function replayOf(dir: string, manifests: unknown[]): Replay {
     manifests,
     trace,
     optimisticGpuHours: 1,
-    lowerBoundGpuHours: 1,
     ...(start === 'given' ? { initialReplicas: 1 } : { start }),
   });
 }

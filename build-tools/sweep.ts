@@ -75,7 +75,7 @@ const azure = Trace.fromCsvFile('data/traces/azure-llm-2023-conv.csv');
 const server = readServer(exampleManifests());
 const runs = standardScenarios(azure).flatMap((scenario) => Array.from({ length: scenario.seeds }, (_, i) => {
   const trace = scenario.trace.withSeed(i + 1);
-  const optimistic = optimisticReference(server, trace, SLO);
+  const optimistic = optimisticReference(server, trace);
   const clairvoyant = clairvoyantReference({
     server,
     trace,

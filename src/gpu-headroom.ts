@@ -46,6 +46,10 @@ export interface GpuHeadroomProps {
  * headroom is billed like any GPU that is up.
  *
  * @example
+ * const model = Model.huggingFace('meta-llama/Llama-3.1-70B-Instruct', { parametersBillions: 70 });
+ * const server = new VllmService(chart, 'server', { model, gpu: Gpu.H100, gpuCount: 4 });
+ * new QueueAutoscaler(chart, 'autoscaler', { server, maxReplicas: 8, prometheusAddress: 'http://prometheus-operated.monitoring.svc:9090' });
+ * // One replica's worth of GPUs held on a node that is already up, for the next scale-out.
  * new GpuHeadroom(chart, 'headroom', { server, replicas: 1 });
  */
 export class GpuHeadroom extends Construct {

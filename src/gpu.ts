@@ -33,11 +33,6 @@ export class Gpu {
   public static readonly A100 = new Gpu({ name: 'A100-80GB', productLabel: 'NVIDIA-A100-SXM4-80GB', memoryMib: 81_920, memoryBandwidthTbps: 2.0, bf16Tflops: 312 });
   /** NVIDIA H100 80GB SXM: 81,559 MiB, 3.35 TB/s, 989 TFLOP/s BF16. */
   public static readonly H100 = new Gpu({ name: 'H100-80GB', productLabel: 'NVIDIA-H100-80GB-HBM3', memoryMib: 81_559, memoryBandwidthTbps: 3.35, bf16Tflops: 989 });
-  /**
-   * NVIDIA H100 80GB SXM.
-   * @deprecated use `Gpu.H100` (reads `Gpu.H100` in every language; this one reads `H100_80_GB` in Python)
-   */
-  public static readonly H100_80GB = Gpu.H100;
   /** NVIDIA H200: 143,771 MiB, 4.8 TB/s, 989 TFLOP/s BF16. */
   public static readonly H200 = new Gpu({ name: 'H200', productLabel: 'NVIDIA-H200', memoryMib: 143_771, memoryBandwidthTbps: 4.8, bf16Tflops: 989 });
 

@@ -38,12 +38,11 @@ describe('Gpu.custom', () => {
 });
 
 describe('Gpu names', () => {
-  test('the presets are the names every language shows, with one deprecated alias', () => {
+  test('the presets are the names every language shows, and no alias', () => {
     // GIVEN the static members of Gpu that hold a preset
     const names = Object.getOwnPropertyNames(Gpu).filter((name) => (Gpu as any)[name] instanceof Gpu).sort();
-    // THEN they are the five presets and H100_80GB, the alias the replay's example chart still uses
-    expect(names).toEqual(['A100', 'A10G', 'H100', 'H100_80GB', 'H200', 'L4']);
-    expect(Gpu.H100_80GB).toBe(Gpu.H100);
+    // THEN they are the five presets
+    expect(names).toEqual(['A100', 'A10G', 'H100', 'H200', 'L4']);
     expect(Gpu.presets()).toEqual([Gpu.L4, Gpu.A10G, Gpu.A100, Gpu.H100, Gpu.H200]);
   });
 });

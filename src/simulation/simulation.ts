@@ -79,12 +79,6 @@ export interface SimulationProps {
    * @default - computed
    */
   readonly optimisticGpuHours?: number;
-  /**
-   * GPU-hours of the optimistic reference.
-   * @default - computed
-   * @deprecated use `optimisticGpuHours`
-   */
-  readonly lowerBoundGpuHours?: number;
 }
 
 /**
@@ -104,21 +98,12 @@ export class Simulation {
   }
 
   /**
-   * The GPU-hours of the optimistic reference for the server in `manifests` on `trace`: replicas sized per minute
-   * to that minute's arrivals and started instantly (see docs/simulation.md). Not achievable: a yardstick.
-   * @param sloTtftSeconds the time-to-first-token objective; default: `Simulation.DEFAULT_SLO_TTFT_SECONDS` (2 s)
+   * The GPU-hours of the optimistic reference for the server in `manifests` on `trace`: in each minute just enough
+   * replicas for that minute's engine work (prompt and output tokens weighed by the engine model), started
+   * instantly and never idle (see docs/simulation.md). Not achievable: a yardstick.
    */
-  public static optimisticGpuHours(manifests: any[], trace: Trace, sloTtftSeconds?: number): number {
-    return optimisticReference(readServer(manifests), trace, sloTtftSeconds ?? Simulation.DEFAULT_SLO_TTFT_SECONDS).gpuHours;
-  }
-
-  /**
-   * The GPU-hours of the optimistic reference.
-   * @param sloTtftSeconds the time-to-first-token objective; default: `Simulation.DEFAULT_SLO_TTFT_SECONDS` (2 s)
-   * @deprecated use `optimisticGpuHours`: instant replicas are a reference, not a lower bound
-   */
-  public static lowerBoundGpuHours(manifests: any[], trace: Trace, sloTtftSeconds?: number): number {
-    return Simulation.optimisticGpuHours(manifests, trace, sloTtftSeconds);
+  public static optimisticGpuHours(manifests: any[], trace: Trace): number {
+    return optimisticReference(readServer(manifests), trace).gpuHours;
   }
 
   private constructor() {}
@@ -132,7 +117,7 @@ export function simulate(props: SimulationProps, onProgress?: (fraction: number)
   if (!(slo > 0)) throw new Error(`Simulation: sloTtftSeconds (${slo}) must be > 0`);
   const server = readServer(manifests, props.deploymentName);
   const { autoscaler, name } = findAutoscaler(manifests, server);
-  const optimistic = props.optimisticGpuHours ?? props.lowerBoundGpuHours ?? optimisticReference(server, props.trace, slo).gpuHours;
+  const optimistic = props.optimisticGpuHours ?? optimisticReference(server, props.trace).gpuHours;
   const start = props.start ?? 'warm';
   if (start !== 'warm' && start !== 'cold') throw new Error(`Simulation: start ('${start}') must be 'warm' or 'cold'`);
   return measureReplay({

@@ -42,6 +42,42 @@ describe('cdk8s-vllm command line', () => {
     expect(parsed.setup).toMatchObject({ maxReplicas: 3, gpuCount: 1, start: 'warm' });
   });
 
+  test('bench --nodes autoscaled reports the nodes, the causal reference, billed and pod GPU-hours and pending time', () => {
+    const { code, out } = capture(['bench', '--trace', trace, '--json', '--policies', 'default,static', '--rate-scale', '4', '--max-replicas', '3',
+      '--nodes', 'autoscaled', '--node-gpus', '2', '--node-provisioning', '120', '--image-pull', '30', '--node-scale-down', '300', '--min-nodes', '1',
+      '--routing', 'connections:8:60', ...small]);
+    expect(code).toBe(0);
+    const parsed = JSON.parse(out);
+    expect(parsed.nodes).toEqual({ mode: 'autoscaled', gpusPerNode: 2, provisioningSeconds: 120, imagePullSeconds: 30, scaleDownSeconds: 300, minNodes: 1, maxNodes: 1000 });
+    expect(parsed.setup.routing).toBe('connections:8:60');
+    expect(parsed.references.causal).toMatchObject({ billedGpuHours: expect.any(Number), sloAttainment: expect.any(Number) });
+    for (const row of [...parsed.policies, parsed.references.clairvoyant, parsed.references.causal]) {
+      expect(row).toMatchObject({ billedGpuHours: expect.any(Number), gpuHours: expect.any(Number), pendingSeconds: expect.any(Number) });
+      // Whole 2-GPU nodes are billed for 1-GPU replicas, and from their order: never less than the pods hold.
+      expect(row.billedGpuHours).toBeGreaterThanOrEqual(row.gpuHours - 1e-9);
+    }
+    const own = parsed.policies[0];
+    expect(own.xClairvoyant).toBeCloseTo(own.billedGpuHours / parsed.references.clairvoyant.billedGpuHours, 4);
+    // The clairvoyant is never beaten: no row meets the target below its billed GPU-hours.
+    for (const row of parsed.policies) {
+      expect(row.sloAttainment >= 0.99 && row.billedGpuHours < parsed.references.clairvoyant.billedGpuHours - 1e-9).toBe(false);
+    }
+  });
+
+  test('--nodes and --routing are checked; --random-routing stays an alias of --routing random', () => {
+    expect(capture(['bench', '--trace', trace, '--nodes', 'cloud']).err).toContain("--nodes 'cloud' must be free, autoscaled or fixed:N");
+    expect(capture(['bench', '--trace', trace, '--node-gpus', '8']).err).toContain('--node-gpus needs --nodes autoscaled or --nodes fixed:N');
+    expect(capture(['bench', '--trace', trace, '--nodes', 'fixed:2', '--min-nodes', '1']).err).toContain('--min-nodes does not go with --nodes fixed:N');
+    expect(capture(['bench', '--trace', trace, '--routing', 'sticky']).err).toContain("--routing 'sticky' must be round-robin, random or connections:N[:LIFETIME_SECONDS]");
+    expect(capture(['bench', '--trace', trace, '--routing', 'round-robin', '--random-routing']).err).toContain('--random-routing and --routing round-robin disagree');
+    expect(capture(['bench', '--suite', '--nodes', 'autoscaled']).err).toContain('--nodes does not go with --suite');
+    const alias = JSON.parse(capture(['simulate', '--trace', trace, '--json', '--random-routing', ...small]).out);
+    const named = JSON.parse(capture(['simulate', '--trace', trace, '--json', '--routing', 'random', ...small]).out);
+    expect(alias).toEqual(named);
+    const fixed = capture(['simulate', '--trace', trace, '--json', '--nodes', 'fixed:1', '--rate-scale', '8', ...small]);
+    expect(fixed.code).toBe(0);
+  });
+
   test('bench --seeds reports the mean and range over seeds; --manifests benchmarks your chart as the default row', () => {
     const yaml = join(dir, 'mine.yaml');
     writeFileSync(yaml, testManifests().map((m) => stringify(m)).join('---\n'));

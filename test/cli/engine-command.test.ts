@@ -22,7 +22,7 @@ describe('cdk8s-vllm engine', () => {
     expect(err).toBe('');
     const result = JSON.parse(out);
     const model = Model.huggingFace('meta-llama/Llama-3.1-8B-Instruct', { parametersBillions: 8 });
-    const config = engineConfig(model, Gpu.H100_80GB, 1, { maxNumSeqs: 256, maxNumBatchedTokens: 8192, kvCapacityTokens: 1, maxModelLen: 1 });
+    const config = engineConfig(model, Gpu.H100, 1, { maxNumSeqs: 256, maxNumBatchedTokens: 8192, kvCapacityTokens: 1, maxModelLen: 1 });
     const expected = engineStepTime(config, uniformStepWork(32, 1024, 512));
     expect(result.stepSeconds).toBeCloseTo(expected.stepSeconds, 15);
     expect(result).toMatchObject({
@@ -39,7 +39,7 @@ describe('cdk8s-vllm engine', () => {
   test('--gpu-count shards the work and applies the tensor-parallel factor', () => {
     const one = JSON.parse(capture(['engine', '--gpu', 'H100-80GB', ...LLAMA_70B, '--gpu-count', '4', ...STEP, '--json']).out);
     const model = Model.huggingFace('meta-llama/Llama-3.1-70B-Instruct', { parametersBillions: 70 });
-    const config = engineConfig(model, Gpu.H100_80GB, 4, { maxNumSeqs: 256, maxNumBatchedTokens: 8192, kvCapacityTokens: 1, maxModelLen: 1 });
+    const config = engineConfig(model, Gpu.H100, 4, { maxNumSeqs: 256, maxNumBatchedTokens: 8192, kvCapacityTokens: 1, maxModelLen: 1 });
     expect(one.stepSeconds).toBeCloseTo(engineStepTime(config, uniformStepWork(32, 1024, 512)).stepSeconds, 15);
     expect(one.parallelFactor).toBeCloseTo(1.09, 12);
     expect(one.gpu).toEqual({ name: 'H100-80GB', count: 4, memoryBandwidthTbps: 3.35, bf16Tflops: 989 });

@@ -25,7 +25,7 @@ export function testManifests(options: TestServerOptions = {}): any[] {
   const app = Testing.app();
   const chart = new Chart(app, 'test', { namespace: 'inference' });
   const server = new VllmService(chart, 'server', {
-    model: smallModel(), gpu: Gpu.H100_80GB, gpuCount: 1, scrapeInterval: Duration.seconds(15), ...options.server,
+    model: smallModel(), gpu: Gpu.H100, gpuCount: 1, scrapeInterval: Duration.seconds(15), ...options.server,
   });
   server.markHasAutoscaler();
   const manifests: any[] = Testing.synth(chart);
@@ -95,7 +95,6 @@ export function fakeResult(name: string, overrides: Partial<SimulationResult> = 
     billedGpuHours: 13,
     pendingSeconds: 0,
     optimisticGpuHours: 10,
-    lowerBoundGpuHours: 10,
     start: 'warm',
     secondsAtCeiling: 0,
     paused: false,

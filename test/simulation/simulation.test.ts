@@ -6,7 +6,7 @@ import { Simulation, Trace } from '../../src/simulation';
 /** Llama 3.1 8B on one H100 scaled by a QueueAutoscaler with `targetQueuePerReplica`, synthesized. */
 function withQueueAutoscaler(props: Partial<QueueAutoscalerProps> = {}): any[] {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'inference' });
-  const server = new VllmService(chart, 'server', { model: smallModel(), gpu: Gpu.H100_80GB });
+  const server = new VllmService(chart, 'server', { model: smallModel(), gpu: Gpu.H100 });
   new QueueAutoscaler(chart, 'autoscaler', { server, maxReplicas: 8, prometheusAddress: 'http://prometheus:9090', ...props });
   return Testing.synth(chart);
 }
@@ -92,13 +92,10 @@ describe('Simulation', () => {
     expect(() => Simulation.run({ manifests: testManifests(), trace, sloTtftSeconds: 0 })).toThrow('Simulation: sloTtftSeconds (0) must be > 0');
   });
 
-  test('the lower bound is computed when not given', () => {
+  test('the optimistic reference is computed when not given', () => {
     const small = Trace.uniform({ requestsPerSecond: 10, durationSeconds: 120, promptTokens: 500, outputTokens: 100 });
     const result = Simulation.run({ manifests: testManifests(), trace: small });
     expect(result.optimisticGpuHours).toBeCloseTo(2 / 60, 9); // one replica for each of the 2 minutes
     expect(Simulation.optimisticGpuHours(testManifests(), small)).toBeCloseTo(2 / 60, 9);
-    // The deprecated names give the same figure.
-    expect(result.lowerBoundGpuHours).toBe(result.optimisticGpuHours);
-    expect(Simulation.lowerBoundGpuHours(testManifests(), small)).toBe(result.optimisticGpuHours);
   });
 });

@@ -10,7 +10,7 @@ export interface ExampleDeploymentOptions {
   readonly model?: Model;
   /**
    * The GPU model.
-   * @default Gpu.H100_80GB
+   * @default Gpu.H100
    */
   readonly gpu?: Gpu;
   /**

@@ -2,10 +2,12 @@ import { Chart, Testing } from 'cdk8s';
 import { ExampleDeploymentOptions } from './deployment-options';
 import { Manifest } from './manifests';
 import { Gpu } from '../../gpu';
+import { GpuHeadroom } from '../../gpu-headroom';
 import { Model } from '../../model';
 import { ModelCache, ModelCacheProps } from '../../model-cache';
 import { QueueAutoscaler, QueueAutoscalerProps } from '../../queue-autoscaler';
 import { VllmService, VllmServiceProps } from '../../vllm-service';
+import { WarmFloor } from '../../warm-floor';
 
 export interface ExampleServerOptions extends ExampleDeploymentOptions {
   /** More VllmService props. */
@@ -14,6 +16,10 @@ export interface ExampleServerOptions extends ExampleDeploymentOptions {
   readonly autoscaler?: Partial<QueueAutoscalerProps>;
   /** More ModelCache props. */
   readonly cache?: Partial<ModelCacheProps>;
+  /** A WarmFloor of this many replicas on the autoscaler (none: the floor is 1). */
+  readonly floor?: number;
+  /** GpuHeadroom placeholders for this many replicas (none by default). */
+  readonly headroom?: number;
 }
 
 /** The Prometheus the library's examples point KEDA at. */
@@ -45,7 +51,11 @@ export function exampleManifests(options: ExampleServerOptions = {}): Manifest[]
   const chart = new Chart(app, 'llama', { namespace: 'inference' });
   const server = exampleServer(chart, options);
   // The library's default policy, as a user writes it: no WarmFloor (floor 1), at most 8 replicas.
-  new QueueAutoscaler(chart, 'autoscaler', { server, maxReplicas: EXAMPLE_MAX_REPLICAS, prometheusAddress: PROMETHEUS_ADDRESS, ...options.autoscaler });
+  const autoscaler = new QueueAutoscaler(chart, 'autoscaler', {
+    server, maxReplicas: EXAMPLE_MAX_REPLICAS, prometheusAddress: PROMETHEUS_ADDRESS, ...options.autoscaler,
+  });
+  if (options.floor !== undefined) new WarmFloor(chart, 'floor', { autoscaler, replicas: options.floor });
+  if (options.headroom !== undefined) new GpuHeadroom(chart, 'headroom', { server, replicas: options.headroom });
   return Testing.synth(chart);
 }
 
@@ -55,7 +65,7 @@ function exampleServer(chart: Chart, options: ExampleServerOptions): VllmService
   return new VllmService(chart, 'server', {
     model,
     cache,
-    gpu: options.gpu ?? Gpu.H100_80GB,
+    gpu: options.gpu ?? Gpu.H100,
     gpuCount: options.gpuCount ?? 4,
     maxNumSeqs: options.maxNumSeqs,
     ...options.server,

@@ -54,11 +54,11 @@ export const PEER_POLICIES: readonly PeerPolicy[] = [
   },
   {
     name: 'production-stack',
-    source: `${PRODUCTION_STACK}: helm/templates/scaledobject-vllm.yaml with the example modelSpec of helm/values.yaml `
-      + '(keda: min 1, max 5, pollingInterval 15, cooldownPeriod 360, idleReplicaCount 0, initialCooldownPeriod 60, fallback 3 x 2 replicas, '
-      + 'query vllm:num_requests_waiting, threshold 5, behavior {}); helm/values.yaml servingEngineSpec.serviceMonitor.interval 30s',
-    description: 'KEDA on the unsummed waiting-queue query (an error at 2+ pods), idle at 0, 30 s scrape',
-    shipped: { minReplicas: 1, maxReplicas: 5 },
+    source: `${PRODUCTION_STACK}: tutorials/20-keda-autoscaling.md, the ScaledObject it applies (tutorials/assets/keda-scaled-object.yaml: `
+      + 'min 1, max 2, pollingInterval 15, cooldownPeriod 360, query vllm:num_requests_waiting, threshold 5, no fallback, no behavior); '
+      + 'helm/values.yaml servingEngineSpec.serviceMonitor.interval 30s',
+    description: 'KEDA on the unsummed waiting-queue query (an error at 2+ pods, no fallback), 30 s scrape',
+    shipped: { minReplicas: 1, maxReplicas: 2 },
     manifests: (server, bounds) => productionStack(server, bounds),
   },
 ];
@@ -75,12 +75,13 @@ export function policyNames(): string[] {
  * endpoints' interval changed (selector, port and labels kept).
  */
 export function withPolicy(manifests: Manifest[], policy: string, bounds?: Partial<ReplicaBounds>, deploymentName?: string): Manifest[] {
-  const others = manifests.filter((m) => !isAutoscaler(m));
+  const all = manifests.filter(isAutoscaler);
+  // A chart of several autoscalers (several servers, or GpuHeadroom's schedules): the replayed server's is replaced.
+  const replayed = all.length > 1 ? readServer(manifests, deploymentName).deploymentName : undefined;
+  const isOwn = (m: Manifest): boolean => isAutoscaler(m) && (replayed === undefined || m.spec?.scaleTargetRef?.name === replayed);
+  const others = manifests.filter((m) => !isOwn(m));
   if (policy === 'default') {
-    const all = manifests.filter(isAutoscaler);
-    // A chart of several servers: the autoscaler of the one replayed (`deploymentName`).
-    const replayed = all.length > 1 ? readServer(manifests, deploymentName).deploymentName : undefined;
-    const own = replayed === undefined ? all : all.filter((m) => m.spec?.scaleTargetRef?.name === replayed);
+    const own = manifests.filter(isOwn);
     if (own.length === 0) return manifests; // a fixed-replica chart: its own count, nothing to bound
     if (own.length > 1) throw new Error(`policy 'default': the synthesized manifests hold ${own.length} autoscalers, expected at most 1`);
     return [...others, bounds ? withBounds(own[0], bounds) : own[0]];
@@ -153,13 +154,15 @@ function podsMetric(name: string, averageValue: string): Manifest {
 }
 
 /**
- * The production-stack chart's ScaledObject for its example model. The chart writes the query without `sum`, so
- * KEDA's Prometheus scaler gets one element per pod and errors from two pods on ("returned multiple elements");
- * `behavior: {}` is set, so the HPA gets the Kubernetes default behavior rather than the legacy path. The
- * example's `triggers` is a map in values.yaml, which the KEDA CRD refuses; it is written here as the one-item
- * list the chart's README and docs/source/use_cases/autoscaling-keda.rst show. `metricName` is left out: KEDA
- * ignores it for the Prometheus scaler and the CRD schema in data/crds has no such field. `idleReplicaCount` must
- * stay below `minReplicaCount`, so it is dropped when the bounds give a floor of 0.
+ * The ScaledObject of production-stack's autoscaling tutorial (tutorials/20-keda-autoscaling.md, which applies
+ * tutorials/assets/keda-scaled-object.yaml): min 1, max 2, polling 15 s, cooldown 360 s, no idleReplicaCount, no
+ * fallback, no HPA behavior (the HPA's legacy path), and the query `vllm:num_requests_waiting` with threshold 5.
+ * The query has no `sum`, so KEDA's Prometheus scaler gets one element per pod and errors from two pods on
+ * ("returned multiple elements"); without a fallback the HPA then holds its replica count. The tutorial installs the
+ * chart, whose ServiceMonitor scrapes every 30 s (helm/values.yaml servingEngineSpec.serviceMonitor.interval).
+ * `metricName` is left out: KEDA ignores it for the Prometheus scaler and the CRD schema has no such field. The
+ * chart's values.yaml example block (idleReplicaCount 0, fallback 2, `triggers` written as a map the KEDA CRD
+ * refuses) is not deployed by default and is not modelled.
  */
 function productionStack(server: ServerSpec, bounds: ReplicaBounds): Manifest[] {
   return [{
@@ -172,10 +175,6 @@ function productionStack(server: ServerSpec, bounds: ReplicaBounds): Manifest[] 
       maxReplicaCount: bounds.maxReplicas,
       pollingInterval: 15,
       cooldownPeriod: 360,
-      ...(bounds.minReplicas > 0 ? { idleReplicaCount: 0 } : {}),
-      initialCooldownPeriod: 60,
-      fallback: { failureThreshold: 3, replicas: 2 },
-      advanced: { restoreToOriginalReplicaCount: false, horizontalPodAutoscalerConfig: { behavior: {} } },
       triggers: [{
         type: 'prometheus',
         metadata: { serverAddress: 'http://prometheus-operated.monitoring.svc:9090', query: METRIC.waiting, threshold: '5' },

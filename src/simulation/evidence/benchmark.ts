@@ -227,11 +227,6 @@ export interface BenchmarkResult {
   readonly sustainableRequestsPerSecond: number;
   /** GPU-hours of the optimistic reference (instant replicas sized per minute; not replayed), mean over seeds. */
   readonly optimisticGpuHours: number;
-  /**
-   * GPU-hours of the optimistic reference.
-   * @deprecated use `optimisticGpuHours`
-   */
-  readonly lowerBoundGpuHours: number;
   /** The clairvoyant provisioner: the cheapest schedule found with hindsight that meets the target, cold starts paid. */
   readonly clairvoyant: BenchmarkReference;
   /** The causal reference: the cheapest reactive provisioner with perfect measurement that meets the target. */
@@ -305,7 +300,7 @@ export function runBenchmark(props: BenchmarkProps, onProgress?: (step: string, 
   const progress = (label: string) => (fraction: number) => onProgress?.(label, (step + fraction) / steps);
 
   const perSeed = traces.map((trace, s) => {
-    const optimistic = optimisticReference(server, trace, slo);
+    const optimistic = optimisticReference(server, trace);
     const context: HindsightContext = {
       server,
       trace,
@@ -344,7 +339,8 @@ export function runBenchmark(props: BenchmarkProps, onProgress?: (step: string, 
       return result;
     };
     for (const variant of variants) {
-      rows.set(variant.name, replayPolicy(variant.name, withPolicy(variant.manifests, 'default', bounds, server.deploymentName), variant.name));
+      const variantBounds = { ...bounds, minReplicas: variant.minReplicas ?? bounds.minReplicas };
+      rows.set(variant.name, replayPolicy(variant.name, withPolicy(variant.manifests, 'default', variantBounds, server.deploymentName), variant.name));
       step++;
     }
     for (const name of names) {
@@ -387,7 +383,6 @@ export function runBenchmark(props: BenchmarkProps, onProgress?: (step: string, 
     nodes: nodeSettings(nodes) as unknown as BenchmarkNodes,
     sustainableRequestsPerSecond: perSeed[0].optimistic.sustainableRequestsPerSecond,
     optimisticGpuHours: seeded(perSeed.map((p) => p.optimistic.gpuHours)).mean,
-    lowerBoundGpuHours: seeded(perSeed.map((p) => p.optimistic.gpuHours)).mean,
     clairvoyant: reference(perSeed.map((p) => p.clairvoyant)),
     causal: reference(perSeed.map((p) => p.causal)),
     policies: labels.map((label) => {

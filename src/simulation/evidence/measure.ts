@@ -84,7 +84,6 @@ export function measureReplay(run: MeasuredReplay): SimulationResult {
     billedGpuHours: outcome.billedGpuSeconds / SECONDS_PER_HOUR,
     pendingSeconds: outcome.pendingSeconds,
     optimisticGpuHours: run.optimisticGpuHours,
-    lowerBoundGpuHours: run.optimisticGpuHours,
     start,
     secondsAtCeiling: timeline.filter((p) => p.replicas >= autoscaler.maxReplicas).length * scrapeInterval,
     paused: autoscaler.pinned === true,

@@ -22,7 +22,7 @@ export interface OptimisticReference {
  * to do that minute's work with their engines never idle. It is not replayed and not achievable (no cold start, no
  * queueing, no burst inside a minute): a yardstick, not a bound, and it cannot exceed what the work needs.
  */
-export function optimisticReference(server: ServerSpec, trace: Trace, _sloTtftSeconds?: number): OptimisticReference {
+export function optimisticReference(server: ServerSpec, trace: Trace): OptimisticReference {
   const period = ASSUMPTIONS.referencePeriodSeconds;
   const costs = tokenCosts(server.engine, trace);
   const work = requestWork(trace, costs);

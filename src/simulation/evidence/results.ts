@@ -43,11 +43,6 @@ export interface SimulationResult {
   /** GPU-hours of the optimistic reference: instant replicas sized per minute (see docs/simulation.md). */
   readonly optimisticGpuHours: number;
   /**
-   * GPU-hours of the optimistic reference.
-   * @deprecated use `optimisticGpuHours`: it is a reference, not a lower bound
-   */
-  readonly lowerBoundGpuHours: number;
-  /**
    * How the replay started: `warm` (a lead-in replays the trace's first minutes from the policy's floor and is
    * not measured), `cold` (at the floor, measured from the first request), or `given` (a given number of warm replicas).
    */

@@ -1,5 +1,6 @@
 import { BenchmarkProps, BenchmarkResult, runBenchmark } from './benchmark';
 import { VariantRow } from './variant-row';
+import { NodePoolProps } from '../cluster/node-pool-props';
 import { TrafficShape, Trace } from '../traffic/trace';
 
 /** One scenario of the suite: a trace, a start, and the seeds it is drawn with. */
@@ -16,6 +17,10 @@ export interface Scenario {
   readonly seeds: number;
   /** Route at random (kube-proxy iptables mode) instead of round-robin. */
   readonly randomRouting?: boolean;
+  /** How requests reach the pods (`BenchmarkProps.routing`), when not round-robin. */
+  readonly routing?: string;
+  /** The GPU nodes, when not free. */
+  readonly nodes?: NodePoolProps;
   /** What makes it hard for a reactive policy, in a line (shown where the default misses a goal). */
   readonly challenge: string;
 }
@@ -58,6 +63,28 @@ export function standardScenarios(azure: Trace): Scenario[] {
   ];
 }
 
+/**
+ * Clients as a gateway holds them: 64 keep-alive upstream connections, each pinned to the pod it opened to and
+ * recycled after 5 minutes (an assumption: nginx closes an upstream keep-alive connection after 1,000 requests or
+ * an hour, `keepalive_requests` and `keepalive_time`; client pools differ).
+ */
+export const PINNED_CONNECTIONS = 'connections:64:300';
+
+/**
+ * The suite under the cluster a platform engineer runs: every scenario again with autoscaled GPU nodes (provisioned
+ * and billed whole, `NodePoolProps` defaults) and again with clients that hold pinned keep-alive connections, one
+ * seed each (the nodes-free runs have three).
+ */
+export function clusterScenarios(scenarios: Scenario[]): Scenario[] {
+  return [
+    ...scenarios,
+    ...scenarios.map((s) => ({ ...s, name: `${s.name}/nodes-autoscaled`, description: `${s.description}; GPU nodes autoscaled`, seeds: 1, nodes: { mode: 'autoscaled' } })),
+    ...scenarios.filter((s) => !s.randomRouting).map((s) => ({
+      ...s, name: `${s.name}/connections`, description: `${s.description}; ${PINNED_CONNECTIONS} routing`, seeds: 1, routing: PINNED_CONNECTIONS,
+    })),
+  ];
+}
+
 /** A scenario's benchmark. */
 export interface ScenarioResult {
   readonly scenario: Scenario;
@@ -65,11 +92,14 @@ export interface ScenarioResult {
 }
 
 /** Runs every scenario through the same benchmark settings (server, policies, ceiling, SLO). */
-export function runSuite(scenarios: Scenario[], settings: Omit<BenchmarkProps, 'trace' | 'start' | 'seeds' | 'randomRouting'>,
+export function runSuite(scenarios: Scenario[], settings: Omit<BenchmarkProps, 'trace' | 'start' | 'seeds' | 'randomRouting' | 'routing' | 'nodes'>,
   onProgress?: (scenario: string, fraction: number) => void, variants: VariantRow[] = []): ScenarioResult[] {
   return scenarios.map((scenario, i) => ({
     scenario,
-    result: runBenchmark({ ...settings, trace: scenario.trace, start: scenario.start, seeds: scenario.seeds, randomRouting: scenario.randomRouting },
+    result: runBenchmark({
+      ...settings, trace: scenario.trace, start: scenario.start, seeds: scenario.seeds, randomRouting: scenario.randomRouting,
+      routing: scenario.routing, nodes: scenario.nodes,
+    },
       (_, fraction) => onProgress?.(scenario.name, (i + fraction) / scenarios.length), variants),
   }));
 }

@@ -5,4 +5,6 @@ export interface VariantRow {
   readonly name: string;
   readonly description: string;
   readonly manifests: Manifest[];
+  /** The row's own floor, when it sets one (a WarmFloor), instead of the benchmark's. */
+  readonly minReplicas?: number;
 }

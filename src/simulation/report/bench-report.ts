@@ -147,6 +147,7 @@ export function benchSummary(result: BenchmarkResult): string {
     `SLO: ${(result.sloTarget * 100).toFixed(1)}% of requests with time to first token <= ${result.sloTtftSeconds} s; `
       + `one replica serves ${result.sustainableRequestsPerSecond.toFixed(2)} requests/s at this token mix with its engine never idle`,
   ];
+  lines.push(`references chose: clairvoyant ${unique(result.clairvoyant.chosen)}; causal ${unique(result.causal.chosen)}`);
   const atCeiling = result.policies.filter((p) => p.results.some((r) => r.secondsAtCeiling > 0)).map((p) => p.name);
   if (atCeiling.length > 0) lines.push(`at the ceiling for part of the run: ${atCeiling.map((name) => `'${name}'`).join(', ')}`);
   const paused = result.policies.filter((p) => p.results.some((r) => r.paused)).map((p) => p.name);
@@ -157,6 +158,11 @@ export function benchSummary(result: BenchmarkResult): string {
     lines.push('the causal reference misses the target: no reactive autoscaler meets it with this cold start on this traffic');
   }
   return lines.join('\n');
+}
+
+/** The members a reference chose over the seeds, each once. */
+function unique(chosen: string[]): string {
+  return [...new Set(chosen)].join(' / ');
 }
 
 function nodesLine(result: BenchmarkResult): string {

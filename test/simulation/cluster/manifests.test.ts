@@ -8,7 +8,7 @@ describe('readServer', () => {
     const chart = new Chart(Testing.app(), 'llama', { namespace: 'inference' });
     const model = Model.huggingFace('meta-llama/Llama-3.1-70B-Instruct', { parametersBillions: 70 });
     const cache = new ModelCache(chart, 'weights', { model });
-    const server = new VllmService(chart, 'server', { model, cache, gpu: Gpu.H100_80GB, gpuCount: 4 });
+    const server = new VllmService(chart, 'server', { model, cache, gpu: Gpu.H100, gpuCount: 4 });
     const spec = readServer(Testing.synth(chart));
     expect(spec).toMatchObject({
       deploymentName: server.deployment.name,
@@ -26,7 +26,7 @@ describe('readServer', () => {
       terminationGraceSeconds: server.terminationGracePeriod.toSeconds(),
       scrapeIntervalSeconds: 15,
     });
-    expect(spec.gpu).toBe(Gpu.H100_80GB);
+    expect(spec.gpu).toBe(Gpu.H100);
     // KV capacity from the library's Sizing: the same figure the construct uses for --max-model-len.
     expect(spec.engine.kvCapacityTokens).toBe(server.sizing.kvCacheTokens);
     // Each GPU streams a quarter of 140 GB of weights at 3.35 TB/s x 0.89 (the fitted bandwidth efficiency).
@@ -75,14 +75,14 @@ describe('readServer: custom GPUs, custom architectures and charts with several 
       parametersBillions: 8, architecture: { layers: 32, kvHeads: 8, headDim: 128, contextLength: 32_768 },
     });
     new VllmService(chart, 'custom', { model, gpu, gpuCount: 1 });
-    new VllmService(chart, 'stock', { model: smallModel(), gpu: Gpu.H100_80GB, gpuCount: 1 });
+    new VllmService(chart, 'stock', { model: smallModel(), gpu: Gpu.H100, gpuCount: 1 });
     const manifests = Testing.synth(chart);
     // WHEN the server is picked by construct path
     const custom = readServer(manifests, 'two/custom');
     // THEN its GPU and architecture come from the Deployment's annotations
     expect(custom.gpu).toMatchObject({ name: 'MI300X', memoryMib: 196_608, memoryBandwidthTbps: 5.3, bf16Tflops: 1307 });
     expect(custom.model.kvBytesPerToken).toBe(2 * 32 * 8 * 128 * 2);
-    expect(readServer(manifests, 'two/stock').gpu).toBe(Gpu.H100_80GB);
+    expect(readServer(manifests, 'two/stock').gpu).toBe(Gpu.H100);
     expect(() => readServer(manifests)).toThrow(/expected exactly one Deployment running 'vllm serve', found 2/);
     expect(() => readServer(manifests, 'two/none')).toThrow(/named \(or at construct path\) 'two\/none'/);
   });

@@ -23,7 +23,7 @@ function view(now: number, replicas: number, waiting: number, labels: any): Clus
 /** A chart with no autoscaler: a VllmService at a fixed replica count (like the README quick start). */
 function fixedChart(replicas?: number): any[] {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'inference' });
-  new VllmService(chart, 'server', { model: smallModel(), gpu: Gpu.H100_80GB, ...(replicas === undefined ? {} : { replicas }) });
+  new VllmService(chart, 'server', { model: smallModel(), gpu: Gpu.H100, ...(replicas === undefined ? {} : { replicas }) });
   return Testing.synth(chart);
 }
 
@@ -61,7 +61,7 @@ describe('peer policies', () => {
       return [autoscaler.initialReplicas, autoscaler.maxReplicas];
     };
     for (const peer of PEER_POLICIES) expect(bounds(peer.name, { minReplicas: 2, maxReplicas: 6 })).toEqual([2, 6]);
-    expect(bounds('production-stack')).toEqual([1, 5]);
+    expect(bounds('production-stack')).toEqual([1, 2]);
     expect(bounds('gke-queue10')).toEqual([1, 2]);
     expect(bounds('cpu-hpa')).toEqual([1, 8]); // kubectl autoscale ships no ceiling of its own: the library's default
   });
@@ -72,36 +72,27 @@ describe('peer policies', () => {
     expect(withPolicy(manifests, 'default', { maxReplicas: 3 }).find((m) => m.kind === 'ScaledObject')!.spec).toMatchObject({ minReplicaCount: 1, maxReplicaCount: 3 });
   });
 
-  test('production-stack as shipped: unsummed query, 15 s polling, 360 s cooldown, idle 0, behavior {}, 30 s scrape', () => {
+  test('production-stack as its tutorial deploys it: unsummed query, 15 s polling, 360 s cooldown, no idle count, no fallback, no behavior, 30 s scrape', () => {
     const objects = withPolicy(manifests, 'production-stack', BOUNDS);
     const so = objects.find((m) => m.kind === 'ScaledObject')!;
-    expect(so.spec).toMatchObject({
-      pollingInterval: 15,
-      cooldownPeriod: 360,
-      idleReplicaCount: 0,
-      initialCooldownPeriod: 60,
-      fallback: { failureThreshold: 3, replicas: 2 },
-      advanced: { horizontalPodAutoscalerConfig: { behavior: {} } },
-    });
+    expect(so.spec).toMatchObject({ pollingInterval: 15, cooldownPeriod: 360 });
+    for (const absent of ['idleReplicaCount', 'fallback', 'advanced', 'initialCooldownPeriod']) expect(so.spec).not.toHaveProperty(absent);
     expect(so.spec.triggers[0].metadata).toMatchObject({ query: 'vllm:num_requests_waiting', threshold: '5' });
     expect(readServer(objects).scrapeIntervalSeconds).toBe(30);
     expect(readServer(manifests).scrapeIntervalSeconds).toBe(15); // the chart's own objects are not changed
-    expect(withPolicy(manifests, 'production-stack', { minReplicas: 0, maxReplicas: 4 }).find((m) => m.kind === 'ScaledObject')!.spec.idleReplicaCount)
-      .toBeUndefined(); // idleReplicaCount must stay below minReplicaCount
   });
 
-  test('production-stack: its query works at one pod and is an error from two pods on (KEDA: multiple elements)', () => {
+  test('production-stack: its query works at one pod and is an error from two pods on (KEDA: multiple elements), with no fallback', () => {
     const { autoscaler } = findAutoscaler(withPolicy(manifests, 'production-stack', BOUNDS), server);
     const labels = { namespace: 'inference', model_name: server.servedModelName, engine: '0' };
-    // One pod, 12 waiting: 12 / 5 -> 3; behavior {} gets the defaults: up to max(1 + 100%, 1 + 4) = 5 -> 3.
+    // One pod, 12 waiting: 12 / 5 -> 3; no behavior: the legacy path allows up to max(2 x 1, 4) = 4 -> 3.
     expect(autoscaler.hpaSync(view(15, 1, 12, labels))).toBe(3);
-    // Three pods, 12 waiting each: three elements, an error: no proposal and no change (the fallback needs 3 failures first).
+    // Three pods, 12 waiting each: three elements, an error: no proposal and no change, and no fallback ever engages.
     const fresh = findAutoscaler(withPolicy(manifests, 'production-stack', BOUNDS), server).autoscaler;
-    expect(fresh.hpaSync(view(15, 3, 12, labels))).toBeUndefined();
-    expect(fresh.poll(view(30, 3, 12, labels))).toBeUndefined(); // error with a fallback: KEDA leaves it to the HPA
-    expect(fresh.hpaSync(view(45, 3, 12, labels))).toBeUndefined(); // failure 3, not yet > 3
-    // Failure 4 > 3: fallback metric 5 x 2 = 10 -> ceil(10 / 5) = 2 replicas, whatever the queue.
-    expect(fresh.hpaSync(view(60, 3, 12, labels))).toBe(2);
+    for (const t of [15, 30, 45, 60, 75]) {
+      expect(fresh.poll(view(t, 3, 12, labels))).toBeUndefined();
+      expect(fresh.hpaSync(view(t, 3, 12, labels))).toBeUndefined();
+    }
   });
 
   test('the GKE HPA reads the Managed Prometheus series name and takes the legacy path (no behavior)', () => {

@@ -51,7 +51,7 @@ function points(file: string): Point[] {
     // The library's architecture for the model is the shape that was measured (the shard holds 1/tp of the heads).
     expect(model.architecture).toMatchObject({ layers: s.layers, kvHeads: s.kvh * s.tp, headDim: s.hd, attentionHeads: s.h * s.tp, hiddenSize: s.d });
     const config = {
-      ...engineConfig(model, Gpu.H100_80GB, s.tp, { maxNumSeqs: 256, maxNumBatchedTokens: 8192, kvCapacityTokens: 1, maxModelLen: 1 }),
+      ...engineConfig(model, Gpu.H100, s.tp, { maxNumSeqs: 256, maxNumBatchedTokens: 8192, kvCapacityTokens: 1, maxModelLen: 1 }),
       // One GPU measured the per-GPU work of the shard: no all-reduce (that factor stays an assumption).
       parallelFactor: 1,
     };
@@ -108,7 +108,7 @@ describe('engine step times against the H100 measurements', () => {
     };
     const kvSeconds = (name: string, tp: number): number => {
       const model = Model.huggingFace(HUB_IDS[name], { parametersBillions: 1 });
-      return engineConfig(model, Gpu.H100_80GB, tp, { maxNumSeqs: 1, maxNumBatchedTokens: 1, kvCapacityTokens: 1, maxModelLen: 1 }).kvSecondsPerToken;
+      return engineConfig(model, Gpu.H100, tp, { maxNumSeqs: 1, maxNumBatchedTokens: 1, kvCapacityTokens: 1, maxModelLen: 1 }).kvSecondsPerToken;
     };
     const kv8b = kvSeconds('llama-3.1-8b', 1);
     for (const batch of [1, 2, 4]) {

@@ -123,7 +123,7 @@ describe('EngineReplica', () => {
   function calibrated8b(overrides: Partial<EngineConfig> = {}): EngineConfig {
     const model = Model.huggingFace('meta-llama/Llama-3.1-8B-Instruct', { parametersBillions: 8 });
     const limits = { maxNumSeqs: 256, maxNumBatchedTokens: 8192, kvCapacityTokens: 200_000, maxModelLen: 32_768 };
-    return { ...engineConfig(model, Gpu.H100_80GB, 1, limits), ...overrides };
+    return { ...engineConfig(model, Gpu.H100, 1, limits), ...overrides };
   }
 
   test('the closed form stays exact with the calibrated step time (attention FLOPs, partial overlap, host time)', () => {

@@ -3,7 +3,7 @@ import { Gpu, Model, QueueAutoscaler, VllmService } from '../../../src';
 import { Benchmark, Trace } from '../../../src/simulation';
 
 describe('Benchmark', () => {
-  const small = { model: Model.huggingFace('meta-llama/Llama-3.1-8B-Instruct', { parametersBillions: 8 }), gpu: Gpu.H100_80GB, gpuCount: 1 };
+  const small = { model: Model.huggingFace('meta-llama/Llama-3.1-8B-Instruct', { parametersBillions: 8 }), gpu: Gpu.H100, gpuCount: 1 };
 
   test('runs every policy and static under one floor and ceiling, against the clairvoyant and optimistic references', () => {
     const trace = Trace.uniform({ requestsPerSecond: 5, durationSeconds: 120, promptTokens: 500, outputTokens: 100 });
@@ -65,7 +65,7 @@ test('a chart of two autoscaled servers is benchmarked for the one named, as sim
   const chart = new Chart(Testing.app(), 'two', { namespace: 'inference' });
   const model = Model.huggingFace('meta-llama/Llama-3.1-8B-Instruct', { parametersBillions: 8 });
   const prometheusAddress = 'http://prometheus.monitoring:9090';
-  const servers = ['a', 'b'].map((id) => new VllmService(chart, id, { model, gpu: Gpu.H100_80GB }));
+  const servers = ['a', 'b'].map((id) => new VllmService(chart, id, { model, gpu: Gpu.H100 }));
   servers.forEach((server, i) => new QueueAutoscaler(chart, `scaler-${i}`, { server, maxReplicas: 2 + i, prometheusAddress }));
   const manifests = Testing.synth(chart);
   const trace = Trace.uniform({ requestsPerSecond: 2, durationSeconds: 60, promptTokens: 500, outputTokens: 50 });

@@ -1,6 +1,6 @@
 import { readServer } from '../../../src/simulation/cluster/manifests';
 import { tokenCosts } from '../../../src/simulation/engine/work';
-import { clairvoyantSchedule, optimisticReference as lowerBound } from '../../../src/simulation/evidence/references';
+import { clairvoyantSchedule, optimisticReference } from '../../../src/simulation/evidence/references';
 import { Trace } from '../../../src/simulation/traffic/trace';
 import { testManifests } from '../helpers';
 
@@ -11,7 +11,7 @@ describe('optimistic reference', () => {
     const trace = Trace.uniform({ requestsPerSecond: 20, durationSeconds: 180, promptTokens: 1000, outputTokens: 200 });
     const costs = tokenCosts(server.engine, trace);
     const perRequest = 1000 * costs.prefillSecondsPerToken + 200 * costs.decodeSecondsPerToken;
-    const bound = lowerBound(server, trace);
+    const bound = optimisticReference(server, trace);
     expect(bound.sustainableRequestsPerSecond).toBeCloseTo(1 / perRequest, 9);
     const perMinute = Math.ceil((20 * 60 * perRequest) / 60);
     expect(bound.replicasPerMinute).toEqual([perMinute, perMinute, perMinute]);
@@ -23,10 +23,10 @@ describe('optimistic reference', () => {
       { arrivalSeconds: 0, promptTokens: 100, outputTokens: 10 },
       { arrivalSeconds: 150, promptTokens: 100, outputTokens: 10 },
     ]);
-    expect(lowerBound(server, sparse).replicasPerMinute).toEqual([1, 0, 1]);
+    expect(optimisticReference(server, sparse).replicasPerMinute).toEqual([1, 0, 1]);
     const base = Trace.uniform({ requestsPerSecond: 100, durationSeconds: 120, promptTokens: 1000, outputTokens: 200 });
-    const one = lowerBound(server, base).gpuHours;
-    const two = lowerBound(server, base.scaleRate(2)).gpuHours;
+    const one = optimisticReference(server, base).gpuHours;
+    const two = optimisticReference(server, base.scaleRate(2)).gpuHours;
     expect(two / one).toBeGreaterThan(1.6);
     expect(two / one).toBeLessThan(2.4);
   });
@@ -34,7 +34,7 @@ describe('optimistic reference', () => {
   test('long prompts weigh by what they cost the engine, not by their count', () => {
     const short = Trace.uniform({ requestsPerSecond: 10, durationSeconds: 60, promptTokens: 500, outputTokens: 100 });
     const long = Trace.uniform({ requestsPerSecond: 10, durationSeconds: 60, promptTokens: 8000, outputTokens: 100 });
-    expect(lowerBound(server, long).workPerMinute[0]).toBeGreaterThan(4 * lowerBound(server, short).workPerMinute[0]);
+    expect(optimisticReference(server, long).workPerMinute[0]).toBeGreaterThan(4 * optimisticReference(server, short).workPerMinute[0]);
   });
 });
 
