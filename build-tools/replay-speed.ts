@@ -14,17 +14,18 @@ const RUNS = 7;
 const baselineIndex = process.argv.indexOf('--baseline');
 const baselineDir = baselineIndex > 0 ? resolve(process.argv[baselineIndex + 1]) : undefined;
 
-type Replay = (start: string) => void;
+type Replay = (start: string, extra?: object) => void;
 /** A build's replay through its public API (`Simulation.run`), so builds of any source layout compare. */
 function replayOf(dir: string, manifests: unknown[]): Replay {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const lib = require(join(dir, 'lib'));
   const trace = lib.Trace.fromCsvFile(TRACE_FILE).scaleRate(10);
-  return (start) => lib.Simulation.run({
+  return (start, extra) => lib.Simulation.run({
     manifests,
     trace,
     optimisticGpuHours: 1,
     ...(start === 'given' ? { initialReplicas: 1 } : { start }),
+    ...extra,
   });
 }
 
@@ -34,15 +35,17 @@ const here = Trace.fromCsvFile(TRACE_FILE).scaleRate(10);
 const manifests = exampleManifests();
 const builds: [string, Replay][] = [['this checkout', replayOf(join(__dirname, '..'), manifests)]];
 if (baselineDir) builds.push([`baseline (${baselineDir})`, replayOf(baselineDir, manifests)]);
-const cases: [string, string][] = [['warm start (15-minute lead-in)', 'warm'], ['cold start', 'cold'], ['given warm replicas', 'given']];
+// The node layer and pinned connections are new: only this checkout runs them.
+const cases: [string, string, object?][] = [['warm start (15-minute lead-in)', 'warm'], ['cold start', 'cold'], ['given warm replicas', 'given'],
+  ['warm start, nodes autoscaled', 'warm', { nodes: { mode: 'autoscaled' } }], ['warm start, connections:64:300', 'warm', { routing: 'connections:64:300' }]];
 const rows: string[] = [];
-for (const [label, start] of cases) {
+for (const [label, start, extra] of cases) {
   const times = new Map<string, number[]>(builds.map(([name]) => [name, []]));
   for (let i = 0; i < RUNS; i++) {
     for (const [name, replay] of builds) {
-      if (start !== 'given' && name !== 'this checkout') continue;
+      if (extra !== undefined && name !== 'this checkout') continue;
       const t0 = process.hrtime.bigint();
-      replay(start);
+      replay(start, extra);
       times.get(name)!.push(Number(process.hrtime.bigint() - t0) / 1e9);
     }
   }
