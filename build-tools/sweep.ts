@@ -17,6 +17,7 @@ import { QueueAutoscalerProps } from '../src/queue-autoscaler';
 import { exampleManifests } from '../src/simulation/cluster/example-chart';
 import { findAutoscaler } from '../src/simulation/cluster/find-autoscaler';
 import { readServer } from '../src/simulation/cluster/manifests';
+import { parseRouting } from '../src/simulation/cluster/routing';
 import { clairvoyantReference } from '../src/simulation/evidence/hindsight';
 import { measureReplay, ReplayStart } from '../src/simulation/evidence/measure';
 import { optimisticReference } from '../src/simulation/evidence/references';
@@ -85,7 +86,7 @@ const runs = standardScenarios(azure).flatMap((scenario) => Array.from({ length:
     maxReplicas: 8,
     start: scenario.start as ReplayStart,
     optimistic,
-    routing: scenario.randomRouting ? 'random' : 'round-robin',
+    routing: parseRouting(scenario.routing ?? 'round-robin'),
     routingSeed: i + 1,
   });
   return { scenario, seed: i + 1, trace, optimistic, clairvoyant };
@@ -111,7 +112,7 @@ const scored: Scored[] = GRID.map((config, n) => {
       name: 'candidate',
       optimisticGpuHours: run.optimistic.gpuHours,
       start: run.scenario.start as ReplayStart,
-      routing: run.scenario.randomRouting ? 'random' : 'round-robin',
+      routing: parseRouting(run.scenario.routing ?? 'round-robin'),
       routingSeed: run.seed,
     });
     return { run, result };

@@ -52,16 +52,10 @@ export interface SimulationProps {
    */
   readonly initialReplicas?: number;
   /**
-   * Route requests to a random ready pod (kube-proxy in iptables mode) rather than round-robin (IPVS mode).
-   * @default false
-   * @deprecated use `routing: 'random'`
-   */
-  readonly randomRouting?: boolean;
-  /**
    * How requests reach the ready pods: `round-robin` (an L7 gateway), `random` (kube-proxy's iptables mode, one
    * connection per request) or `connections:N[:LIFETIME_SECONDS]` (clients that hold N keep-alive connections, each
    * pinned to the pod it opened to, reopened after the lifetime or when its pod goes away).
-   * @default 'round-robin' ('random' with `randomRouting`)
+   * @default 'round-robin'
    */
   readonly routing?: string;
   /**
@@ -130,7 +124,7 @@ export function simulate(props: SimulationProps, onProgress?: (fraction: number)
     start,
     initialReplicas: props.initialReplicas,
     startEpochSeconds: props.startEpochSeconds,
-    routing: parseRouting(props.routing ?? (props.randomRouting === true ? 'random' : 'round-robin')),
+    routing: parseRouting(props.routing ?? 'round-robin'),
     routingSeed: props.seed,
     nodes: resolveNodePool(props.nodes, server),
     placeholders: readPlaceholders(manifests, server),

@@ -82,10 +82,9 @@ export function defaultGpusPerNode(server: ServerSpec): number {
   return ASSUMPTIONS.smallGpuNodeShapes.find((shape) => shape >= server.gpuCount) ?? server.gpuCount;
 }
 
-/** The node settings as reported (JSON `nodes`). */
-export function nodeSettings(spec: NodePoolSpec | undefined): { [key: string]: string | number } {
-  if (!spec) return { mode: 'free' };
-  return { ...spec };
+/** The node settings as reported (JSON `nodes`): every figure, or only the mode with nodes free. */
+export function nodeSettings(spec: NodePoolSpec | undefined): NodePoolProps {
+  return spec ? { ...spec } : { mode: 'free' };
 }
 
 function whole(name: string, value: number, min: number, max: number): number {

@@ -70,16 +70,10 @@ export interface BenchmarkProps {
    */
   readonly firstSeed?: number;
   /**
-   * Route requests to a random ready pod (kube-proxy iptables mode) rather than round-robin.
-   * @default false
-   * @deprecated use `routing: 'random'`
-   */
-  readonly randomRouting?: boolean;
-  /**
    * How requests reach the ready pods: `round-robin` (an L7 gateway), `random` (kube-proxy's iptables mode, one
    * connection per request) or `connections:N[:LIFETIME_SECONDS]` (clients that hold N keep-alive connections, each
    * pinned to the pod it opened to).
-   * @default 'round-robin' ('random' with `randomRouting`)
+   * @default 'round-robin'
    */
   readonly routing?: string;
   /**
@@ -127,42 +121,6 @@ export interface BenchmarkSetup {
   readonly routing: string;
   /** The node mode (`free`, `autoscaled`, `fixed`). */
   readonly nodeMode: string;
-}
-
-/** The GPU nodes a benchmark ran on (with nodes free, only the mode). */
-export interface BenchmarkNodes {
-  /** `free`, `autoscaled` or `fixed`. */
-  readonly mode: string;
-  /**
-   * GPUs per node.
-   * @default - not modelled (nodes free)
-   */
-  readonly gpusPerNode?: number;
-  /**
-   * Seconds from the node autoscaler's request to a Ready node.
-   * @default - not modelled (nodes free)
-   */
-  readonly provisioningSeconds?: number;
-  /**
-   * Seconds to pull the server's image onto a node.
-   * @default - not modelled (nodes free)
-   */
-  readonly imagePullSeconds?: number;
-  /**
-   * Seconds an empty node stays before removal.
-   * @default - not modelled (nodes free)
-   */
-  readonly scaleDownSeconds?: number;
-  /**
-   * Nodes that exist from the start and are never removed.
-   * @default - not modelled (nodes free)
-   */
-  readonly minNodes?: number;
-  /**
-   * The most nodes.
-   * @default - not modelled (nodes free)
-   */
-  readonly maxNodes?: number;
 }
 
 /** A measure over seeds: the mean and the range. */
@@ -231,8 +189,8 @@ export interface BenchmarkResult {
   readonly clairvoyant: BenchmarkReference;
   /** The causal reference: the cheapest reactive provisioner with perfect measurement that meets the target. */
   readonly causal: BenchmarkReference;
-  /** The GPU nodes. */
-  readonly nodes: BenchmarkNodes;
+  /** The GPU nodes, every figure resolved (with nodes free, only the mode). */
+  readonly nodes: NodePoolProps;
   /** One row per policy, in the order asked. */
   readonly policies: BenchmarkPolicy[];
 }
@@ -291,7 +249,7 @@ export function runBenchmark(props: BenchmarkProps, onProgress?: (step: string, 
   for (const name of names) {
     if (!Benchmark.policyNames().includes(name)) throw new Error(`Benchmark: unknown policy '${name}'; choose from ${Benchmark.policyNames().join(', ')}`);
   }
-  const routing: Routing = parseRouting(props.routing ?? (props.randomRouting === true ? 'random' : 'round-robin'));
+  const routing: Routing = parseRouting(props.routing ?? 'round-robin');
   const nodes = resolveNodePool(props.nodes, server);
   const placeholders = readPlaceholders(chart, server);
   const traces = seeds.map((seed) => props.trace.withSeed(seed));
@@ -380,7 +338,7 @@ export function runBenchmark(props: BenchmarkProps, onProgress?: (step: string, 
       routing: routingName(routing),
       nodeMode: nodes?.mode ?? 'free',
     },
-    nodes: nodeSettings(nodes) as unknown as BenchmarkNodes,
+    nodes: nodeSettings(nodes),
     sustainableRequestsPerSecond: perSeed[0].optimistic.sustainableRequestsPerSecond,
     optimisticGpuHours: seeded(perSeed.map((p) => p.optimistic.gpuHours)).mean,
     clairvoyant: reference(perSeed.map((p) => p.clairvoyant)),

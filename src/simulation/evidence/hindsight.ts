@@ -67,7 +67,7 @@ export function clairvoyantReference(context: HindsightContext): HindsightRefere
     return (factor: number): Candidate => {
       const needs = perPeriod.map((seconds) => (seconds === 0 ? 0 : Math.min(maxReplicas, Math.ceil((factor * seconds) / period))));
       const schedule = clairvoyantSchedule(needs, lead, period);
-      return { chosen: `work per ${period} s x ${round(factor)}`, setting: factor, desiredAt: (t) => Math.max(context.minReplicas, schedule(t)) };
+      return { chosen: factor >= CEILING ? `the ceiling whenever work arrives within ${period} s` : `work per ${period} s x ${round(factor)}`, setting: factor, desiredAt: (t) => Math.max(context.minReplicas, schedule(t)) };
     };
   });
   return cheapest(families.map((family) => search(context, family, ASSUMPTIONS.clairvoyantFactors, ASSUMPTIONS.clairvoyantBisections)));
@@ -98,7 +98,7 @@ export function causalReference(context: HindsightContext): HindsightReference {
     for (let s = 0; s < rate.length; s++) wanted[s] = Math.min(context.maxReplicas, Math.ceil(headroom * rate[s] - 1e-9));
     const held = trailingMax(wanted, hold);
     return {
-      chosen: `headroom ${round(headroom)}, hold ${hold} s`,
+      chosen: `${headroom >= CEILING ? 'the ceiling' : `headroom ${round(headroom)}`}, hold ${hold} s`,
       setting: headroom,
       // At t it knows the arrivals up to t: the second that ended last.
       desiredAt: (t) => {
@@ -254,6 +254,9 @@ function trailingMax(values: Int32Array, window: number): Int32Array {
   }
   return out;
 }
+
+/** A factor or headroom this large asks for the ceiling whenever any work arrives. */
+const CEILING = 1000;
 
 function round(value: number): number {
   return Math.round(value * 100) / 100;

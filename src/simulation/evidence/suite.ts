@@ -15,8 +15,6 @@ export interface Scenario {
   readonly start: string;
   /** How many seeds. */
   readonly seeds: number;
-  /** Route at random (kube-proxy iptables mode) instead of round-robin. */
-  readonly randomRouting?: boolean;
   /** How requests reach the pods (`BenchmarkProps.routing`), when not round-robin. */
   readonly routing?: string;
   /** The GPU nodes, when not free. */
@@ -54,7 +52,7 @@ export function standardScenarios(azure: Trace): Scenario[] {
     { name: 'azure-8x', description: 'the Azure trace at 8x its rate', trace: azure.scaleRate(8), start: 'warm', seeds, challenge: 'bursts near the ceiling\'s capacity' },
     { name: 'azure-8x-cold', description: 'at 8x, starting at the floor with no lead-in', trace: azure.scaleRate(8), start: 'cold', seeds, challenge: 'full load on one replica until the first cold start ends' },
     { name: 'azure-8x-shuffled', description: 'at 8x, (prompt, output) pairs shuffled among the arrivals', trace: azure.scaleRate(8).shuffleTokens(), start: 'warm', seeds, challenge: 'the same load with long prompts spread differently over time' },
-    { name: 'azure-8x-random-routing', description: 'at 8x, the Service picks a random ready pod (kube-proxy iptables)', trace: azure.scaleRate(8), start: 'warm', seeds, randomRouting: true, challenge: 'uneven load across replicas: one can queue while others idle' },
+    { name: 'azure-8x-random-routing', description: 'at 8x, the Service picks a random ready pod (kube-proxy iptables)', trace: azure.scaleRate(8), start: 'warm', seeds, routing: 'random', challenge: 'uneven load across replicas: one can queue while others idle' },
     { name: 'day-diurnal', description: `2 h: a slow swing from ${0.3 * DAY_PEAK} to ${DAY_PEAK} requests/s and back`, trace: day(TrafficShape.DIURNAL, DAY_PEAK), start: 'warm', seeds, challenge: 'capacity must follow a slow swing down as well as up' },
     { name: 'day-ramp', description: `2 h: a climb from ${0.3 * DAY_PEAK} to ${DAY_PEAK} requests/s`, trace: day(TrafficShape.RAMP, DAY_PEAK), start: 'warm', seeds, challenge: 'a steady climb: capacity must be added ahead of it' },
     { name: 'crowd-2x-10min', description: `2 h at ${CROWD_BASE} requests/s, 2x for 10 min at 1 h`, trace: day(TrafficShape.FLAT, CROWD_BASE, { multiplier: 2, minutes: 10 }), start: 'warm', seeds, challenge: CROWD },
@@ -79,7 +77,7 @@ export function clusterScenarios(scenarios: Scenario[]): Scenario[] {
   return [
     ...scenarios,
     ...scenarios.map((s) => ({ ...s, name: `${s.name}/nodes-autoscaled`, description: `${s.description}; GPU nodes autoscaled`, seeds: 1, nodes: { mode: 'autoscaled' } })),
-    ...scenarios.filter((s) => !s.randomRouting).map((s) => ({
+    ...scenarios.filter((s) => s.routing === undefined).map((s) => ({
       ...s, name: `${s.name}/connections`, description: `${s.description}; ${PINNED_CONNECTIONS} routing`, seeds: 1, routing: PINNED_CONNECTIONS,
     })),
   ];
@@ -92,7 +90,7 @@ export interface ScenarioResult {
 }
 
 /** Runs every scenario through the same benchmark settings (server, policies, ceiling, SLO). */
-export function runSuite(scenarios: Scenario[], settings: Omit<BenchmarkProps, 'trace' | 'start' | 'seeds' | 'randomRouting' | 'routing' | 'nodes'>,
+export function runSuite(scenarios: Scenario[], settings: Omit<BenchmarkProps, 'trace' | 'start' | 'seeds' | 'routing' | 'nodes'>,
   onProgress?: (scenario: string, fraction: number) => void, variants: VariantRow[] = []): ScenarioResult[] {
   return scenarios.map((scenario, i) => ({
     scenario,
@@ -101,7 +99,6 @@ export function runSuite(scenarios: Scenario[], settings: Omit<BenchmarkProps, '
       trace: scenario.trace,
       start: scenario.start,
       seeds: scenario.seeds,
-      randomRouting: scenario.randomRouting,
       routing: scenario.routing,
       nodes: scenario.nodes,
     },

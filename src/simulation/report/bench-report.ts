@@ -22,7 +22,13 @@ export function benchJson(result: BenchmarkResult): string {
     references: {
       clairvoyant: { ...referenceJson(clairvoyant), capacityFactors: clairvoyant.settings.map(round) },
       causal: { ...referenceJson(result.causal), headrooms: result.causal.settings.map(round) },
-      optimistic: { gpuHours: round(result.optimisticGpuHours), sustainableRequestsPerSecond: round(result.sustainableRequestsPerSecond) },
+      // Not replayed, so no node is modelled: what it bills is its pod GPU-hours, and it never waits.
+      optimistic: {
+        billedGpuHours: round(result.optimisticGpuHours),
+        gpuHours: round(result.optimisticGpuHours),
+        pendingSeconds: 0,
+        sustainableRequestsPerSecond: round(result.sustainableRequestsPerSecond),
+      },
     },
     policies: result.policies.map((p) => ({
       name: p.name,

@@ -10,7 +10,7 @@ export interface ReportTrace {
 }
 
 /** The fields of one policy in the JSON report, in order. */
-const JSON_FIELDS = ['name', 'requests', 'ttftP50', 'ttftP95', 'ttftP99', 'sloAttainment', 'gpuHours', 'optimisticGpuHours',
+const JSON_FIELDS = ['name', 'requests', 'ttftP50', 'ttftP95', 'ttftP99', 'sloAttainment', 'billedGpuHours', 'gpuHours', 'pendingSeconds', 'optimisticGpuHours',
   'scaleUps', 'scaleDowns', 'maxReplicas', 'preemptions', 'failed', 'secondsAtCeiling', 'paused', 'start'] as const;
 
 /** The JSON report: `{ trace, sloTtftSeconds, policies: [...] }`, seconds, fractions 0-1 and hours. */
@@ -26,7 +26,8 @@ export function jsonReport(trace: ReportTrace, results: SimulationResult[], sloT
   }, null, 2);
 }
 
-const HEADERS = ['policy', 'within SLO', 'TTFT p50', 'TTFT p95', 'TTFT p99', 'GPU-hours', 'x optimistic', 'ups', 'downs', 'max replicas', 'preemptions', 'failed'];
+const HEADERS = ['policy', 'within SLO', 'TTFT p50', 'TTFT p95', 'TTFT p99', 'billed GPU-h', 'pod GPU-h', 'x optimistic', 'pending', 'ups', 'downs',
+  'max replicas', 'preemptions', 'failed'];
 
 function row(r: SimulationResult): string[] {
   return [
@@ -35,8 +36,10 @@ function row(r: SimulationResult): string[] {
     seconds(r.ttftP50),
     seconds(r.ttftP95),
     seconds(r.ttftP99),
+    r.billedGpuHours.toFixed(1),
     r.gpuHours.toFixed(1),
-    (r.gpuHours / r.optimisticGpuHours).toFixed(2),
+    (r.billedGpuHours / r.optimisticGpuHours).toFixed(2),
+    r.pendingSeconds > 0 ? `${(r.pendingSeconds / 60).toFixed(0)} min` : '-',
     String(r.scaleUps),
     String(r.scaleDowns),
     String(r.maxReplicas),

@@ -17,7 +17,9 @@ describe('report', () => {
       ttftP95: 1.5,
       ttftP99: 150,
       sloAttainment: 0.987654,
+      billedGpuHours: 13,
       gpuHours: 13,
+      pendingSeconds: 0,
       optimisticGpuHours: 10,
       scaleUps: 3,
       scaleDowns: 2,
@@ -28,19 +30,19 @@ describe('report', () => {
       paused: false,
       start: 'warm',
     });
-    expect(Object.keys(parsed.policies[0])).toEqual(['name', 'requests', 'ttftP50', 'ttftP95', 'ttftP99', 'sloAttainment', 'gpuHours',
-      'optimisticGpuHours', 'scaleUps', 'scaleDowns', 'maxReplicas', 'preemptions', 'failed', 'secondsAtCeiling', 'paused', 'start']);
+    expect(Object.keys(parsed.policies[0])).toEqual(['name', 'requests', 'ttftP50', 'ttftP95', 'ttftP99', 'sloAttainment', 'billedGpuHours', 'gpuHours',
+      'pendingSeconds', 'optimisticGpuHours', 'scaleUps', 'scaleDowns', 'maxReplicas', 'preemptions', 'failed', 'secondsAtCeiling', 'paused', 'start']);
   });
 
   test('tables show the SLO attainment, the cost against the optimistic reference and the tail', () => {
     const text = textTable([fakeResult('default'), fakeResult('cpu-hpa', { sloAttainment: 0.5 })]);
     const lines = text.split('\n');
     expect(lines).toHaveLength(4);
-    expect(lines[2]).toMatch(/^default\s+98\.77%\s+0\.12 s\s+1\.50 s\s+150 s\s+13\.0\s+1\.30\s+3\s+2\s+5\s+7\s+1$/);
+    expect(lines[2]).toMatch(/^default\s+98\.77%\s+0\.12 s\s+1\.50 s\s+150 s\s+13\.0\s+13\.0\s+1\.30\s+-\s+3\s+2\s+5\s+7\s+1$/);
     expect(lines[3]).toContain('50.00%');
     const markdown = markdownTable([fakeResult('default')]).split('\n');
-    expect(markdown[0]).toBe('| policy | within SLO | TTFT p50 | TTFT p95 | TTFT p99 | GPU-hours | x optimistic | ups | downs | max replicas | preemptions | failed |');
-    expect(markdown[2]).toBe('| default | 98.77% | 0.12 s | 1.50 s | 150 s | 13.0 | 1.30 | 3 | 2 | 5 | 7 | 1 |');
+    expect(markdown[0]).toBe('| policy | within SLO | TTFT p50 | TTFT p95 | TTFT p99 | billed GPU-h | pod GPU-h | x optimistic | pending | ups | downs | max replicas | preemptions | failed |');
+    expect(markdown[2]).toBe('| default | 98.77% | 0.12 s | 1.50 s | 150 s | 13.0 | 13.0 | 1.30 | - | 3 | 2 | 5 | 7 | 1 |');
     expect(summary(TRACE, [fakeResult('default')], 2)).toBe('trace azure.csv: 1000 requests over 60.0 min at 8x; SLO: time to first token <= 2 s; optimistic reference 10.0 GPU-hours');
   });
 });
@@ -48,6 +50,6 @@ describe('report', () => {
 test('a policy that served no request has no time to first token: none in the tables, null in JSON', () => {
   const none = fakeResult('stuck', { ttftP50: NaN, ttftP95: NaN, ttftP99: NaN, sloAttainment: 0 });
   expect(JSON.parse(jsonReport(TRACE, [none], 2)).policies[0]).toMatchObject({ ttftP50: null, ttftP95: null, ttftP99: null });
-  expect(markdownTable([none]).split('\n')[2]).toBe('| stuck | 0.00% | none | none | none | 13.0 | 1.30 | 3 | 2 | 5 | 7 | 1 |');
+  expect(markdownTable([none]).split('\n')[2]).toBe('| stuck | 0.00% | none | none | none | 13.0 | 13.0 | 1.30 | - | 3 | 2 | 5 | 7 | 1 |');
   expect(percentile(new Float64Array(0), 0.99)).toBeNaN();
 });
