@@ -1,7 +1,86 @@
 import { Manifest, manifestsOfKind, ServerSpec } from './manifests';
-import { PlaceholderSpec } from './replay';
 import { HEADROOM_FOR_ANNOTATION } from '../../gpu-headroom';
 import { CronWindow } from '../control/cron';
+
+/** GpuHeadroom's placeholder pods as the chart deploys them. */
+export interface PlaceholderSpec {
+  /** GPUs each placeholder holds (the server's). */
+  readonly gpus: number;
+  /** The placeholders wanted at a wall-clock time (seconds since the epoch): the count, raised by its schedules. */
+  readonly replicasAt: (epochSeconds: number) => number;
+}
+
+/** One placeholder: it holds a slot from `boundAt` (NaN while Pending) until it is deleted (`gone`). */
+interface Placeholder {
+  boundAt: number;
+  gone: number;
+}
+
+/**
+ * GpuHeadroom's placeholder pods in a replay, by id (negative, so they never clash with server pod indices): how many
+ * the ReplicaSet keeps, when each holds GPUs, and the GPU-seconds they hold inside the measured window.
+ */
+export class PlaceholderPods {
+  private readonly pods: Placeholder[] = [];
+  private heldSeconds = 0;
+
+  /** `span(from, to)`: seconds of [from, to) inside the measured window (`to` NaN: to the horizon). */
+  public constructor(private readonly spec: PlaceholderSpec, private readonly span: (from: number, to: number) => number) {}
+
+  /** GPUs each placeholder holds. */
+  public get gpus(): number {
+    return this.spec.gpus;
+  }
+
+  /** The placeholders wanted at a wall-clock time. */
+  public wantedAt(epochSeconds: number): number {
+    return this.spec.replicasAt(epochSeconds);
+  }
+
+  /** New Pending placeholders; returns their ids. */
+  public create(count: number): number[] {
+    return Array.from({ length: count }, () => {
+      this.pods.push({ boundAt: NaN, gone: NaN });
+      return -this.pods.length;
+    });
+  }
+
+  /** The placeholder got its node at `t`. */
+  public bound(id: number, t: number): void {
+    this.pod(id).boundAt = t;
+  }
+
+  /** The placeholder lost its node at `t` (preempted: it is Pending again; deleted: it is gone). */
+  public unbound(id: number, t: number): void {
+    const pod = this.pod(id);
+    this.heldSeconds += this.span(pod.boundAt, t);
+    pod.boundAt = NaN;
+  }
+
+  /** Creates or deletes placeholders so that the count wanted at `epochSeconds` exists; the newest go first. */
+  public reconcile(epochSeconds: number, t: number): { added: number[]; removed: number[] } {
+    const wanted = this.wantedAt(epochSeconds);
+    const live = this.pods.map((pod, i) => ({ pod, id: -(i + 1) })).filter(({ pod }) => Number.isNaN(pod.gone));
+    const added = this.create(Math.max(0, wanted - live.length));
+    const removed = live.slice(wanted).reverse().map(({ pod, id }) => {
+      this.unbound(id, t);
+      pod.gone = t;
+      return id;
+    });
+    return { added, removed };
+  }
+
+  /** GPU-seconds the placeholders held inside the measured window (those still held count to the horizon). */
+  public gpuSeconds(): number {
+    let seconds = this.heldSeconds;
+    for (const pod of this.pods) if (Number.isNaN(pod.gone)) seconds += this.span(pod.boundAt, NaN);
+    return seconds * this.spec.gpus;
+  }
+
+  private pod(id: number): Placeholder {
+    return this.pods[-id - 1];
+  }
+}
 
 /**
  * GpuHeadroom's placeholders for the server, as the chart deploys them: the Deployment annotated as headroom for

@@ -1,6 +1,7 @@
 import { MinHeap } from './collections';
 import { ServerSpec } from './manifests';
 import { NodeEvents, NodePool, NodePoolSpec, PodPriority } from './nodes';
+import { PlaceholderPods, PlaceholderSpec } from './placeholders';
 import { Router, Routing } from './routing';
 import { ScrapeRecorder } from './scrape-recorder';
 import { METRIC } from '../../promql';
@@ -40,14 +41,8 @@ export interface ReplayOptions {
 }
 
 export type { Routing } from './routing';
+export type { PlaceholderSpec } from './placeholders';
 
-/** GpuHeadroom's placeholder pods as the chart deploys them. */
-export interface PlaceholderSpec {
-  /** GPUs each placeholder holds (the server's). */
-  readonly gpus: number;
-  /** The placeholders wanted at a wall-clock time (seconds since the epoch): the count, raised by its schedules. */
-  readonly replicasAt: (epochSeconds: number) => number;
-}
 
 export interface ReplayOutcome {
   readonly book: RequestBook;
@@ -92,13 +87,6 @@ class Pod {
   }
 }
 
-/** A GpuHeadroom placeholder: it holds a slot from `boundAt` until it is deleted or preempted. */
-interface Placeholder {
-  readonly id: number;
-  boundAt: number;
-  gone: number;
-}
-
 /**
  * Replays a trace through a cluster: pods (cold start, ready, graceful drain), a Service that spreads
  * requests round-robin over ready pods (kube-proxy in IPVS mode; iptables mode is random), Prometheus
@@ -117,9 +105,10 @@ export class Replay {
   private readonly history: ScrapeRecorder;
   private readonly router: Router<Pod>;
   private readonly pool?: NodePool;
-  private readonly placeholders: Placeholder[] = [];
-  private placeholderGpuSeconds = 0;
+  private readonly placeholders?: PlaceholderPods;
   private resolved = 0;
+  /** The replay's clock: the time of the event being handled. */
+  private now = 0;
   private scaleUps = 0;
   private scaleDowns = 0;
   private maxReplicas = 0;
@@ -135,6 +124,7 @@ export class Replay {
     this.measureFrom = options.measureFromSeconds ?? 0;
     this.router = new Router(options.routing, options.routingSeed ?? 1);
     if (options.nodes && options.nodes.mode !== 'free') this.pool = new NodePool(options.nodes, this.measureFrom, this.horizon);
+    if (options.placeholders) this.placeholders = new PlaceholderPods(options.placeholders, (from, to) => this.measuredSpan(from, to));
     this.labels = { namespace: server.namespace, service: server.serviceName, model_name: server.servedModelName, engine: '0' };
     this.history = new ScrapeRecorder(this.labels);
   }
@@ -156,7 +146,7 @@ export class Replay {
     const initial = autoscaler.pinned ? autoscaler.initialReplicas
       : Math.min(autoscaler.maxReplicas, Math.max(autoscaler.initialReplicas, this.options.initialReplicas ?? 0));
     const warm = Math.min(initial, this.options.warmAtMost ?? initial);
-    this.startWarm(warm, this.options.placeholders?.replicasAt(this.options.startEpochSeconds) ?? 0);
+    this.startWarm(warm, this.placeholders?.wantedAt(this.options.startEpochSeconds) ?? 0);
     for (let i = warm; i < initial; i++) this.createPod(0);
     if (this.measureFrom <= 0) this.maxReplicas = initial;
     autoscaler.warmStart(initial);
@@ -168,6 +158,7 @@ export class Replay {
       const timer = Math.min(this.timers.length > 0 ? this.timers.peekKey() : Infinity, this.pool?.nextEventAt ?? Infinity);
       const tick = Math.min(nextScrape, nextPoll, nextSync);
       const t = Math.min(arrival, timer, tick);
+      this.now = t;
       if (t > endLimit || (next >= n && this.resolved >= n)) break;
       if (arrival === t) {
         this.arrive(next, t);
@@ -191,10 +182,9 @@ export class Replay {
     this.finishAll(endLimit);
     let podSeconds = 0;
     for (const pod of this.pods) podSeconds += this.measuredSpan(pod.boundAt, pod.ended);
-    for (const placeholder of this.placeholders) this.placeholderGpuSeconds += this.measuredSpan(placeholder.boundAt, placeholder.gone);
     const podGpuSeconds = podSeconds * server.gpuCount;
     const billedGpuSeconds = this.pool?.spec.mode === 'autoscaled' ? this.pool.nodeGpuSeconds()
-      : podGpuSeconds + this.placeholderGpuSeconds * (this.options.placeholders?.gpus ?? 0);
+      : podGpuSeconds + (this.placeholders?.gpuSeconds() ?? 0);
     const preemptions = this.pods.reduce((sum, p) => sum + (p.engine?.preemptions ?? 0), 0);
     return {
       book,
@@ -271,20 +261,20 @@ export class Replay {
       this.pods.push(pod);
       pods.push(pod);
     }
-    const held = Array.from({ length: placeholders }, () => this.newPlaceholder());
+    const held = this.placeholders?.create(placeholders) ?? [];
     if (!this.pool) {
       for (const pod of pods) this.bind(pod, 0, 0);
-      for (const p of held) p.boundAt = 0;
+      for (const id of held) this.placeholders!.bound(id, 0);
       return;
     }
     const events = this.pool.placeAtStart([
       ...pods.map((pod) => ({ pod: pod.index, gpus, priority: PodPriority.SERVER })),
-      ...held.map((p) => ({ pod: p.id, gpus: this.options.placeholders!.gpus, priority: PodPriority.PLACEHOLDER })),
+      ...held.map((id) => ({ pod: id, gpus: this.placeholders!.gpus, priority: PodPriority.PLACEHOLDER })),
     ]);
     // The pods that found a node start warm; the others wait for one and then cold-start.
     for (const placement of events.placed) {
       if (placement.pod >= 0) this.bind(this.pods[placement.pod], 0, 0);
-      else this.placeholderById(placement.pod).boundAt = 0;
+      else this.placeholders!.bound(placement.pod, 0);
     }
   }
 
@@ -308,52 +298,34 @@ export class Replay {
   private placed(events: NodeEvents, t: number): void {
     for (const placement of events.placed) {
       if (placement.pod < 0) {
-        this.placeholderById(placement.pod).boundAt = t;
+        this.placeholders!.bound(placement.pod, t);
         continue;
       }
       const pod = this.pods[placement.pod];
       if (!pod.terminating) this.bind(pod, t, placement.runnableAt + this.options.server.coldStartSeconds);
     }
-    for (const id of events.evicted) {
-      const placeholder = this.placeholderById(id);
-      this.placeholderGpuSeconds += this.measuredSpan(placeholder.boundAt, t);
-      placeholder.boundAt = NaN;
-    }
-  }
-
-  private newPlaceholder(): Placeholder {
-    const placeholder: Placeholder = { id: -(this.placeholders.length + 1), boundAt: NaN, gone: NaN };
-    this.placeholders.push(placeholder);
-    return placeholder;
-  }
-
-  private placeholderById(id: number): Placeholder {
-    return this.placeholders[-id - 1];
+    for (const id of events.evicted) this.placeholders!.unbound(id, t);
   }
 
   /** The placeholder Deployment's ReplicaSet keeps the count its schedules ask for (a preempted one is recreated, Pending). */
   private reconcilePlaceholders(t: number): void {
-    const spec = this.options.placeholders;
-    if (!spec) return;
-    const wanted = spec.replicasAt(this.options.startEpochSeconds + t);
-    const live = this.placeholders.filter((p) => Number.isNaN(p.gone));
-    for (let i = live.length; i < wanted; i++) {
-      const placeholder = this.newPlaceholder();
-      if (!this.pool) placeholder.boundAt = t;
-      else this.placed(this.pool.request(placeholder.id, spec.gpus, PodPriority.PLACEHOLDER, t), t);
+    const placeholders = this.placeholders;
+    if (!placeholders) return;
+    const { added, removed } = placeholders.reconcile(this.options.startEpochSeconds + t, t);
+    for (const id of added) {
+      if (!this.pool) placeholders.bound(id, t);
+      else this.placed(this.pool.request(id, placeholders.gpus, PodPriority.PLACEHOLDER, t), t);
     }
-    for (const placeholder of live.slice(wanted)) {
-      placeholder.gone = t;
-      this.placeholderGpuSeconds += this.measuredSpan(placeholder.boundAt, t);
-      placeholder.boundAt = NaN;
-      this.pool?.release(placeholder.id, t);
-    }
+    for (const id of removed) this.pool?.release(id, t);
   }
 
-  /** The pod's containers are gone at `at`: its GPUs go back to the node from then. */
+  /**
+   * The pod's containers are gone at `at`: its GPUs go back to the node from then (a drain found over at a later
+   * scrape frees them now: the node pool never goes back in time).
+   */
   private end(pod: Pod, at: number): void {
     pod.ended = at;
-    this.pool?.release(pod.index, at);
+    this.pool?.release(pod.index, Math.max(at, this.now));
   }
 
   private becomeReady(pod: Pod, t: number): void {
