@@ -64,6 +64,13 @@ export class Check {
     return seconds;
   }
 
+  /** A member of a string enum (`RolloutStrategy.SURGE`): from JavaScript any string arrives, and none may fall back silently. */
+  public oneOf(prop: string, value: unknown, members: { [name: string]: string }, enumName: string): void {
+    if (value === undefined) return;
+    this.that(Object.values(members).includes(value as string), prop, value,
+      `must be one of ${Object.keys(members).map((name) => `${enumName}.${name}`).join(', ')}`);
+  }
+
   /** Throws `<subject>: <prop> (<value>) <rule>` when the condition does not hold. */
   public that(condition: boolean, prop: string, value: unknown, rule: string): void {
     if (!condition) throw this.error(prop, value, rule);

@@ -111,7 +111,7 @@ describe('model ids, precision, tokens', () => {
     expect(refusal(() => Model.huggingFace('org/m', { parametersBillions: 1, precision: 'fp4' as Precision })))
       .toBe("Model 'org/m': precision ('fp4') must be one of bf16, fp16, fp8, int4");
     expect(refusal(() => Model.huggingFace('org/m', { parametersBillions: 1, token: 'hf_abc' as unknown as kplus.SecretValue })))
-      .toBe("Model 'org/m': token ('<redacted>') must be a Secret reference { secret, key }, not a literal string: store the token in a Kubernetes Secret");
+      .toBe("Model 'org/m': token ('<redacted>') must be a Secret reference { secret, key }, not a literal string: store the credential in a Kubernetes Secret");
   });
 
   test('tensor parallelism must divide the attention and KV heads', () => {
@@ -155,7 +155,7 @@ describe('arguments, environment and images', () => {
 
   test('credentials on the command line or in env', () => {
     expect(refusal(() => server({ extraArgs: ['--api-key', 'sk-123'] })))
-      .toBe(`${SERVER}: extraArgs[0] ('--api-key') must not carry a credential on the command line: use env: { VLLM_API_KEY: EnvValue.fromSecretValue({ secret, key }) }`);
+      .toBe(`${SERVER}: extraArgs[0] ('--api-key') must not carry a credential on the command line: use apiKey: { secret, key }`);
     expect(refusal(() => server({ extraArgs: ['--hf_token=abc'] })))
       .toBe(`${SERVER}: extraArgs[0] ('--hf-token') must not carry a credential on the command line: use Model.huggingFace(..., { token: { secret, key } })`);
     expect(refusal(() => server({ env: { OPENAI_API_KEY: kplus.EnvValue.fromValue('sk-123') } })))
