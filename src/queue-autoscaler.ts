@@ -14,6 +14,7 @@ import {
 import { Queries } from './promql';
 import { checkCacheSharable } from './server-settings';
 import { checkRenderedMetadata } from './validation/kubernetes-names';
+import { checkTriggerSettings } from './validation/serving';
 import { namespaceOfAddress, prometheusAddressProblem } from './validation/prometheus';
 import { VllmService } from './vllm-service';
 
@@ -272,6 +273,10 @@ export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
     const prometheusNamespace = namespaceOfAddress(props.prometheusAddress);
     if (prometheusNamespace !== undefined) props.server._scrapedFrom(prometheusNamespace);
     if (props.kvCacheTrigger) check.inHalfOpenRange('kvCacheTrigger.threshold', props.kvCacheTrigger.threshold, 0, 1);
+    checkTriggerSettings(check, 'predictiveTrigger', props.predictiveTrigger, SWEPT_DEFAULTS.predictiveEnabled);
+    // The predictive trigger aims for the capacity trigger's in-flight target too.
+    checkTriggerSettings(check, 'capacityTrigger', props.capacityTrigger, SWEPT_DEFAULTS.capacityEnabled,
+      props.predictiveTrigger?.enabled ?? SWEPT_DEFAULTS.predictiveEnabled);
     const capacity = props.capacityTrigger ?? {};
     check.inHalfOpenRange('capacityTrigger.utilization', capacity.utilization, 0, 1);
     if (capacity.targetInFlightPerReplica !== undefined) {
