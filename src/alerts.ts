@@ -233,6 +233,7 @@ export class ServingAlerts extends Construct {
   public constructor(scope: Construct, id: string, props: ServingAlertsProps) {
     super(scope, id);
     this.check = new Check(subjectOf(this, 'ServingAlerts'));
+    this.check.required(props, ['server']);
     const check = this.check;
     const server = props.server;
     this.server = server;

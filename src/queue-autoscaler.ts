@@ -264,6 +264,7 @@ export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
   public constructor(scope: Construct, id: string, props: QueueAutoscalerProps) {
     super(scope, id);
     const check = new Check(subjectOf(this, 'QueueAutoscaler'));
+    check.required(props, ['server', 'maxReplicas', 'prometheusAddress']);
     this.check = check;
     check.integer('maxReplicas', props.maxReplicas, 1, 1000);
     const target = props.targetQueuePerReplica ?? SWEPT_DEFAULTS.targetQueuePerReplica;

@@ -307,6 +307,7 @@ export class VllmService extends Construct {
   public constructor(scope: Construct, id: string, props: VllmServiceProps) {
     super(scope, id);
     const check = new Check(subjectOf(this, 'VllmService'));
+    check.required(props, ['model', 'gpu']);
     const gpuCount = props.gpuCount ?? 1;
     check.integer('gpuCount', gpuCount, 1);
     check.that(gpuCount <= MAX_GPUS_PER_NODE, 'gpuCount', gpuCount, `must be <= ${MAX_GPUS_PER_NODE}: one pod runs on one node, and no ${props.gpu.name} node holds more`);
