@@ -14,8 +14,8 @@ import {
 import { Queries } from './promql';
 import { checkCacheSharable } from './server-settings';
 import { checkRenderedMetadata } from './validation/kubernetes-names';
-import { checkTriggerSettings } from './validation/serving';
 import { namespaceOfAddress, prometheusAddressProblem } from './validation/prometheus';
+import { checkTriggerSettings } from './validation/serving';
 import { VllmService } from './vllm-service';
 
 /**

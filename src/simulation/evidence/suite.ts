@@ -97,9 +97,14 @@ export function runSuite(scenarios: Scenario[], settings: Omit<BenchmarkProps, '
   return scenarios.map((scenario, i) => ({
     scenario,
     result: runBenchmark({
-      ...settings, trace: scenario.trace, start: scenario.start, seeds: scenario.seeds, randomRouting: scenario.randomRouting,
-      routing: scenario.routing, nodes: scenario.nodes,
+      ...settings,
+      trace: scenario.trace,
+      start: scenario.start,
+      seeds: scenario.seeds,
+      randomRouting: scenario.randomRouting,
+      routing: scenario.routing,
+      nodes: scenario.nodes,
     },
-      (_, fraction) => onProgress?.(scenario.name, (i + fraction) / scenarios.length), variants),
+    (_, fraction) => onProgress?.(scenario.name, (i + fraction) / scenarios.length), variants),
   }));
 }
