@@ -70,7 +70,8 @@ export function checkColdStartTimeout(check: Check, timeoutSeconds: number, star
  * 'false' is truthy and would turn the trigger on), and no settings on a trigger that is off, where they would be ignored
  * (`usedElsewhere`: another trigger that is on reads them).
  */
-export function checkTriggerSettings(check: Check, prop: string, settings: object | undefined, enabledByDefault: boolean, usedElsewhere = false): void {
+export function checkTriggerSettings(check: Check, prop: string, settings: object | undefined, enabledByDefault: boolean,
+  usedElsewhere = false): void {
   if (settings === undefined) return;
   check.that((settings as unknown) !== null && typeof settings === 'object', prop, settings, 'must be an object of trigger settings');
   const enabled = (settings as { enabled?: unknown }).enabled;
