@@ -1,10 +1,9 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { AlertSeverity, Gpu, Model, ModelCache, Precision, QueueAutoscaler, ServingAlerts, VllmService, VllmServiceProps, WarmFloor, WarmFloorProps } from '../../src';
-import { ValidationError } from '../../src/errors';
 import { ServingDashboard } from '../../src/serving-dashboard';
 import { ColdStart, Sizing } from '../../src/sizing';
-import { findOne, LLAMA_70B, LLAMA_8B, testChart } from '../util';
+import { findOne, LLAMA_70B, LLAMA_8B, refusal, testChart } from '../util';
 
 // One exact-message test per input rule, through the public constructs. GIVEN props, WHEN constructed, THEN the message.
 
@@ -20,16 +19,6 @@ function floor(props: Omit<WarmFloorProps, 'autoscaler'>): unknown[] {
   const autoscaler = new QueueAutoscaler(chart, 'autoscaler', { server: server({}, chart), maxReplicas: 8, prometheusAddress: PROM });
   new WarmFloor(chart, 'floor', { autoscaler, ...props });
   return Testing.synth(chart);
-}
-
-function refusal(build: () => unknown): string {
-  try {
-    build();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ValidationError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a ValidationError, but the props were accepted');
 }
 
 describe('rendered names and metadata', () => {

@@ -1,9 +1,8 @@
 import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Gpu, Model, RolloutStrategy, VllmService, VllmServiceProps } from '../../src';
-import { ValidationError } from '../../src/errors';
 import { LoadFormat } from '../../src/sizing';
-import { LLAMA_8B, testChart } from '../util';
+import { LLAMA_8B, refusal, testChart } from '../util';
 
 // Values checked as their consumer parses them: the API server's Secret names and keys, vLLM's argparse. One exact
 // message per rule; GIVEN props, WHEN constructed, THEN the message.
@@ -12,16 +11,6 @@ const SERVER = "VllmService 'test/server'";
 
 function server(props: Partial<VllmServiceProps> = {}, chart: Chart = testChart()): VllmService {
   return new VllmService(chart, 'server', { model: LLAMA_8B, gpu: Gpu.L4, ...props });
-}
-
-function refusal(build: () => unknown): string {
-  try {
-    build();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ValidationError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a ValidationError, but the props were accepted');
 }
 
 const secret = (name: string, key: string): kplus.SecretValue => ({ secret: kplus.Secret.fromSecretName(testChart(), 'ref', name), key });

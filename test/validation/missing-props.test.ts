@@ -2,7 +2,7 @@ import { Testing } from 'cdk8s';
 import { GpuHeadroom, ModelCache, MonitoringSelection, QueueAutoscaler, ServingAlerts, VllmService, WarmFloor } from '../../src';
 import { ValidationError } from '../../src/errors';
 import { ServingDashboard } from '../../src/serving-dashboard';
-import { testChart } from '../util';
+import { refusal, testChart } from '../util';
 
 // From JavaScript a construct may get no props, or an empty object: each names what is missing, never a TypeError.
 
@@ -18,16 +18,6 @@ const CONSTRUCTS: [string, Build, string][] = [
   ['MonitoringSelection', (props) => new MonitoringSelection(testChart(), 'x', props), 'labels'],
   ['GpuHeadroom', (props) => new GpuHeadroom(testChart(), 'x', props), 'server'],
 ];
-
-function refusal(build: () => unknown): string {
-  try {
-    build();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ValidationError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a ValidationError, but the props were accepted');
-}
 
 describe('missing or empty props objects', () => {
   test.each(CONSTRUCTS)('%s without props', (kind, build, names) => {
