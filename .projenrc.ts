@@ -36,7 +36,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   // builders; jsii packages bundle their non-jsii runtime dependencies. The foundation SDK is pinned to the
   // newest build generated for Grafana 11.6 (the schema kube-prometheus-stack's Grafana 11/12 loads):
   // its `latest` tag (0.0.x) follows Grafana's unreleased main branch and may change the JSON at any time.
-  bundledDeps: ['yaml@^2.8.0', '@grafana/grafana-foundation-sdk@11.6.0-cogv0.0.x.1769699379'],
+  bundledDeps: ['yaml@^2.8.0', '@grafana/grafana-foundation-sdk@11.6.0-cogv0.0.x.1769699379', 're2js@^2.10.0'],
   bin: { 'cdk8s-vllm': 'lib/cli/cli.js' },
 
   // Other languages are published from the same jsii assembly.

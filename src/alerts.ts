@@ -6,7 +6,7 @@ import { MonitoringSelection } from './monitoring-selection';
 import { AlertQueries, bucketNote, promDuration, TIME_TO_FIRST_TOKEN_BUCKETS } from './promql';
 import { ColdStart } from './sizing';
 import { checkLabels, checkRenderedMetadata } from './validation/kubernetes-names';
-import { checkPrometheusLabels } from './validation/prometheus';
+import { checkPrometheusLabels, templateLiteral } from './validation/prometheus';
 import { durationSeconds } from './validation/quantities';
 import { VllmService } from './vllm-service';
 
@@ -233,6 +233,7 @@ export class ServingAlerts extends Construct {
   public constructor(scope: Construct, id: string, props: ServingAlertsProps) {
     super(scope, id);
     this.check = new Check(subjectOf(this, 'ServingAlerts'));
+    this.check.required(props, ['server']);
     const check = this.check;
     const server = props.server;
     this.server = server;
@@ -246,6 +247,7 @@ export class ServingAlerts extends Construct {
     checkPrometheusLabels(check, 'alertLabels', props.alertLabels);
     this.alertLabels = { ...props.alertLabels };
     check.that(this.alertLabels.severity === undefined, 'alertLabels', this.alertLabels, 'must not set severity (set it per alert)');
+    check.that(this.alertLabels.alertname === undefined, 'alertLabels', this.alertLabels, 'must not set alertname: Prometheus sets it to the rule\'s name and would overwrite it');
     const autoscaler = props.autoscaler;
     if (autoscaler) {
       check.integer('autoscaler.maxReplicas', autoscaler.maxReplicas, 1);
@@ -319,7 +321,7 @@ export class ServingAlerts extends Construct {
       { severity: AlertSeverity.WARNING, pendingSeconds: startupWindowSeconds },
       () => queries.replicasNotReady(deployment, firstDeploySeconds),
       'vLLM Deployment {{ $labels.deployment }} is not scaling up',
-      `{{ $value }} replica(s) of Deployment {{ $labels.deployment }} in {{ $labels.namespace }} (model ${server.model.servedModelName}) have not become ready within the startup window (${promDuration(startupWindowSeconds)}): pods are pending (no GPU node) or failing to start.`,
+      `{{ $value }} replica(s) of Deployment {{ $labels.deployment }} in {{ $labels.namespace }} (model ${templateLiteral(server.model.servedModelName)}) have not become ready within the startup window (${promDuration(startupWindowSeconds)}): pods are pending (no GPU node) or failing to start.`,
       props.runbookBaseUrl);
 
     const ttft = props.timeToFirstToken ?? {};
@@ -388,11 +390,12 @@ export class ServingAlerts extends Construct {
       alert: name,
       expr: PrometheusRuleSpecGroupsRulesExpr.fromString(expression),
       for: promDuration(pendingSeconds),
-      labels: { ...this.alertLabels, severity: (options.severity ?? defaults.severity).value },
+      labels: Object.fromEntries(Object.entries({ ...this.alertLabels, severity: (options.severity ?? defaults.severity).value })
+        .map(([label, value]) => [label, templateLiteral(value)])),
       annotations: {
         summary,
         description,
-        ...(runbookUrl !== undefined ? { runbook_url: runbookUrl } : {}),
+        ...(runbookUrl !== undefined ? { runbook_url: templateLiteral(runbookUrl) } : {}),
       },
     });
   }

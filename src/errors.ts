@@ -64,6 +64,25 @@ export class Check {
     return seconds;
   }
 
+  /**
+   * A props object holding every required prop: from JavaScript (or a missing `{}`) the props may lack one, and the
+   * construct must say which rather than fail further on with a TypeError.
+   */
+  public required(props: unknown, names: string[]): void {
+    if (props === null || typeof props !== 'object') throw this.problem(`props (${formatValue(props)}) must be an object with ${names.join(', ')}`);
+    for (const name of names) {
+      const value = (props as { [name: string]: unknown })[name];
+      if (value === undefined || value === null) throw this.error(name, value, `is required (props must hold ${names.join(', ')})`);
+    }
+  }
+
+  /** A member of a string enum (`RolloutStrategy.SURGE`): from JavaScript any string arrives, and none may fall back silently. */
+  public oneOf(prop: string, value: unknown, members: { [name: string]: string }, enumName: string): void {
+    if (value === undefined) return;
+    this.that(Object.values(members).includes(value as string), prop, value,
+      `must be one of ${Object.keys(members).map((name) => `${enumName}.${name}`).join(', ')}`);
+  }
+
   /** Throws `<subject>: <prop> (<value>) <rule>` when the condition does not hold. */
   public that(condition: boolean, prop: string, value: unknown, rule: string): void {
     if (!condition) throw this.error(prop, value, rule);

@@ -69,6 +69,7 @@ export class GpuHeadroom extends Construct {
   public constructor(scope: Construct, id: string, props: GpuHeadroomProps) {
     super(scope, id);
     const check = new Check(subjectOf(this, 'GpuHeadroom'));
+    check.required(props, ['server']);
     check.that(props !== null && typeof props === 'object', 'props', props, 'must be an object with at least `server`');
     check.that(props.server instanceof VllmService, 'server', props.server, 'must be a VllmService');
     this.replicas = props.replicas ?? 1;

@@ -134,6 +134,7 @@ export class ModelCache extends Construct {
   public constructor(scope: Construct, id: string, props: ModelCacheProps) {
     super(scope, id);
     const check = new Check(subjectOf(this, 'ModelCache'));
+    check.required(props, ['model']);
     check.integer('backoffLimit', props.backoffLimit, 0, 100);
     if (props.size !== undefined) {
       const gib = sizeGib(check, 'size', props.size);

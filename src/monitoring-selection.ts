@@ -42,6 +42,7 @@ export class MonitoringSelection extends Construct {
   public constructor(scope: Construct, id: string, props: MonitoringSelectionProps) {
     super(scope, id);
     const check = new Check(subjectOf(this, 'MonitoringSelection'));
+    check.required(props, ['labels']);
     const existing = Chart.of(this).node.findAll().find((c) => c instanceof MonitoringSelection && c !== this);
     if (existing) throw check.problem(`the chart already has a MonitoringSelection ('${existing.node.path}'): declare one per chart`);
     const entries = Object.entries(props.labels);

@@ -15,6 +15,7 @@ import { Queries } from './promql';
 import { checkCacheSharable } from './server-settings';
 import { checkRenderedMetadata } from './validation/kubernetes-names';
 import { namespaceOfAddress, prometheusAddressProblem } from './validation/prometheus';
+import { checkTriggerSettings } from './validation/serving';
 import { VllmService } from './vllm-service';
 
 /**
@@ -263,6 +264,7 @@ export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
   public constructor(scope: Construct, id: string, props: QueueAutoscalerProps) {
     super(scope, id);
     const check = new Check(subjectOf(this, 'QueueAutoscaler'));
+    check.required(props, ['server', 'maxReplicas', 'prometheusAddress']);
     this.check = check;
     check.integer('maxReplicas', props.maxReplicas, 1, 1000);
     const target = props.targetQueuePerReplica ?? SWEPT_DEFAULTS.targetQueuePerReplica;
@@ -272,6 +274,10 @@ export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
     const prometheusNamespace = namespaceOfAddress(props.prometheusAddress);
     if (prometheusNamespace !== undefined) props.server._scrapedFrom(prometheusNamespace);
     if (props.kvCacheTrigger) check.inHalfOpenRange('kvCacheTrigger.threshold', props.kvCacheTrigger.threshold, 0, 1);
+    checkTriggerSettings(check, 'predictiveTrigger', props.predictiveTrigger, SWEPT_DEFAULTS.predictiveEnabled);
+    // The predictive trigger aims for the capacity trigger's in-flight target too.
+    checkTriggerSettings(check, 'capacityTrigger', props.capacityTrigger, SWEPT_DEFAULTS.capacityEnabled,
+      props.predictiveTrigger?.enabled ?? SWEPT_DEFAULTS.predictiveEnabled);
     const capacity = props.capacityTrigger ?? {};
     check.inHalfOpenRange('capacityTrigger.utilization', capacity.utilization, 0, 1);
     if (capacity.targetInFlightPerReplica !== undefined) {

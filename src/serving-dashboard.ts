@@ -93,6 +93,7 @@ export class ServingDashboard extends Construct {
   public constructor(scope: Construct, id: string, props: ServingDashboardProps) {
     super(scope, id);
     const check = new Check(subjectOf(this, 'ServingDashboard'));
+    check.required(props, ['servers']);
     const servers = props.servers;
     check.that(servers.length > 0, 'servers', servers.length, 'must hold at least one VllmService');
     for (const server of servers) {

@@ -17,6 +17,7 @@ import { checkImage, checkVllmImageVersion } from './validation/images';
 import { checkLabels, checkNamespace, checkRenderedMetadata } from './validation/kubernetes-names';
 import { checkScrapeInterval } from './validation/prometheus';
 import { checkCpu, checkInt32, gibText, sizeGib } from './validation/quantities';
+import { checkSecretValue } from './validation/secrets';
 import { checkBatchBudget, checkNodeSelector, checkTensorParallelHeads, MAX_GPUS_PER_NODE } from './validation/serving';
 import { checkEnv, checkExtraArgs } from './validation/vllm-args';
 
@@ -306,6 +307,7 @@ export class VllmService extends Construct {
   public constructor(scope: Construct, id: string, props: VllmServiceProps) {
     super(scope, id);
     const check = new Check(subjectOf(this, 'VllmService'));
+    check.required(props, ['model', 'gpu']);
     const gpuCount = props.gpuCount ?? 1;
     check.integer('gpuCount', gpuCount, 1);
     check.that(gpuCount <= MAX_GPUS_PER_NODE, 'gpuCount', gpuCount, `must be <= ${MAX_GPUS_PER_NODE}: one pod runs on one node, and no ${props.gpu.name} node holds more`);
@@ -316,8 +318,11 @@ export class VllmService extends Construct {
     check.integer('tensorParallelSize', tensorParallelSize, 1);
     check.that(gpuCount % tensorParallelSize === 0, 'tensorParallelSize', tensorParallelSize,
       `must divide gpuCount (${gpuCount}): allowed ${divisors(gpuCount).join(', ')}`);
+    checkSecretValue(check, 'apiKey', props.apiKey);
+    check.oneOf('rolloutStrategy', props.rolloutStrategy, RolloutStrategy, 'RolloutStrategy');
+    check.oneOf('loadFormat', props.loadFormat, LoadFormat, 'LoadFormat');
     checkNoLiteralToken(check, props);
-    checkExtraArgs(check, props.extraArgs);
+    checkExtraArgs(check, props.extraArgs, props.loadFormat !== undefined);
     checkNamespace(check, 'namespace', props.namespace);
     checkImage(check, 'image', props.image);
     if (props.image !== undefined && props.skipImageVersionCheck !== true) checkVllmImageVersion(check, 'image', props.image, 'skipImageVersionCheck');
@@ -405,7 +410,10 @@ export class VllmService extends Construct {
     // Without a ModelCache the weights are downloaded into the cache emptyDir: size it for them (x 1.1 for the hub's files).
     const scratchSize = props.scratchSize ?? Size.gibibytes(SCRATCH_GIB + (props.cache ? 0 : Math.ceil(props.model.weightsGib * 1.1)));
     const scratch = writableScratch(this.deployment, { tmp: Size.gibibytes(TMP_GIB), cache: scratchSize });
-    checkEnv(check, props.env, [scratch.tmpPath, scratch.cachePath]);
+    checkEnv(check, props.env, [scratch.tmpPath, scratch.cachePath], {
+      ...(props.apiKey !== undefined ? { VLLM_API_KEY: 'apiKey' } : {}),
+      ...(props.model.token !== undefined && !props.cache ? { HF_TOKEN: 'the model\'s token (Model.huggingFace token)' } : {}),
+    });
     const args = [
       ...this.modelArgs(props.cache),
       '--served-model-name', props.model.servedModelName,

@@ -151,6 +151,7 @@ export class WarmFloor extends Construct implements ReplicaFloor {
   public constructor(scope: Construct, id: string, props: WarmFloorProps) {
     super(scope, id);
     const check = new Check(subjectOf(this, 'WarmFloor'));
+    check.required(props, ['autoscaler']);
     const autoscaler = props.autoscaler;
     this.replicas = props.replicas ?? 1;
     check.integer('replicas', this.replicas, 0);

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { Duration, Testing } from 'cdk8s';
 import * as ts from 'typescript';
 import { parseAllDocuments } from 'yaml';
-import { Gpu, VllmService } from '../src';
+import { Gpu, Model, VllmService } from '../src';
 import { AlertSeverity, IAutoscalerTarget, ServingAlerts, ServingAlertsProps } from '../src/alerts';
 import { AlertRuleTest, checkRules, InputSeries, PromtoolTest, requirePromtool, testRules } from './promql/promtool';
 import { expectValidManifests } from './schema/validate';
@@ -164,6 +164,33 @@ describe('ServingAlerts validation', () => {
     const server = new VllmService(chart, 'server', { model: LLAMA_8B, gpu: Gpu.L4 });
     expect(errorOf(() => new ServingAlerts(chart, 'alerts', { server }))).toBe(
       `${subject}: server.namespace (undefined) must be set (give VllmService 'test/server' or its chart a namespace, or its QueueAutoscaler a queryNamespace): every alert is scoped by it`);
+  });
+
+  test('an alertname label is refused: Prometheus would overwrite it with the rule name', () => {
+    expect(errorOf(() => synthAlerts({ alertLabels: { alertname: 'Mine' } })))
+      .toBe(`${subject}: alertLabels ({"alertname":"Mine"}) must not set alertname: Prometheus sets it to the rule's name and would overwrite it`);
+  });
+
+  test('{{ in a served model name, a runbook URL or a label reaches the rules as literal text, and promtool accepts the file', () => {
+    // GIVEN values that Go's text/template would read as actions
+    const chart = testChart();
+    const model = Model.huggingFace('meta-llama/Llama-3.1-8B-Instruct', { parametersBillions: 8, servedModelName: 'llama-{{.x}}' });
+    const server = new VllmService(chart, 'server', { model, gpu: Gpu.L4 });
+    new ServingAlerts(chart, 'alerts', {
+      server,
+      alertLabels: { team: 'inf{{ra' },
+      runbookBaseUrl: 'https://wiki.example.com/{{page}}',
+      scaleUpStalled: { runbookUrl: 'https://wiki.example.com/{{stalled' },
+    });
+    // WHEN synthesized
+    const rules: any[] = findOne(Testing.synth(chart), 'PrometheusRule').spec.groups.flatMap((g: any) => g.rules);
+    const byName = Object.fromEntries(rules.map((r) => [r.alert, r]));
+    // THEN every {{ of the user's values prints itself
+    expect(byName.VllmScaleUpStalled.annotations.description).toContain('(model llama-{{ "{{" }}.x}})');
+    expect(byName.VllmScaleUpStalled.annotations.runbook_url).toBe('https://wiki.example.com/{{ "{{" }}stalled');
+    expect(byName.VllmPreemptions.annotations.runbook_url).toBe('https://wiki.example.com/{{ "{{" }}page}}#vllmpreemptions');
+    expect(byName.VllmPreemptions.labels).toEqual({ team: 'inf{{ "{{" }}ra', severity: 'warning' });
+    if (requirePromtool()) expect(() => checkRules(findOne(Testing.synth(chart), 'PrometheusRule').spec.groups)).not.toThrow();
   });
 
   test('a negative preemption threshold', () => {

@@ -203,6 +203,12 @@ describe('QueueAutoscaler bad input', () => {
     [{ scaleUp: { pods: 0 } }, 'scaleUp.pods (0) must be a whole number from 1 to 1000'],
     [{ scaleDown: { period: Duration.hours(1) } }, "scaleDown.period ('3600s') must be a whole number of seconds from 1 to 1800"],
     [{ authentication: { name: 'Prom Auth' } }, "authentication.name ('Prom Auth') must be a valid Kubernetes object name"],
+    [{ predictiveTrigger: { enabled: 'false' } }, "predictiveTrigger.enabled ('false') must be true or false (a boolean, not a string)"],
+    [{ capacityTrigger: { enabled: 'no' } }, "capacityTrigger.enabled ('no') must be true or false (a boolean, not a string)"],
+    [{ predictiveTrigger: { horizon: Duration.minutes(5) } },
+      'predictiveTrigger sets horizon but the trigger is off (it is off by default): the settings would be ignored; set enabled: true, or drop them'],
+    [{ capacityTrigger: { enabled: false, utilization: 0.5 } },
+      'capacityTrigger sets utilization but the trigger is off (enabled: false): the settings would be ignored; set enabled: true, or drop them'],
   ])('%j is refused', (props, message) => {
     expect(() => scaled(props as Partial<QueueAutoscalerProps>)).toThrow(`${SUBJECT}: ${message}`);
   });

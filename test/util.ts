@@ -1,5 +1,6 @@
 import { App, Chart, ChartProps, Testing } from 'cdk8s';
 import { Gpu, Model } from '../src';
+import { ValidationError } from '../src/errors';
 
 /** Small, fast models for tests that do not care which model is served. */
 export const LLAMA_8B = Model.huggingFace('meta-llama/Llama-3.1-8B-Instruct', { parametersBillions: 8 });
@@ -46,6 +47,17 @@ export function argValue(args: string[], flag: string): string | undefined {
 }
 
 /** The exact message of the error `fn` throws (fails when it throws none). */
+/** The message of the ValidationError `build` throws; fails the test when it throws anything else, or nothing. */
+export function refusal(build: () => unknown): string {
+  try {
+    build();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ValidationError);
+    return (e as Error).message;
+  }
+  throw new Error('expected a ValidationError, but the props were accepted');
+}
+
 export function errorOf(fn: () => unknown): string {
   try {
     fn();

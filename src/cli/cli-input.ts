@@ -1,6 +1,5 @@
-import { mkdirSync, unlinkSync, writeFileSync } from 'fs';
-import { dirname, join } from 'path';
 import { parseAllDocuments } from 'yaml';
+import { REPLAY_LIMITS } from '../simulation/cluster/limits';
 import { readBounded } from '../simulation/traffic/bounded-read';
 import { Trace } from '../simulation/traffic/trace';
 
@@ -13,6 +12,9 @@ export class UsageError extends Error {}
 export const BUDGET_TEXT = `Limits: a trace file is read up to ${Trace.MAX_FILE_BYTES / 2 ** 20} MiB; a replay holds at most `
   + `${Trace.MAX_REQUESTS.toLocaleString('en-US')} requests (after --rate-scale and --flash-crowd) spanning at most 7 days, `
   + `with at most ${Trace.MAX_TOKENS_PER_REQUEST.toLocaleString('en-US')} prompt or output tokens per request (each at least 1). `
+  + `Replayed manifests hold at most ${REPLAY_LIMITS.maxReplicas.toLocaleString('en-US')} replicas (every replica count of a ScaledObject, `
+  + `HorizontalPodAutoscaler or Deployment), a ServiceMonitor scrape interval of at least ${REPLAY_LIMITS.minScrapeIntervalSeconds} s, and `
+  + `durations (cold start, grace periods, polling intervals) of at most ${REPLAY_LIMITS.maxSeconds.toLocaleString('en-US')} s. `
   + 'Within these limits a run needs at most about 1 GiB of memory (0.83 GiB measured for a 235 MB trace of 1,990,000 requests); '
   + 'anything past them is refused before it is read or replayed.';
 
@@ -35,7 +37,8 @@ export function parseArguments(argv: string[], flagNames: Set<string>, optionNam
       if (inline !== undefined) throw new UsageError(`--${name} takes no value`);
       flags.add(name);
     } else if (optionNames.has(name)) {
-      const value = inline ?? rest[++i];
+      // A missing value never takes the next flag: `--svg --json` is a mistake, not a folder named '--json'.
+      const value = inline ?? (rest[i + 1]?.startsWith('--') ? undefined : rest[++i]);
       if (value === undefined) throw new UsageError(`--${name} needs a value`);
       options.set(name, value);
     } else {
@@ -79,23 +82,6 @@ export function flashCrowd(raw: string): { startSeconds: number; durationSeconds
     throw new UsageError(`--flash-crowd (${raw}) needs START_SECONDS and DURATION_SECONDS from 0 to ${maxSeconds} (duration > 0) and MULTIPLIER from 1 to ${MAX_RATE_FACTOR}`);
   }
   return { startSeconds, durationSeconds, multiplier };
-}
-
-/** Creates `dir` when needed and proves it writable (a probe file), before any replay runs. */
-export function writableDirectory(dir: string, flag: string): void {
-  const probe = join(dir, `.cdk8s-vllm-write-test-${process.pid}`);
-  try {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(probe, '');
-    unlinkSync(probe);
-  } catch (error) {
-    throw new UsageError(`${flag} '${dir}' is not a writable directory: ${(error as Error).message}`);
-  }
-}
-
-/** The directory of an output file must be writable. */
-export function writableFileDirectory(file: string, flag: string): void {
-  writableDirectory(dirname(file), flag);
 }
 
 /** Largest manifests file read, bytes. */

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-import { mkdirSync, readFileSync, writeFileSync } from 'fs';
+import { readFileSync } from 'fs';
 import { dirname, join, relative } from 'path';
 import { SWEPT_DEFAULTS } from '../autoscaling-defaults';
-import { BUDGET_TEXT, flashCrowd, parseArguments, policyList, rateScale, readManifestsFile, UsageError, writableDirectory, writableFileDirectory } from './cli-input';
+import { BUDGET_TEXT, flashCrowd, parseArguments, policyList, rateScale, readManifestsFile, UsageError } from './cli-input';
 import { Gpu } from '../gpu';
 import { Model } from '../model';
 import { ENGINE_USAGE, engineCommand } from './engine-command';
+import { writableDirectory, writableFileDirectory, writeOutputFile } from './output-files';
 import { ExampleDeploymentOptions } from '../simulation/cluster/deployment-options';
 import { EXAMPLE_DEPLOYMENTS, exampleManifests } from '../simulation/cluster/example-chart';
 import { findAutoscaler } from '../simulation/cluster/find-autoscaler';
@@ -19,7 +20,7 @@ import { SimulationResult } from '../simulation/evidence/results';
 import { clusterScenarios, runSuite, ScenarioResult, standardScenarios } from '../simulation/evidence/suite';
 import { VariantRow } from '../simulation/evidence/variant-row';
 import { benchJson, benchMarkdownTable, benchSources, benchSummary, benchTextTable } from '../simulation/report/bench-report';
-import { writeDashboardSvg } from '../simulation/report/dashboard-svg';
+import { dashboardSvgOf } from '../simulation/report/dashboard-svg';
 import { jsonReport, modelled, ReportTrace, summary, textTable } from '../simulation/report/report';
 import { suiteJson, suiteSections, suiteShortfalls, suiteSources, suiteSummaryTable, suiteText } from '../simulation/report/suite-report';
 import { CostReference, costChart, policyChart } from '../simulation/report/svg';
@@ -130,6 +131,20 @@ function routingOption(options: Map<string, string>, flags: Set<string>): string
   return routing;
 }
 
+/** Options only one command reads; given to the other, they would be ignored silently. */
+const COMMAND_OF: { [name: string]: 'bench' | 'simulate' } = Object.fromEntries([
+  ...['suite', 'seeds', 'policies', 'max-replicas', 'slo-target', 'markdown'].map((name) => [name, 'bench']),
+  ['dashboard-svg', 'simulate'],
+]);
+
+/** Refuses an option that the command does not read. */
+function checkApplies(parsed: Parsed): void {
+  for (const name of [...parsed.options.keys(), ...parsed.flags]) {
+    const owner = COMMAND_OF[name];
+    if (owner !== undefined && owner !== parsed.command) throw new UsageError(`--${name} does not apply to ${parsed.command}: only ${owner} reads it`);
+  }
+}
+
 interface Parsed { readonly command: string; readonly options: Map<string, string>; readonly flags: Set<string> }
 
 function parse(argv: string[]): Parsed {
@@ -197,18 +212,9 @@ function progressBar(): ((label: string, fraction: number) => void) & { done(): 
 }
 
 function writeCharts(dir: string, results: SimulationResult[], slo: number, reference?: CostReference, target?: number): string[] {
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (error) {
-    throw new UsageError(`--svg '${dir}' cannot be created: ${(error as Error).message}`);
-  }
   const files: string[] = [];
   const write = (file: string, text: string): void => {
-    try {
-      writeFileSync(file, text);
-    } catch (error) {
-      throw new UsageError(`--svg: '${file}' cannot be written: ${(error as Error).message}`);
-    }
+    writeOutputFile(file, text, '--svg');
     files.push(file);
   };
   write(join(dir, 'cost-vs-slo.svg'), costChart(results, slo, reference, target));
@@ -355,12 +361,7 @@ function writeMarkdownPage(file: string, argv: string[], commandLine: string, bo
     ...body,
     ...charts.map((chart) => `![${link(chart)}](${link(chart)})\n`),
   ];
-  try {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(file, lines.join('\n'));
-  } catch (error) {
-    throw new UsageError(`--markdown '${file}' cannot be written: ${(error as Error).message}`);
-  }
+  writeOutputFile(file, lines.join('\n'), '--markdown');
 }
 
 const SUITE_METHOD = [
@@ -479,7 +480,7 @@ function simulateCommand(parsed: Parsed, out: (text: string) => void, err: (text
   }, (f) => progress('replay', f));
   progress.done();
   if (options.has('svg')) for (const chart of writeCharts(options.get('svg')!, [result], slo)) err(`wrote ${chart}`);
-  if (options.has('dashboard-svg')) writeDashboardSvg(options.get('dashboard-svg')!, result, manifests, slo, options.get('deployment'));
+  if (options.has('dashboard-svg')) writeOutputFile(options.get('dashboard-svg')!, dashboardSvgOf(result, manifests, slo, options.get('deployment')), '--dashboard-svg');
   if (flags.has('json')) {
     out(jsonReport(traceInfo(trace), [result], slo));
     return;
@@ -508,6 +509,7 @@ export function main(argv: string[], out: (text: string) => void = console.log, 
       out(packageVersion());
       return 0;
     }
+    if (parsed.command === 'bench' || parsed.command === 'simulate') checkApplies(parsed);
     if (parsed.command === 'bench') bench(parsed, argv, out, err);
     else if (parsed.command === 'simulate') simulateCommand(parsed, out, err);
     else throw new UsageError(parsed.command === '' ? 'a command is required' : `unknown command '${parsed.command}'`);

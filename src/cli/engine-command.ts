@@ -49,7 +49,11 @@ function parseArgs(args: string[]): { options: Map<string, string>; json: boolea
     const arg = args[i];
     if (!arg.startsWith('--')) throw new EngineUsageError(`unexpected argument '${arg}'`);
     const [name, inline] = arg.slice(2).split(/=(.*)/s, 2);
-    if (name === 'json') {json = true;} else if (name === 'help') {help = true;} else if (VALUE_OPTIONS.has(name)) {
+    if (name === 'json' || name === 'help') {
+      if (inline !== undefined) throw new EngineUsageError(`--${name} takes no value`);
+      if (name === 'json') json = true;
+      else help = true;
+    } else if (VALUE_OPTIONS.has(name)) {
       const value = inline ?? args[++i];
       if (value === undefined || value.startsWith('--')) throw new EngineUsageError(`--${name} needs a value`);
       if (options.has(name)) throw new EngineUsageError(`--${name} is given twice`);
@@ -153,7 +157,7 @@ export function engineCommand(args: string[], out: (text: string) => void, err: 
       return 0;
     }
     const r = engineCommandResult(args);
-    if (args.includes('--json')) {
+    if (parseArgs(args).json) {
       out(JSON.stringify(r, null, 2));
       return 0;
     }

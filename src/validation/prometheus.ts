@@ -63,3 +63,13 @@ export function namespaceOfAddress(address: string): string | undefined {
   if (labels.length < 2 || (labels.length > 2 && labels[2] !== 'svc')) return undefined;
   return /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(labels[1]) ? labels[1] : undefined;
 }
+
+/**
+ * Text that Prometheus renders as written in an alerting rule's labels and annotations. It expands both as Go
+ * templates (text/template), so a `{{` in a value the user gave (a served model name, a runbook URL, a label) would
+ * open an action, and promtool refuses the whole rule file when it does not parse. Each `{{` becomes an action that
+ * prints `{{`; a `}}` outside an action is plain text already.
+ */
+export function templateLiteral(text: string): string {
+  return text.split('{{').join('{{ "{{" }}');
+}

@@ -64,3 +64,21 @@ export function checkColdStartTimeout(check: Check, timeoutSeconds: number, star
   check.that(timeoutSeconds >= startupWindowSeconds, 'scaleToZero.coldStartTimeout', `${timeoutSeconds}s`,
     `must be >= the server's startup window (${startupWindowSeconds}s): requests held at zero replicas would time out before a replica is ready`);
 }
+
+/**
+ * A trigger's settings object (`predictiveTrigger: { horizon }`): `enabled` a real boolean (from JavaScript the string
+ * 'false' is truthy and would turn the trigger on), and no settings on a trigger that is off, where they would be ignored
+ * (`usedElsewhere`: another trigger that is on reads them).
+ */
+export function checkTriggerSettings(check: Check, prop: string, settings: object | undefined, enabledByDefault: boolean,
+  usedElsewhere = false): void {
+  if (settings === undefined) return;
+  check.that((settings as unknown) !== null && typeof settings === 'object', prop, settings, 'must be an object of trigger settings');
+  const enabled = (settings as { enabled?: unknown }).enabled;
+  check.that(enabled === undefined || typeof enabled === 'boolean', `${prop}.enabled`, enabled, 'must be true or false (a boolean, not a string)');
+  const set = Object.entries(settings).filter(([key, value]) => key !== 'enabled' && value !== undefined).map(([key]) => key);
+  const why = enabled === false ? 'enabled: false' : 'it is off by default';
+  if ((enabled ?? enabledByDefault) || usedElsewhere || set.length === 0) return;
+  throw check.problem(`${prop} sets ${set.join(', ')} but the trigger is off (${why}): `
+    + 'the settings would be ignored; set enabled: true, or drop them');
+}

@@ -30,7 +30,7 @@ const TYPED_FLAGS: { [flag: string]: string } = {
 
 /** Flags whose value is a credential: on the command line it shows in `kubectl get pod -o yaml` and `ps`. */
 const SECRET_FLAGS: { [flag: string]: string } = {
-  '--api-key': 'env: { VLLM_API_KEY: EnvValue.fromSecretValue({ secret, key }) }',
+  '--api-key': 'apiKey: { secret, key }',
   '--hf-token': 'Model.huggingFace(..., { token: { secret, key } })',
 };
 
@@ -47,28 +47,79 @@ export function normalizeFlag(arg: string): string | undefined {
   return name.startsWith('--') ? `--${name.slice(2).replace(/_/g, '-')}` : name;
 }
 
-/** Refuses extra arguments that override a typed flag or carry a credential. */
-export function checkExtraArgs(check: Check, extraArgs: string[] | undefined): void {
+/**
+ * `--load-format` values vLLM knows (vllm-project/vllm vllm/config/load.py LoadFormats, v0.18); any other makes it exit.
+ * The Run:ai streamer is set with the `loadFormat` prop, which sizes the pod's memory and the cold start for it.
+ */
+const LOAD_FORMATS = ['auto', 'pt', 'safetensors', 'npcache', 'dummy', 'tensorizer', 'sharded_state', 'gguf', 'bitsandbytes', 'mistral',
+  'fastsafetensors'];
+
+/**
+ * The guarded flags `flag` names: itself, or those it abbreviates. vLLM's parser is argparse with `allow_abbrev`, so an
+ * unambiguous prefix (`--api-ke`, `--max-num-seq`) is read as the full flag, and an ambiguous one stops the server.
+ */
+function guardedFlags(flag: string): string[] {
+  const guarded = [...Object.keys(SECRET_FLAGS), ...Object.keys(TYPED_FLAGS), '--load-format'];
+  if (guarded.includes(flag)) return [flag];
+  if (!flag.startsWith('--') || flag.length < 3) return [];
+  return guarded.filter((g) => g.startsWith('--') && g.startsWith(flag));
+}
+
+/**
+ * Refuses extra arguments that override a typed flag (written in full or abbreviated) or carry a credential, a second
+ * positional argument (vllm serve takes one, the model, which the library passes), NUL bytes, and `--load-format`
+ * values vLLM does not know or that the `loadFormat` prop must set.
+ */
+export function checkExtraArgs(check: Check, extraArgs: string[] | undefined, loadFormatSet = false): void {
   if (extraArgs === undefined) return;
   check.that(Array.isArray(extraArgs), 'extraArgs', extraArgs, 'must be a list of strings');
+  let takesValue = false;
   for (const [i, arg] of extraArgs.entries()) {
-    check.that(typeof arg === 'string', `extraArgs[${i}]`, arg, 'must be a string');
+    const prop = `extraArgs[${i}]`;
+    check.that(typeof arg === 'string', prop, arg, 'must be a string');
+    check.that(!arg.includes('\u0000'), prop, arg.replace(/\u0000/g, '\\0'), 'must not contain a NUL byte: no process argument can carry one');
     const flag = normalizeFlag(arg);
-    if (flag === undefined) continue;
-    const secret = SECRET_FLAGS[flag];
-    if (secret) throw check.error(`extraArgs[${i}]`, flag, `must not carry a credential on the command line: use ${secret}`);
-    const prop = TYPED_FLAGS[flag];
-    if (prop) throw check.error(`extraArgs[${i}]`, flag, `would silently override the flag the library derives; set it with ${prop}`);
+    if (flag === undefined) {
+      check.that(takesValue, prop, arg, "is a second positional argument: vllm serve takes one, the model, which the library passes; give a flag's value right after the flag or as --flag=value");
+      takesValue = false;
+      continue;
+    }
+    takesValue = !arg.includes('=');
+    const flags = guardedFlags(flag);
+    if (flags.length === 0) continue;
+    const abbreviation = flags[0] === flag ? '' : `abbreviates ${flags.join(' and ')} (vLLM's parser accepts unambiguous prefixes) and `;
+    const secret = flags.map((f) => SECRET_FLAGS[f]).find((use) => use !== undefined);
+    if (secret) throw check.error(prop, flag, `${abbreviation}must not carry a credential on the command line: use ${secret}`);
+    if (flags.length === 1 && flags[0] === '--load-format') {
+      checkLoadFormatArg(check, prop, arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : extraArgs[i + 1], abbreviation, loadFormatSet);
+      continue;
+    }
+    const typed = flags.map((f) => TYPED_FLAGS[f] ?? 'loadFormat').join(' and ');
+    throw check.error(prop, flag, `${abbreviation}would silently override the flag the library derives; set it with ${typed}`);
   }
 }
 
-/** A map of extra environment variables: valid names, no literal credentials, scratch paths kept writable. */
-export function checkEnv(check: Check, env: { [name: string]: kplus.EnvValue } | undefined, writableDirs: string[]): void {
+function checkLoadFormatArg(check: Check, prop: string, value: string | undefined, abbreviation: string, loadFormatSet: boolean): void {
+  if (loadFormatSet) throw check.error(prop, '--load-format', `${abbreviation}would silently override the flag the library derives; set it with loadFormat`);
+  if (value !== undefined && value.startsWith('runai_streamer')) {
+    throw check.error(prop, value, 'must be set with loadFormat: LoadFormat.RUNAI_STREAMER, which sizes the pod\'s memory and the cold start for the streamer');
+  }
+  check.that(value !== undefined && LOAD_FORMATS.includes(value), prop, value ?? '', `is not a --load-format vLLM knows: one of ${LOAD_FORMATS.join(', ')}`);
+}
+
+/**
+ * A map of extra environment variables: valid names, no literal credentials, scratch paths kept writable, and none of
+ * the variables a typed prop sets (`setByProps`: name to prop), which `env` would silently replace.
+ */
+export function checkEnv(check: Check, env: { [name: string]: kplus.EnvValue } | undefined, writableDirs: string[],
+  setByProps: { [name: string]: string } = {}): void {
   if (env === undefined) return;
   check.that(env !== null && typeof env === 'object', 'env', env, 'must be a map of names to EnvValue');
   for (const [name, value] of Object.entries(env)) {
     const problem = envNameProblem(name);
     if (problem) throw check.error('env key', name, problem);
+    const prop = setByProps[name];
+    if (prop !== undefined) throw check.error('env key', name, `is set from ${prop}: env would silently replace it; set one of them`);
     check.that(value !== null && typeof value === 'object' && ('value' in value || 'valueFrom' in value), `env.${name}`, value,
       'must be an EnvValue (EnvValue.fromValue, EnvValue.fromSecretValue, ...)');
     const literal = value.value;

@@ -76,6 +76,9 @@ describe('cdk8s-vllm engine', () => {
     [['--gpu', 'H100-80GB', ...LLAMA_8B, '--decode-batch', '0', '--context', '0', '--prefill-tokens', '0'], 'cdk8s-vllm engine: --decode-batch and --prefill-tokens are both 0: the step does no work'],
     [['--gpu', 'H100-80GB', ...LLAMA_8B, ...STEP, '--tokens', '3'], 'cdk8s-vllm engine: unknown option --tokens'],
     [['--gpu', 'H100-80GB', ...LLAMA_8B, ...STEP, '--memory-bandwidth-tbps'], 'cdk8s-vllm engine: --memory-bandwidth-tbps needs a value'],
+    [['--gpu', 'H100-80GB', ...LLAMA_8B, ...STEP, '--json=1'], 'cdk8s-vllm engine: --json takes no value'],
+    [['--gpu', 'H100-80GB', ...LLAMA_8B, ...STEP, '--json=false'], 'cdk8s-vllm engine: --json takes no value'],
+    [['--gpu', 'H100-80GB', ...LLAMA_8B, ...STEP, '--help=yes'], 'cdk8s-vllm engine: --help takes no value'],
   ])('bad or missing flags %#: one line on stderr, exit code 2', (args, message) => {
     const { code, out, err } = capture(['engine', ...args]);
     expect(code).toBe(2);

@@ -1,10 +1,9 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { AlertSeverity, Gpu, Model, ModelCache, Precision, QueueAutoscaler, ServingAlerts, VllmService, VllmServiceProps, WarmFloor, WarmFloorProps } from '../../src';
-import { ValidationError } from '../../src/errors';
 import { ServingDashboard } from '../../src/serving-dashboard';
 import { ColdStart, Sizing } from '../../src/sizing';
-import { findOne, LLAMA_70B, LLAMA_8B, testChart } from '../util';
+import { findOne, LLAMA_70B, LLAMA_8B, refusal, testChart } from '../util';
 
 // One exact-message test per input rule, through the public constructs. GIVEN props, WHEN constructed, THEN the message.
 
@@ -20,16 +19,6 @@ function floor(props: Omit<WarmFloorProps, 'autoscaler'>): unknown[] {
   const autoscaler = new QueueAutoscaler(chart, 'autoscaler', { server: server({}, chart), maxReplicas: 8, prometheusAddress: PROM });
   new WarmFloor(chart, 'floor', { autoscaler, ...props });
   return Testing.synth(chart);
-}
-
-function refusal(build: () => unknown): string {
-  try {
-    build();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ValidationError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a ValidationError, but the props were accepted');
 }
 
 describe('rendered names and metadata', () => {
@@ -111,7 +100,7 @@ describe('model ids, precision, tokens', () => {
     expect(refusal(() => Model.huggingFace('org/m', { parametersBillions: 1, precision: 'fp4' as Precision })))
       .toBe("Model 'org/m': precision ('fp4') must be one of bf16, fp16, fp8, int4");
     expect(refusal(() => Model.huggingFace('org/m', { parametersBillions: 1, token: 'hf_abc' as unknown as kplus.SecretValue })))
-      .toBe("Model 'org/m': token ('<redacted>') must be a Secret reference { secret, key }, not a literal string: store the token in a Kubernetes Secret");
+      .toBe("Model 'org/m': token ('<redacted>') must be a Secret reference { secret, key }, not a literal string: store the credential in a Kubernetes Secret");
   });
 
   test('tensor parallelism must divide the attention and KV heads', () => {
@@ -155,7 +144,7 @@ describe('arguments, environment and images', () => {
 
   test('credentials on the command line or in env', () => {
     expect(refusal(() => server({ extraArgs: ['--api-key', 'sk-123'] })))
-      .toBe(`${SERVER}: extraArgs[0] ('--api-key') must not carry a credential on the command line: use env: { VLLM_API_KEY: EnvValue.fromSecretValue({ secret, key }) }`);
+      .toBe(`${SERVER}: extraArgs[0] ('--api-key') must not carry a credential on the command line: use apiKey: { secret, key }`);
     expect(refusal(() => server({ extraArgs: ['--hf_token=abc'] })))
       .toBe(`${SERVER}: extraArgs[0] ('--hf-token') must not carry a credential on the command line: use Model.huggingFace(..., { token: { secret, key } })`);
     expect(refusal(() => server({ env: { OPENAI_API_KEY: kplus.EnvValue.fromValue('sk-123') } })))

@@ -1,3 +1,4 @@
+import { REPLAY_LIMITS } from './limits';
 import { Gpu } from '../../gpu';
 import { Model, Precision } from '../../model';
 import { Sizing } from '../../sizing';
@@ -49,6 +50,18 @@ export function parseDurationSeconds(text: string, what: string): number {
   const match = /^((\d+)h)?((\d+)m(?!s))?((\d+)s)?((\d+)ms)?$/.exec(String(text).trim());
   if (!match || String(text).trim() === '') throw new Error(`${what}: '${text}' is not a duration like '15s' or '1m'`);
   return Number(match[2] ?? 0) * 3600 + Number(match[4] ?? 0) * 60 + Number(match[6] ?? 0) + Number(match[8] ?? 0) / 1000;
+}
+
+/**
+ * A duration in seconds read from a manifest: a finite number from 0 to a replay's longest span (7 days). `Infinity`,
+ * `NaN` or `1e400` would stall a pod forever, which no cluster does.
+ */
+function replaySeconds(raw: unknown, what: string): number {
+  const value = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+  if (!(Number.isFinite(value) && value >= 0 && value <= REPLAY_LIMITS.maxSeconds)) {
+    throw new Error(`${what} (${String(raw)}) must be a number of seconds from 0 to ${REPLAY_LIMITS.maxSeconds}`);
+  }
+  return value;
 }
 
 /** Reads the vLLM server from the synthesized objects: the Deployment (required), Service and ServiceMonitor. */
@@ -115,13 +128,11 @@ export function readServer(manifests: Manifest[], deploymentName?: string): Serv
   if (kvCapacityTokens < maxModelLen) {
     throw new Error(`${subject}: the KV cache holds ${kvCapacityTokens} tokens, less than --max-model-len ${maxModelLen}: vLLM would not start`);
   }
-  const coldStartSeconds = Number(annotation('cold-start-seconds'));
-  if (!(coldStartSeconds >= 0)) throw new Error(`${subject}: annotation '${ANNOTATION_PREFIX}cold-start-seconds' must be a number of seconds >= 0`);
+  const coldStartSeconds = replaySeconds(annotation('cold-start-seconds'), `${subject}: annotation '${ANNOTATION_PREFIX}cold-start-seconds'`);
   const preStop: string[] = container.lifecycle?.preStop?.exec?.command ?? [];
-  const preStopSeconds = preStop[0] === 'sleep' ? Number(preStop[1]) || 0 : 0;
-  const terminationGraceSeconds = Number(podSpec.terminationGracePeriodSeconds ?? 30);
-  const shutdownTimeoutSeconds = Number(args.get('--shutdown-timeout') ?? 0);
-  if (!(shutdownTimeoutSeconds >= 0)) throw new Error(`${subject}: vLLM argument --shutdown-timeout must be a number of seconds >= 0`);
+  const preStopSeconds = preStop[0] === 'sleep' ? replaySeconds(preStop[1], `${subject}: the preStop hook's sleep`) : 0;
+  const terminationGraceSeconds = replaySeconds(podSpec.terminationGracePeriodSeconds ?? 30, `${subject}: spec.template.spec.terminationGracePeriodSeconds`);
+  const shutdownTimeoutSeconds = replaySeconds(args.get('--shutdown-timeout') ?? 0, `${subject}: vLLM argument --shutdown-timeout`);
 
   return {
     deploymentName: name,
@@ -267,5 +278,11 @@ function readScrapeInterval(manifests: Manifest[], deployment: Manifest): number
   }
   const interval = monitor.spec?.endpoints?.[0]?.interval;
   // Prometheus's own default scrape interval when the endpoint names none.
-  return interval === undefined ? 30 : parseDurationSeconds(interval, `ServiceMonitor '${monitor.metadata?.name}' endpoints[0].interval`);
+  if (interval === undefined) return 30;
+  const what = `ServiceMonitor '${monitor.metadata?.name}' endpoints[0].interval`;
+  const seconds = parseDurationSeconds(interval, what);
+  if (!(seconds >= REPLAY_LIMITS.minScrapeIntervalSeconds && seconds <= REPLAY_LIMITS.maxSeconds)) {
+    throw new Error(`${what} ('${interval}') must be from ${REPLAY_LIMITS.minScrapeIntervalSeconds}s to ${REPLAY_LIMITS.maxSeconds}s: a replay scrapes every pod at each interval`);
+  }
+  return seconds;
 }

@@ -1,6 +1,7 @@
 import { externalAverageValueReplicas, externalValueReplicas, HpaController, perPodReplicas, PodSample, resolveBehavior } from './hpa';
 import { ScrapeHistory } from './promql-eval';
 import { GAUGES, PodGauges, SeriesLabels } from './queries';
+import { replicaCount } from '../cluster/limits';
 import { Manifest } from '../cluster/manifests';
 import { ASSUMPTIONS } from '../engine/assumptions';
 
@@ -99,10 +100,7 @@ export class FixedAutoscaler implements Autoscaler {
   public readonly maxReplicas: number;
 
   public constructor(public readonly initialReplicas: number) {
-    if (!Number.isInteger(initialReplicas) || initialReplicas < 0) {
-      throw new Error(`Deployment: spec.replicas (${initialReplicas}) must be a whole number >= 0`);
-    }
-    this.maxReplicas = initialReplicas;
+    this.maxReplicas = replicaCount(initialReplicas, 'Deployment: spec.replicas', 0);
   }
 
   public warmStart(): void {}
@@ -133,8 +131,8 @@ export class HpaAutoscaler implements Autoscaler {
   public constructor(hpa: Manifest) {
     const subject = `HorizontalPodAutoscaler '${hpa.metadata?.name}'`;
     const spec = hpa.spec ?? {};
-    const minReplicas = spec.minReplicas ?? ASSUMPTIONS.defaultMinReplicas;
-    const maxReplicas = spec.maxReplicas ?? ASSUMPTIONS.defaultMaxReplicas;
+    const minReplicas = replicaCount(spec.minReplicas ?? ASSUMPTIONS.defaultMinReplicas, `${subject}: spec.minReplicas`, 1);
+    const maxReplicas = replicaCount(spec.maxReplicas ?? ASSUMPTIONS.defaultMaxReplicas, `${subject}: spec.maxReplicas`, 1);
     this.controller = new HpaController({ minReplicas, maxReplicas, behavior: resolveBehavior(spec.behavior, subject) });
     this.initialReplicas = minReplicas;
     this.maxReplicas = maxReplicas;

@@ -3,6 +3,7 @@ import { CronWindow } from './cron';
 import { externalAverageValueReplicas, externalValueReplicas, HpaController, perPodReplicas, resolveBehavior } from './hpa';
 import { evaluateQuery, parsePromQL, singleScrape } from './promql-eval';
 import { METRIC } from '../../promql';
+import { REPLAY_LIMITS, replicaCount } from '../cluster/limits';
 import { Manifest } from '../cluster/manifests';
 import { ASSUMPTIONS } from '../engine/assumptions';
 
@@ -60,22 +61,24 @@ export class KedaAutoscaler implements Autoscaler {
   public constructor(scaledObject: Manifest, httpScaledObjects: Manifest[] = []) {
     const subject = `ScaledObject '${scaledObject.metadata?.name}'`;
     const spec = scaledObject.spec ?? {};
-    const whole = (value: unknown, field: string, fallback: number, min = 0): number => {
+    const seconds = (value: unknown, field: string, fallback: number, min = 0): number => {
       const n = value === undefined ? fallback : Number(value);
-      if (!Number.isInteger(n) || n < min) throw new Error(`${subject}: spec.${field} (${String(value)}) must be a whole number >= ${min}`);
+      if (!Number.isInteger(n) || n < min || n > REPLAY_LIMITS.maxSeconds) {
+        throw new Error(`${subject}: spec.${field} (${String(value)}) must be a whole number of seconds from ${min} to ${REPLAY_LIMITS.maxSeconds}`);
+      }
       return n;
     };
-    this.minReplicas = whole(spec.minReplicaCount, 'minReplicaCount', 0);
-    this.maxReplicas = whole(spec.maxReplicaCount, 'maxReplicaCount', 100, 1);
+    this.minReplicas = replicaCount(spec.minReplicaCount ?? 0, `${subject}: spec.minReplicaCount`, 0);
+    this.maxReplicas = replicaCount(spec.maxReplicaCount ?? 100, `${subject}: spec.maxReplicaCount`, 1);
     if (this.maxReplicas < this.minReplicas) throw new Error(`${subject}: spec.maxReplicaCount (${this.maxReplicas}) must be >= minReplicaCount (${this.minReplicas})`);
-    this.pollingIntervalSeconds = whole(spec.pollingInterval, 'pollingInterval', 30, 1);
-    this.cooldownSeconds = whole(spec.cooldownPeriod, 'cooldownPeriod', 300);
-    this.initialCooldownSeconds = whole(spec.initialCooldownPeriod, 'initialCooldownPeriod', 0);
-    this.idleReplicas = spec.idleReplicaCount === undefined ? undefined : whole(spec.idleReplicaCount, 'idleReplicaCount', 0);
+    this.pollingIntervalSeconds = seconds(spec.pollingInterval, 'pollingInterval', 30, 1);
+    this.cooldownSeconds = seconds(spec.cooldownPeriod, 'cooldownPeriod', 300);
+    this.initialCooldownSeconds = seconds(spec.initialCooldownPeriod, 'initialCooldownPeriod', 0);
+    this.idleReplicas = spec.idleReplicaCount === undefined ? undefined : replicaCount(spec.idleReplicaCount, `${subject}: spec.idleReplicaCount`, 0);
     const annotations = scaledObject.metadata?.annotations ?? {};
     this.paused = annotations[PAUSED_ANNOTATION] === 'true' || annotations[PAUSED_REPLICAS_ANNOTATION] !== undefined;
     this.pausedReplicas = annotations[PAUSED_REPLICAS_ANNOTATION] === undefined ? undefined
-      : whole(annotations[PAUSED_REPLICAS_ANNOTATION], `metadata.annotations['${PAUSED_REPLICAS_ANNOTATION}']`, 0);
+      : replicaCount(annotations[PAUSED_REPLICAS_ANNOTATION], `${subject}: metadata.annotations['${PAUSED_REPLICAS_ANNOTATION}']`, 0);
     this.fallback = readFallback(spec.fallback, subject);
     this.hpa = new HpaController({
       minReplicas: Math.max(this.minReplicas, 1),
@@ -226,7 +229,7 @@ function readFallback(raw: any, subject: string): Fallback | undefined {
   if (!Number.isInteger(failureThreshold) || failureThreshold < 0 || !Number.isInteger(replicas) || replicas < 0) {
     throw new Error(`${subject}: spec.fallback.failureThreshold (${raw.failureThreshold}) and replicas (${raw.replicas}) must be whole numbers >= 0`);
   }
-  return { failureThreshold, replicas, behavior };
+  return { failureThreshold, replicas: replicaCount(replicas, `${subject}: spec.fallback.replicas`, 0), behavior };
 }
 
 function readTrigger(raw: any, subject: string, httpScaledObjects: Manifest[]): Trigger {
@@ -289,8 +292,7 @@ function cronTrigger(raw: any, metadata: { [key: string]: string }, subject: str
   if (!timezone || !start || !end || metadata.desiredReplicas === undefined) {
     throw new Error(`${subject}: cron metadata needs timezone, start, end and desiredReplicas`);
   }
-  const desired = Number(metadata.desiredReplicas);
-  if (!Number.isInteger(desired) || desired < 0) throw new Error(`${subject}: cron desiredReplicas ('${metadata.desiredReplicas}') must be a whole number >= 0`);
+  const desired = replicaCount(metadata.desiredReplicas, `${subject}: cron desiredReplicas`, 0);
   let window: CronWindow;
   try {
     window = new CronWindow(timezone, start, end);

@@ -1,4 +1,4 @@
-import { GAUGES, LabelMatcher, PodGauges, selects, SeriesLabels } from './queries';
+import { GAUGES, LabelMatcher, labelMatcher, PodGauges, selects, SeriesLabels } from './queries';
 
 /**
  * A small PromQL evaluator for the queries a ScaledObject may carry, over the simulated scrapes. It reads the
@@ -261,7 +261,7 @@ class Parser {
       const m = /^([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"\s*,?/.exec(this.rest());
       if (!m) this.fail('a label matcher must look like label="value"');
       this.pos += m![0].length;
-      matchers.push({ label: m![1], op: m![2] as LabelMatcher['op'], value: m![3].replace(/\\(.)/g, '$1') });
+      matchers.push(labelMatcher(m![1], m![2], m![3].replace(/\\(.)/g, '$1'), (what) => this.fail(what)));
     }
   }
 

@@ -1,3 +1,4 @@
+import { RE2JS } from 're2js';
 import { METRIC } from '../../promql';
 
 /**
@@ -60,9 +61,51 @@ export function parseGaugeQuery(query: string, subject: string): GaugeQuery {
   for (const part of splitMatchers(body ?? '')) {
     const m = MATCHER_PATTERN.exec(part);
     if (!m) throw new Error(`${subject}: query '${query}': label matcher '${part.trim()}' must look like label="value"`);
-    matchers.push({ label: m[1], op: m[2] as LabelMatcher['op'], value: m[3].replace(/\\(.)/g, '$1') });
+    matchers.push(labelMatcher(m[1], m[2], m[3].replace(/\\(.)/g, '$1'), (what) => {
+      throw new Error(`${subject}: query '${query}': ${what}`);
+    }));
   }
   return { aggregation: aggregation as GaugeQuery['aggregation'], gauge, matchers };
+}
+
+const REGEX_CACHE = new Map<string, RE2JS>();
+
+/**
+ * What is wrong with a label matcher's regular expression, as Prometheus compiles it (Go's regexp, RE2 syntax:
+ * no lookarounds, no backreferences), if anything.
+ */
+export function labelRegexProblem(value: string): string | undefined {
+  try {
+    labelRegex(value);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/**
+ * A label matcher's regular expression as Prometheus matches it: RE2, in time linear in the label's length (so
+ * `(a+)+` from a manifest cannot stall a replay), anchored at both ends, `.` matching a newline
+ * (prometheus/prometheus model/labels/regexp.go NewFastRegexMatcher: `^(?s:<value>)$`).
+ */
+function labelRegex(value: string): RE2JS {
+  let regex = REGEX_CACHE.get(value);
+  if (regex === undefined) {
+    // Compiled alone first, so an unbalanced `a)(b` is refused rather than completed by the anchoring group.
+    RE2JS.compile(value);
+    regex = RE2JS.compile(`^(?s:${value})$`);
+    REGEX_CACHE.set(value, regex);
+  }
+  return regex;
+}
+
+/** A matcher read from a query: its regular expression, if any, is one Prometheus accepts; `fail` reports it. */
+export function labelMatcher(label: string, op: string, value: string, fail: (what: string) => never): LabelMatcher {
+  if (op === '=~' || op === '!~') {
+    const problem = labelRegexProblem(value);
+    if (problem !== undefined) fail(`label matcher ${label}${op}"${value}": ${problem} (Prometheus reads RE2 syntax: no lookarounds or backreferences)`);
+  }
+  return { label, op: op as LabelMatcher['op'], value };
 }
 
 /** Whether a series with these labels is selected by the matchers. */
@@ -75,8 +118,8 @@ export function selects(matchers: LabelMatcher[], labels: SeriesLabels): boolean
     switch (m.op) {
       case '=': return value === m.value;
       case '!=': return value !== m.value;
-      case '=~': return new RegExp(`^(?:${m.value})$`).test(value);
-      default: return !new RegExp(`^(?:${m.value})$`).test(value);
+      case '=~': return labelRegex(m.value).test(value);
+      default: return !labelRegex(m.value).test(value);
     }
   });
 }

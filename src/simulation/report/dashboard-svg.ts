@@ -1,4 +1,3 @@
-import { writeFileSync } from 'fs';
 import { seconds } from './report';
 import { escape, fmt, niceMax } from './svg';
 import { Manifest, manifestsOfKind, readServer } from '../cluster/manifests';
@@ -216,9 +215,7 @@ export function dashboardLines(manifests: Manifest[], sloTtftSeconds: number, de
   };
 }
 
-/** Writes the dashboard picture of a replay to `file` (the CLI's `--dashboard-svg`). */
-export function writeDashboardSvg(
-  file: string, result: SimulationResult, manifests: Manifest[], sloTtftSeconds: number, deploymentName?: string,
-): void {
-  writeFileSync(file, dashboardSvg(result, dashboardLines(manifests, sloTtftSeconds, deploymentName)));
+/** The dashboard picture of a replay (the CLI's `--dashboard-svg`). */
+export function dashboardSvgOf(result: SimulationResult, manifests: Manifest[], sloTtftSeconds: number, deploymentName?: string): string {
+  return dashboardSvg(result, dashboardLines(manifests, sloTtftSeconds, deploymentName));
 }

@@ -1,23 +1,26 @@
-import { closeSync, fstatSync, openSync, readSync } from 'fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'fs';
 import { ValidationError } from '../../errors';
 
 /**
- * Reads at most `maxBytes` of a file as UTF-8; refuses devices and anything larger (`/dev/zero` never ends).
+ * Reads at most `maxBytes` of a regular file as UTF-8; refuses anything larger, and devices, FIFOs, sockets and
+ * directories (`/dev/zero` never ends; a FIFO blocks until a writer comes). The file is opened without blocking, so a FIFO
+ * is refused at once rather than waited on.
  * @param what how messages name the file, e.g. 'Trace file'
  */
 export function readBounded(path: string, maxBytes: number, what: string): string {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    // eslint-disable-next-line no-bitwise
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     throw new ValidationError(`${what} '${path}' cannot be read: ${(error as Error).message}`);
   }
   try {
     const stat = fstatSync(fd);
-    if (stat.isDirectory() || stat.isCharacterDevice() || stat.isBlockDevice() || stat.isSocket()) {
+    if (!stat.isFile()) {
       throw new ValidationError(`${what} '${path}' is not a regular file`);
     }
-    if (stat.isFile() && stat.size > maxBytes) {
+    if (stat.size > maxBytes) {
       throw new ValidationError(`${what} '${path}' has ${stat.size} bytes; at most ${maxBytes} (${maxBytes / 2 ** 20} MiB) are read`);
     }
     const chunks: Buffer[] = [];

@@ -51,7 +51,7 @@ describe('HpaAutoscaler', () => {
     const fixed = new FixedAutoscaler(3);
     expect([fixed.initialReplicas, fixed.maxReplicas]).toEqual([3, 3]);
     expect([fixed.poll(), fixed.hpaSync(), fixed.push()]).toEqual([undefined, undefined, undefined]);
-    expect(() => new FixedAutoscaler(-1)).toThrow('Deployment: spec.replicas (-1) must be a whole number >= 0');
+    expect(() => new FixedAutoscaler(-1)).toThrow('Deployment: spec.replicas (-1) must be a whole number from 0 to 1000, the most replicas one replay models');
   });
 
   test('quantities and errors', () => {

@@ -234,6 +234,6 @@ describe('KedaAutoscaler', () => {
     expect(() => new KedaAutoscaler(scaledObject({ triggers: [{ type: 'prometheus', metadata: { serverAddress: 'x', query: 'rate(vllm:num_preemptions_total[1m])', threshold: '1' } }] })))
       .toThrow(/ScaledObject 'so' trigger 0: query 'rate\(vllm:num_preemptions_total\[1m\]\)' at character 5: 'rate' is not modelled/);
     expect(() => new KedaAutoscaler(scaledObject({ triggers: [{ type: 'kafka', metadata: {} }] }))).toThrow("trigger type 'kafka' is not modelled");
-    expect(() => new KedaAutoscaler(scaledObject({ maxReplicaCount: 0 }))).toThrow("ScaledObject 'so': spec.maxReplicaCount (0) must be a whole number >= 1");
+    expect(() => new KedaAutoscaler(scaledObject({ maxReplicaCount: 0 }))).toThrow("ScaledObject 'so': spec.maxReplicaCount (0) must be a whole number from 1 to 1000, the most replicas one replay models");
   });
 });

@@ -61,4 +61,14 @@ describe('PromQL evaluator', () => {
     expect(() => parsePromQL('sum(vllm:num_requests_waiting', 'q')).toThrow("at character 30: expected ')'");
     expect(() => parsePromQL('sum(x{a=b})', 'q')).toThrow("'x' is not modelled");
   });
+
+  test('label regular expressions are RE2: lookaheads are refused where the query is read, and (a+)+ finishes', () => {
+    expect(() => parsePromQL('sum(vllm:num_requests_waiting{model_name=~"(?!m)"})', 'trigger q'))
+      .toThrow(new Error('trigger q: query \'sum(vllm:num_requests_waiting{model_name=~"(?!m)"})\' at character 50: label matcher model_name=~"(?!m)": '
+        + 'error parsing regexp: invalid or unsupported Perl syntax: `(?!` (Prometheus reads RE2 syntax: no lookarounds or backreferences)'));
+    const long = { ...history(600, () => [{ pod: 0, gauges: gauges(2, 1) }]), labels: { ...LABELS, model_name: `${'a'.repeat(5000)}!` } };
+    const started = Date.now();
+    expect(evaluateQuery(parsePromQL('sum(vllm:num_requests_waiting{model_name=~"(a+)+"})', 'q'), long, 600)).toEqual({ empty: true });
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
 });

@@ -49,4 +49,27 @@ describe('queries', () => {
     expect(() => parseGaugeQuery('sum(vllm:gpu_cache_usage_perc)', 't')).toThrow("reads 'vllm:gpu_cache_usage_perc'; the simulator models only");
     expect(() => parseGaugeQuery('sum(vllm:num_requests_waiting{model_name~"x"})', 't')).toThrow("label matcher 'model_name~\"x\"' must look like label=\"value\"");
   });
+
+  test('regular expressions match as Prometheus matches them: RE2, in linear time, anchored, dot matching newlines', () => {
+    // GIVEN a catastrophic-backtracking pattern and a label that makes a backtracking engine take exponential time
+    const labels = { ...LABELS, model_name: `${'a'.repeat(5000)}b` };
+    const nested = parseGaugeQuery('sum(vllm:num_requests_waiting{model_name=~"(a+)+"})', 't');
+    const started = Date.now();
+    // WHEN it is matched THEN it finishes at once, and does not match (the 'b')
+    expect(evaluate(nested, labels, [pod(1, 0)])).toEqual({ empty: true });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(evaluate(parseGaugeQuery('sum(vllm:num_requests_waiting{model_name=~"(a+)+b"})', 't'), labels, [pod(1, 0)])).toEqual({ value: 1 });
+    expect(selects([{ label: 'model_name', op: '=~', value: 'meta' }], LABELS)).toBe(false);
+    expect(selects([{ label: 'model_name', op: '=~', value: 'a.b' }], { ...LABELS, model_name: 'a\nb' })).toBe(true);
+  });
+
+  test('regular expressions Prometheus refuses are refused: lookarounds, backreferences, unbalanced groups', () => {
+    expect(() => parseGaugeQuery('sum(vllm:num_requests_waiting{model_name=~"(?=meta).*"})', "ScaledObject 'x'"))
+      .toThrow(new Error("ScaledObject 'x': query 'sum(vllm:num_requests_waiting{model_name=~\"(?=meta).*\"})': label matcher model_name=~\"(?=meta).*\": "
+        + 'error parsing regexp: invalid or unsupported Perl syntax: `(?=` (Prometheus reads RE2 syntax: no lookarounds or backreferences)'));
+    expect(() => parseGaugeQuery('sum(vllm:num_requests_waiting{model_name!~"a(?!b)"})', 't')).toThrow('invalid or unsupported Perl syntax: `(?!`');
+    expect(() => parseGaugeQuery('sum(vllm:num_requests_waiting{model_name=~"(a)\\\\1"})', 't')).toThrow('invalid escape sequence: `\\1`');
+    expect(() => parseGaugeQuery('sum(vllm:num_requests_waiting{model_name=~"(a"})', 't')).toThrow('missing closing ): `(a`');
+    expect(() => parseGaugeQuery('sum(vllm:num_requests_waiting{model_name=~"a)(b"})', 't')).toThrow('unexpected ): `a)(b`');
+  });
 });

@@ -1,0 +1,94 @@
+import { Chart } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Gpu, Model, RolloutStrategy, VllmService, VllmServiceProps } from '../../src';
+import { LoadFormat } from '../../src/sizing';
+import { LLAMA_8B, refusal, testChart } from '../util';
+
+// Values checked as their consumer parses them: the API server's Secret names and keys, vLLM's argparse. One exact
+// message per rule; GIVEN props, WHEN constructed, THEN the message.
+
+const SERVER = "VllmService 'test/server'";
+
+function server(props: Partial<VllmServiceProps> = {}, chart: Chart = testChart()): VllmService {
+  return new VllmService(chart, 'server', { model: LLAMA_8B, gpu: Gpu.L4, ...props });
+}
+
+const secret = (name: string, key: string): kplus.SecretValue => ({ secret: kplus.Secret.fromSecretName(testChart(), 'ref', name), key });
+
+describe('Secret references: apiKey as token, names and keys as the API server accepts them', () => {
+  test('apiKey given as a plain string is a clear error, not a TypeError', () => {
+    expect(refusal(() => server({ apiKey: 'sk-123' as unknown as kplus.SecretValue })))
+      .toBe(`${SERVER}: apiKey ('<redacted>') must be a Secret reference { secret, key }, not a literal string: store the credential in a Kubernetes Secret`);
+    expect(refusal(() => server({ apiKey: { key: 'k' } as unknown as kplus.SecretValue })))
+      .toBe(`${SERVER}: apiKey ('<object>') must be a Secret reference { secret: kplus.Secret.fromSecretName(...), key }`);
+  });
+
+  test.each([
+    ['apiKey', (v: kplus.SecretValue) => server({ apiKey: v })],
+    ['token', (v: kplus.SecretValue) => Model.huggingFace('org/m', { parametersBillions: 1, token: v })],
+  ])('%s: a Secret name or key the API server refuses', (prop, build) => {
+    const subject = prop === 'token' ? "Model 'org/m'" : SERVER;
+    expect(refusal(() => build(secret('My_Secret', 'key'))))
+      .toBe(`${subject}: ${prop}.secret.name ('My_Secret') must be lower-case letters, digits, '-' and '.', each dot-separated part starting and ending with a letter or digit (RFC 1123 subdomain)`);
+    expect(refusal(() => build(secret('hf', 'my key'))))
+      .toBe(`${subject}: ${prop}.key ('my key') must be letters, digits, '-', '_' and '.' (not '.' or '..'), as a Secret's data keys are`);
+    expect(refusal(() => build(secret('hf', '..'))))
+      .toBe(`${subject}: ${prop}.key ('..') must be letters, digits, '-', '_' and '.' (not '.' or '..'), as a Secret's data keys are`);
+    expect(() => build(secret('hf.tokens', 'HF_TOKEN.v1'))).not.toThrow();
+  });
+
+  test('env.VLLM_API_KEY beside apiKey is refused: it would silently replace it', () => {
+    expect(refusal(() => server({ apiKey: secret('api', 'key'), env: { VLLM_API_KEY: kplus.EnvValue.fromSecretValue(secret('other', 'key')) } })))
+      .toBe(`${SERVER}: env key ('VLLM_API_KEY') is set from apiKey: env would silently replace it; set one of them`);
+    expect(() => server({ env: { VLLM_API_KEY: kplus.EnvValue.fromSecretValue(secret('other', 'key')) } })).not.toThrow();
+  });
+});
+
+describe("extraArgs as vLLM's argparse reads them", () => {
+  test.each([
+    ['--api-ke', 'abbreviates --api-key (vLLM\'s parser accepts unambiguous prefixes) and must not carry a credential on the command line: use apiKey: { secret, key }'],
+    ['--hf-tok=abc', 'abbreviates --hf-token (vLLM\'s parser accepts unambiguous prefixes) and must not carry a credential on the command line: use Model.huggingFace(..., { token: { secret, key } })'],
+    ['--max-num-seq', 'abbreviates --max-num-seqs (vLLM\'s parser accepts unambiguous prefixes) and would silently override the flag the library derives; set it with maxNumSeqs'],
+    ['--gpu-memory-util=0.99', 'abbreviates --gpu-memory-utilization (vLLM\'s parser accepts unambiguous prefixes) and would silently override the flag the library derives; set it with gpuMemoryUtilization'],
+    ['--max_num_seq', 'abbreviates --max-num-seqs (vLLM\'s parser accepts unambiguous prefixes) and would silently override the flag the library derives; set it with maxNumSeqs'],
+    ['--max-num', 'abbreviates --max-num-seqs and --max-num-batched-tokens (vLLM\'s parser accepts unambiguous prefixes) and would silently override the flag the library derives; set it with maxNumSeqs and maxNumBatchedTokens'],
+  ])('an abbreviation of a guarded flag, %s, is caught by the same guard', (arg, rule) => {
+    const flag = arg.split('=')[0].replace(/_/g, '-');
+    expect(refusal(() => server({ extraArgs: [arg, '1'] }))).toBe(`${SERVER}: extraArgs[0] ('${flag}') ${rule}`);
+  });
+
+  test('flags that abbreviate nothing guarded pass', () => {
+    expect(() => server({ extraArgs: ['--enable-prefix-caching', '--max-loras', '4', '--seed=1'] })).not.toThrow();
+  });
+
+  test('a second positional argument is refused', () => {
+    expect(refusal(() => server({ extraArgs: ['other/model'] })))
+      .toBe(`${SERVER}: extraArgs[0] ('other/model') is a second positional argument: vllm serve takes one, the model, which the library passes; give a flag's value right after the flag or as --flag=value`);
+    expect(refusal(() => server({ extraArgs: ['--seed=1', 'stray'] })))
+      .toBe(`${SERVER}: extraArgs[1] ('stray') is a second positional argument: vllm serve takes one, the model, which the library passes; give a flag's value right after the flag or as --flag=value`);
+  });
+
+  test('NUL bytes are refused', () => {
+    expect(refusal(() => server({ extraArgs: ['--chat-template=a\u0000b'] })))
+      .toBe(`${SERVER}: extraArgs[0] ('--chat-template=a\\0b') must not contain a NUL byte: no process argument can carry one`);
+  });
+
+  test('--load-format: values vLLM knows only, the streamer through the prop, never beside the prop', () => {
+    expect(refusal(() => server({ extraArgs: ['--load-format', 'turbo'] })))
+      .toBe(`${SERVER}: extraArgs[0] ('turbo') is not a --load-format vLLM knows: one of auto, pt, safetensors, npcache, dummy, tensorizer, sharded_state, gguf, bitsandbytes, mistral, fastsafetensors`);
+    expect(refusal(() => server({ extraArgs: ['--load-form=runai_streamer'] })))
+      .toBe(`${SERVER}: extraArgs[0] ('runai_streamer') must be set with loadFormat: LoadFormat.RUNAI_STREAMER, which sizes the pod's memory and the cold start for the streamer`);
+    expect(refusal(() => server({ loadFormat: LoadFormat.AUTO, extraArgs: ['--load-format', 'safetensors'] })))
+      .toBe(`${SERVER}: extraArgs[0] ('--load-format') would silently override the flag the library derives; set it with loadFormat`);
+    expect(() => server({ extraArgs: ['--load-format', 'safetensors'] })).not.toThrow();
+  });
+});
+
+describe('string enums from JavaScript never fall back silently', () => {
+  test('an unknown rolloutStrategy or loadFormat is refused', () => {
+    expect(refusal(() => server({ rolloutStrategy: 'RECREATE' as RolloutStrategy })))
+      .toBe(`${SERVER}: rolloutStrategy ('RECREATE') must be one of RolloutStrategy.SURGE, RolloutStrategy.REPLACE`);
+    expect(refusal(() => server({ loadFormat: 'fast' as LoadFormat })))
+      .toBe(`${SERVER}: loadFormat ('fast') must be one of LoadFormat.AUTO, LoadFormat.RUNAI_STREAMER`);
+  });
+});
