@@ -21,31 +21,141 @@ export function checkPrometheusLabels(check: Check, prop: string, labels: { [nam
   }
 }
 
+/** The parts of a URL as Go's `net/url` Parse splits it (the subset KEDA's prometheus scaler depends on). */
+export interface GoUrl {
+  /** Lower-cased scheme; empty when Go reads none. */
+  readonly scheme: string;
+  /** What follows `scheme:` when it does not start with '/': Go then reads no host at all. */
+  readonly opaque: string;
+  /** Whether `//` opened an authority. */
+  readonly hasAuthority: boolean;
+  /** The user information before '@', if any. */
+  readonly userinfo?: string;
+  /** The host without the port. */
+  readonly host: string;
+  /** The port after ':', as written (possibly empty). */
+  readonly port?: string;
+  /** The path. */
+  readonly path: string;
+}
+
+const GO_HOST_CHAR = /^[A-Za-z0-9\-_.~!$&'()*+,;=:[\]<>"]$/;
+
 /**
- * The Prometheus address of a KEDA prometheus trigger. KEDA appends `/api/v1/query?query=...&time=...` to it
- * (kedacore/keda pkg/scalers/prometheus_scaler.go, v2.17), so it must be a bare base URL: http(s), a host, no query,
- * no fragment, no surrounding whitespace, no path already ending in the API, and no credentials in plain text
- * (use `authentication`, a TriggerAuthentication backed by a Secret).
+ * Splits `raw` as Go's `url.Parse` does (golang/go src/net/url/url.go, Go 1.22: getScheme, parse, parseAuthority,
+ * parseHost, validOptionalPort, unescape in host mode). Returns what Go refuses, as a string, or the parts.
+ * Query and fragment are cut off first, as Go does.
+ */
+export function parseGoUrl(raw: string): GoUrl | string {
+  let rest = raw.split('#')[0];
+  if (/[\x00-\x1f\x7f]/.test(rest)) return 'invalid control character in URL';
+  let scheme = '';
+  for (let i = 0; i < rest.length; i++) {
+    const c = rest[i];
+    if (/[A-Za-z]/.test(c)) continue;
+    if (/[0-9+\-.]/.test(c)) {
+      if (i === 0) break;
+      continue;
+    }
+    if (c === ':') {
+      if (i === 0) return 'missing protocol scheme';
+      scheme = rest.slice(0, i).toLowerCase();
+      rest = rest.slice(i + 1);
+    }
+    break;
+  }
+  rest = rest.split('?')[0];
+  if (!rest.startsWith('/') && scheme !== '') return { scheme, opaque: rest, hasAuthority: false, host: '', path: '' };
+  if (!rest.startsWith('//')) return { scheme, opaque: '', hasAuthority: false, host: '', path: rest };
+  const slash = rest.indexOf('/', 2);
+  const authority = slash < 0 ? rest.slice(2) : rest.slice(2, slash);
+  const path = slash < 0 ? '' : rest.slice(slash);
+  const at = authority.lastIndexOf('@');
+  const userinfo = at < 0 ? undefined : authority.slice(0, at);
+  let host = at < 0 ? authority : authority.slice(at + 1);
+  let port: string | undefined;
+  if (host.startsWith('[')) {
+    const close = host.lastIndexOf(']');
+    if (close < 0) return "missing ']' in host";
+    const colonPort = host.slice(close + 1);
+    if (colonPort !== '' && !/^:[0-9]*$/.test(colonPort)) return `invalid port ${JSON.stringify(colonPort)} after host`;
+    port = colonPort === '' ? undefined : colonPort.slice(1);
+    host = host.slice(0, close + 1);
+  } else {
+    const colon = host.lastIndexOf(':');
+    if (colon >= 0) {
+      const colonPort = host.slice(colon);
+      if (!/^:[0-9]*$/.test(colonPort)) return `invalid port ${JSON.stringify(colonPort)} after host`;
+      port = colonPort.slice(1);
+      host = host.slice(0, colon);
+    }
+  }
+  for (let i = 0; i < host.length; i++) {
+    const c = host[i];
+    if (c === '%') {
+      // Go allows %-escapes in a host only for bytes >= 0x80 (and %25).
+      if (!/^%[0-9A-Fa-f]{2}$/.test(host.slice(i, i + 3)) || (parseInt(host[i + 1], 16) < 8 && host.slice(i, i + 3) !== '%25')) {
+        return `invalid URL escape ${JSON.stringify(host.slice(i, i + 3))}`;
+      }
+      i += 2;
+      continue;
+    }
+    if (c.charCodeAt(0) < 0x80 && !GO_HOST_CHAR.test(c)) return `invalid character ${JSON.stringify(c)} in host name`;
+  }
+  return { scheme, opaque: '', hasAuthority: true, userinfo, host, port, path };
+}
+
+const HTTP_URL = 'must be an http:// or https:// URL';
+const GO_READS = "Go's net/url, which KEDA uses,";
+/** A host KEDA can dial: a DNS name or an IPv4 address, or an IPv6 address in brackets. */
+const DIALABLE_HOST = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*\.?)$/;
+
+/**
+ * The Prometheus address of a KEDA prometheus trigger, read as KEDA reads it: with Go's `net/url`, not a browser's
+ * URL parser (which turns '\\' into '/', adds the missing '//' and skips extra slashes). KEDA appends
+ * `/api/v1/query?query=...&time=...` to it (kedacore/keda pkg/scalers/prometheus_scaler.go, v2.17), so it must be a
+ * bare base URL: http(s), '//', a host it can dial, a port from 1 to 65535, no query, no fragment, no surrounding
+ * whitespace, no path already ending in the API, and no credentials in plain text (use `authentication`, a
+ * TriggerAuthentication backed by a Secret).
  */
 export function prometheusAddressProblem(address: string): string | undefined {
-  if (typeof address !== 'string' || address.length === 0) return 'must be an http:// or https:// URL';
-  let url: URL;
-  try {
-    url = new URL(address);
-  } catch {
-    return 'must be an http:// or https:// URL';
+  if (typeof address !== 'string' || address.length === 0) return HTTP_URL;
+  if (address.includes('\\')) {
+    return `must not contain '\\': ${GO_READS} refuses it in a host and keeps it in a path, where a browser-style parser reads '/'`;
   }
-  if (address.trim() !== address || /\s/.test(address)) return 'must not contain whitespace (KEDA uses the address as written)';
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname.length === 0) return 'must be an http:// or https:// URL';
-  if (url.username !== '' || url.password !== '') {
+  const url = parseGoUrl(address);
+  if (typeof url === 'string' || (url.scheme !== 'http' && url.scheme !== 'https')) {
+    const trimmed = parseGoUrl(address.trim());
+    const http = typeof trimmed !== 'string' && (trimmed.scheme === 'http' || trimmed.scheme === 'https');
+    return http && address.trim() !== address ? 'must not contain whitespace (KEDA uses the address as written)' : HTTP_URL;
+  }
+  if (/\s/.test(address)) return 'must not contain whitespace (KEDA uses the address as written)';
+  if (!url.hasAuthority) {
+    return `must have '//' and a host after '${url.scheme}:': ${GO_READS} reads '${url.scheme}:${url.opaque || url.path}' as a URL with no host`;
+  }
+  if (url.userinfo !== undefined) {
     return 'must not carry credentials in plain text: set authentication (a KEDA TriggerAuthentication backed by a Secret)';
   }
-  if (url.search !== '' || address.includes('?')) return 'must have no query string: KEDA appends /api/v1/query?query=... to it';
-  if (url.hash !== '' || address.includes('#')) return 'must have no fragment: KEDA appends /api/v1/query?query=... to it';
-  if (/\/api\/v1(\/query(_range)?)?\/?$/.test(url.pathname)) {
+  if (url.host === '') return `has an empty host: ${GO_READS} reads no host where a browser-style parser skips the extra '/'`;
+  if (!DIALABLE_HOST.test(url.host)) {
+    return `has a host ('${url.host}') KEDA cannot dial: a DNS name of letters, digits, '-' and '.', an IPv4 address, or an IPv6 address in brackets (${GO_READS} keeps %-escapes and other characters as written)`;
+  }
+  if (url.port !== undefined && url.port !== '' && !(Number(url.port) >= 1 && Number(url.port) <= 65535)) {
+    return `has port ${url.port}: a port must be from 1 to 65535 (${GO_READS} accepts any digits, and the connection then fails)`;
+  }
+  if (address.includes('?')) return 'must have no query string: KEDA appends /api/v1/query?query=... to it';
+  if (address.includes('#')) return 'must have no fragment: KEDA appends /api/v1/query?query=... to it';
+  if (/\/api\/v1(\/query(_range)?)?\/?$/.test(url.path)) {
     return "must be the base URL of Prometheus, without '/api/v1/query': KEDA appends it";
   }
+  if (typeof parseGoUrlPath(url.path) === 'string') return parseGoUrlPath(url.path) as string;
   return undefined;
+}
+
+/** A path Go can unescape: every '%' starts a two-digit hex escape. */
+function parseGoUrlPath(path: string): string | undefined {
+  const bad = /%(?![0-9A-Fa-f]{2})/.exec(path);
+  return bad ? `has an invalid %-escape in its path ('${path.slice(bad.index, bad.index + 3)}'): ${GO_READS} refuses it` : undefined;
 }
 
 /** A scrape interval an instant query can see: below Prometheus' 5-minute lookback, or series vanish between scrapes. */

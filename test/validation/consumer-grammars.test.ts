@@ -1,6 +1,6 @@
 import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { Gpu, Model, RolloutStrategy, VllmService, VllmServiceProps } from '../../src';
+import { Gpu, Model, QueueAutoscaler, RolloutStrategy, VllmService, VllmServiceProps } from '../../src';
 import { LoadFormat } from '../../src/sizing';
 import { LLAMA_8B, refusal, testChart } from '../util';
 
@@ -91,4 +91,34 @@ describe('string enums from JavaScript never fall back silently', () => {
     expect(refusal(() => server({ loadFormat: 'fast' as LoadFormat })))
       .toBe(`${SERVER}: loadFormat ('fast') must be one of LoadFormat.AUTO, LoadFormat.RUNAI_STREAMER`);
   });
+});
+
+describe("prometheusAddress as Go's net/url (KEDA) reads it", () => {
+  const GO = "Go's net/url, which KEDA uses,";
+  function autoscaler(prometheusAddress: string): QueueAutoscaler {
+    const chart = testChart();
+    return new QueueAutoscaler(chart, 'autoscaler', { server: server({}, chart), maxReplicas: 4, prometheusAddress });
+  }
+  test.each([
+    ['http:prom:9090', `must have '//' and a host after 'http:': ${GO} reads 'http:prom:9090' as a URL with no host`],
+    ['http:/prom:9090', `must have '//' and a host after 'http:': ${GO} reads 'http:/prom:9090' as a URL with no host`],
+    ['http:\\\\prom:9090', `must not contain '\\': ${GO} refuses it in a host and keeps it in a path, where a browser-style parser reads '/'`],
+    ['http://prom:9090\\prometheus', `must not contain '\\': ${GO} refuses it in a host and keeps it in a path, where a browser-style parser reads '/'`],
+    ['http://prom:0', `has port 0: a port must be from 1 to 65535 (${GO} accepts any digits, and the connection then fails)`],
+    ['http://prom:65536', `has port 65536: a port must be from 1 to 65535 (${GO} accepts any digits, and the connection then fails)`],
+    ['http://prom:90a', 'must be an http:// or https:// URL'],
+    ['http:///prom:9090', `has an empty host: ${GO} reads no host where a browser-style parser skips the extra '/'`],
+    ['http://:9090', `has an empty host: ${GO} reads no host where a browser-style parser skips the extra '/'`],
+    ['http://pro%6d:9090', 'must be an http:// or https:// URL'],
+    ['http://prom{x}:9090', 'must be an http:// or https:// URL'],
+    ['http://prom_:9090', `has a host ('prom_') KEDA cannot dial: a DNS name of letters, digits, '-' and '.', an IPv4 address, or an IPv6 address in brackets (${GO} keeps %-escapes and other characters as written)`],
+    ['http://prom:9090/a%zz', `has an invalid %-escape in its path ('%zz'): ${GO} refuses it`],
+  ])('%s is refused', (address, rule) => {
+    expect(refusal(() => autoscaler(address))).toBe(`QueueAutoscaler 'test/autoscaler': prometheusAddress ('${address}') ${rule}`);
+  });
+
+  test.each(['http://prometheus-operated.monitoring.svc:9090', 'HTTPS://prom.example.com/prometheus', 'http://10.0.0.1:9090', 'http://[::1]:9090', 'http://prom:65535/'])(
+    '%s is accepted', (address) => {
+      expect(() => autoscaler(address)).not.toThrow();
+    });
 });
