@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { CACHE_MOUNT_PATH, COMPLETION_MARKER, VLLM_IMAGE } from './defaults';
 import { Check, subjectOf } from './errors';
 import { Model } from './model';
+import { namespaceScope, registerNames } from './validation/collisions';
 import { hardenedContainerSecurity, hardenedPodSecurity, writableScratch } from './pod-security';
 import { ColdStart } from './sizing';
 import { checkDownloadDeadline } from './validation/cache';
@@ -196,6 +197,11 @@ export class ModelCache extends Construct {
       this.populateJob = this.createPopulateJob(props, metadata, selector);
       this.populateSelector = `${POPULATE_LABEL}=${selector[POPULATE_LABEL]}`;
     }
+    const claimRef = this.claim.name;
+    registerNames(this, 'ModelCache', () => [{
+      kind: 'cache directory', scope: `claim '${claimRef}' in ${namespaceScope(this, props.namespace)}`,
+      name: this.weightsPath, content: `${props.model.id}@${props.model.revision}`,
+    }]);
     if (!COMMIT_HASH.test(props.model.revision)) {
       // A branch or tag moves: the same YAML would serve whatever the hub holds when the Job runs. Said at synth.
       const warning = check.problem(`model revision ('${props.model.revision}') is a branch or tag, not a commit: the same YAML `

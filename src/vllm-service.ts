@@ -13,6 +13,7 @@ import {
   checkCacheServes, checkCacheSharable, checkNoLiteralToken, defaultBatchedTokens, divisors, DrainOptions, resolveDrain, resolveMaxModelLen,
 } from './server-settings';
 import { ColdStart, ColdStartOptions, LoadFormat, Sizing } from './sizing';
+import { namespaceScope, registerNames } from './validation/collisions';
 import { checkImage, checkVllmImageVersion } from './validation/images';
 import { checkLabels, checkNamespace, checkRenderedMetadata } from './validation/kubernetes-names';
 import { checkScrapeInterval } from './validation/prometheus';
@@ -515,6 +516,8 @@ export class VllmService extends Construct {
     for (const [key, value] of Object.entries(this.annotations())) deploymentObject.metadata.addAnnotation(key, value);
     checkInt32(check, 'startup probe failureThreshold', startupWindow / STARTUP_PROBE_PERIOD_SECONDS, 'derived from the cold start (coldStart)');
     checkRenderedMetadata(check, this);
+    registerNames(this, 'VllmService', () => [
+      { kind: 'Service', scope: namespaceScope(this.service, this.service.metadata.namespace), name: this.service.name }]);
   }
 
   /** The name of the Service, which is the `service` label Prometheus puts on every scraped series. */

@@ -6,6 +6,7 @@ import { Check, subjectOf } from './errors';
 import { InterceptorRoute } from './imports/keda-http-http.keda.sh';
 import { ScaledObjectSpecTriggers } from './imports/keda-keda.sh';
 import { QueueAutoscaler, ReplicaFloor } from './queue-autoscaler';
+import { namespaceScope, registerNames } from './validation/collisions';
 import { checkRenderedMetadata } from './validation/kubernetes-names';
 import { checkScheduleWindow } from './validation/schedule';
 import { checkColdStartTimeout, checkHosts } from './validation/serving';
@@ -207,6 +208,11 @@ export class WarmFloor extends Construct implements ReplicaFloor {
       }]));
     }
     checkRenderedMetadata(check, this);
+    const interceptor = this.interceptorService;
+    if (interceptor) {
+      registerNames(this, 'WarmFloor', () => [
+        { kind: 'Service', scope: namespaceScope(interceptor, interceptor.metadata.namespace), name: interceptor.name }]);
+    }
   }
 
   /**
