@@ -13,8 +13,8 @@ import {
 } from './imports/keda-keda.sh';
 import { Queries } from './promql';
 import { checkCacheSharable } from './server-settings';
-import { checkRenderedMetadata } from './validation/kubernetes-names';
-import { namespaceOfAddress, prometheusAddressProblem } from './validation/prometheus';
+import { checkObjectName, checkRenderedMetadata } from './validation/kubernetes-names';
+import { checkKedaThreshold, namespaceOfAddress, prometheusAddressProblem } from './validation/prometheus';
 import { checkTriggerSettings } from './validation/serving';
 import { VllmService } from './vllm-service';
 
@@ -268,22 +268,22 @@ export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
     this.check = check;
     check.integer('maxReplicas', props.maxReplicas, 1, 1000);
     const target = props.targetQueuePerReplica ?? SWEPT_DEFAULTS.targetQueuePerReplica;
-    check.that(Number.isFinite(target) && target > 0, 'targetQueuePerReplica', target, 'must be a number > 0');
+    checkKedaThreshold(check, 'targetQueuePerReplica', target);
     const addressProblem = prometheusAddressProblem(props.prometheusAddress);
     if (addressProblem) throw check.error('prometheusAddress', props.prometheusAddress, addressProblem);
     const prometheusNamespace = namespaceOfAddress(props.prometheusAddress);
     if (prometheusNamespace !== undefined) props.server._scrapedFrom(prometheusNamespace);
-    if (props.kvCacheTrigger) check.inHalfOpenRange('kvCacheTrigger.threshold', props.kvCacheTrigger.threshold, 0, 1);
+    if (props.kvCacheTrigger) {
+      check.inHalfOpenRange('kvCacheTrigger.threshold', props.kvCacheTrigger.threshold, 0, 1);
+      checkKedaThreshold(check, 'kvCacheTrigger.threshold', props.kvCacheTrigger.threshold);
+    }
     checkTriggerSettings(check, 'predictiveTrigger', props.predictiveTrigger, SWEPT_DEFAULTS.predictiveEnabled);
     // The predictive trigger aims for the capacity trigger's in-flight target too.
     checkTriggerSettings(check, 'capacityTrigger', props.capacityTrigger, SWEPT_DEFAULTS.capacityEnabled,
       props.predictiveTrigger?.enabled ?? SWEPT_DEFAULTS.predictiveEnabled);
     const capacity = props.capacityTrigger ?? {};
     check.inHalfOpenRange('capacityTrigger.utilization', capacity.utilization, 0, 1);
-    if (capacity.targetInFlightPerReplica !== undefined) {
-      check.that(Number.isFinite(capacity.targetInFlightPerReplica) && capacity.targetInFlightPerReplica > 0,
-        'capacityTrigger.targetInFlightPerReplica', capacity.targetInFlightPerReplica, 'must be a number > 0');
-    }
+    checkKedaThreshold(check, 'capacityTrigger.targetInFlightPerReplica', capacity.targetInFlightPerReplica);
     const predictive = props.predictiveTrigger ?? {};
     if (predictive.horizon) check.wholeSeconds('predictiveTrigger.horizon', predictive.horizon, 1, 3600);
     if (predictive.window) {
@@ -300,7 +300,8 @@ export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
     checkScalingRules(check, 'scaleUp', props.scaleUp);
     checkScalingRules(check, 'scaleDown', props.scaleDown);
     if (props.authentication) {
-      check.that(isDnsName(props.authentication.name), 'authentication.name', props.authentication.name, 'must be a valid Kubernetes object name');
+      check.that(props.authentication.name !== undefined, 'authentication.name', props.authentication.name, 'is required: the name of a TriggerAuthentication');
+      checkObjectName(check, 'authentication.name', props.authentication.name);
     }
     if (props.queryNamespace !== undefined) {
       check.that(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(props.queryNamespace), 'queryNamespace', props.queryNamespace, 'must be a valid namespace name');
@@ -507,8 +508,4 @@ function checkScalingRules(check: Check, prop: string, rules: ScalingRules | und
   check.integer(`${prop}.pods`, rules.pods, 1, 1000);
   if (rules.period) check.wholeSeconds(`${prop}.period`, rules.period, 1, MAX_POLICY_PERIOD_SECONDS);
   if (rules.stabilizationWindow) check.wholeSeconds(`${prop}.stabilizationWindow`, rules.stabilizationWindow, 0, 3600);
-}
-
-function isDnsName(value: string): boolean {
-  return /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(value);
 }

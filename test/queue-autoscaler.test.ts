@@ -202,7 +202,7 @@ describe('QueueAutoscaler bad input', () => {
     [{ pollingInterval: Duration.seconds(0) }, "pollingInterval ('0s') must be a whole number of seconds from 1 to 3600"],
     [{ scaleUp: { pods: 0 } }, 'scaleUp.pods (0) must be a whole number from 1 to 1000'],
     [{ scaleDown: { period: Duration.hours(1) } }, "scaleDown.period ('3600s') must be a whole number of seconds from 1 to 1800"],
-    [{ authentication: { name: 'Prom Auth' } }, "authentication.name ('Prom Auth') must be a valid Kubernetes object name"],
+    [{ authentication: { name: 'Prom Auth' } }, "authentication.name ('Prom Auth') must be lower-case letters, digits, '-' and '.', each dot-separated part starting and ending with a letter or digit (RFC 1123 subdomain)"],
     [{ predictiveTrigger: { enabled: 'false' } }, "predictiveTrigger.enabled ('false') must be true or false (a boolean, not a string)"],
     [{ capacityTrigger: { enabled: 'no' } }, "capacityTrigger.enabled ('no') must be true or false (a boolean, not a string)"],
     [{ predictiveTrigger: { horizon: Duration.minutes(5) } },

@@ -158,6 +158,23 @@ function parseGoUrlPath(path: string): string | undefined {
   return bad ? `has an invalid %-escape in its path ('${path.slice(bad.index, bad.index + 3)}'): ${GO_READS} refuses it` : undefined;
 }
 
+/** The largest int64: KEDA keeps a threshold as `int64(value * 1000)` milli-units. */
+const INT64_MAX = 2 ** 63 - 1;
+
+/**
+ * A trigger threshold as KEDA turns it into the HPA's target: `resource.NewMilliQuantity(int64(value*1000), ...)`
+ * (kedacore/keda pkg/scalers/prometheus_scaler.go, GetMetricSpecForScaling, v2.17). Below 0.001 the target is 0
+ * milli-units, which the API server refuses in the HPA (a target must be > 0); above int64 milli-units it overflows.
+ */
+export function checkKedaThreshold(check: Check, prop: string, value: number | undefined): void {
+  if (value === undefined) return;
+  check.that(Number.isFinite(value) && value > 0, prop, value, 'must be a number > 0');
+  check.that(Math.trunc(value * 1000) >= 1, prop, value,
+    'is a target of 0 milli-units once KEDA keeps int64(value x 1000), and the API server refuses an HPA with a zero target: use at least 0.001');
+  check.that(value * 1000 < INT64_MAX, prop, value,
+    `overflows KEDA's int64 milli-units (int64(value x 1000)): use at most ${Math.floor(INT64_MAX / 1000)}`);
+}
+
 /** A scrape interval an instant query can see: below Prometheus' 5-minute lookback, or series vanish between scrapes. */
 export function checkScrapeInterval(check: Check, prop: string, seconds: number): void {
   check.that(seconds < LOOKBACK_SECONDS, prop, `${seconds}s`,

@@ -122,3 +122,31 @@ describe("prometheusAddress as Go's net/url (KEDA) reads it", () => {
       expect(() => autoscaler(address)).not.toThrow();
     });
 });
+
+describe("KEDA's thresholds as int64 milli-units", () => {
+  function autoscaler(props: object): QueueAutoscaler {
+    const chart = testChart();
+    return new QueueAutoscaler(chart, 'autoscaler', { server: server({}, chart), maxReplicas: 4, prometheusAddress: 'http://prom:9090', ...props });
+  }
+  const ZERO = 'is a target of 0 milli-units once KEDA keeps int64(value x 1000), and the API server refuses an HPA with a zero target: use at least 0.001';
+  const OVERFLOW = "overflows KEDA's int64 milli-units (int64(value x 1000)): use at most 9223372036854776";
+  test.each([
+    [{ targetQueuePerReplica: 0.0009 }, 'targetQueuePerReplica', '0.0009', ZERO],
+    [{ targetQueuePerReplica: 1e16 }, 'targetQueuePerReplica', '10000000000000000', OVERFLOW],
+    [{ capacityTrigger: { enabled: true, targetInFlightPerReplica: 0.0001 } }, 'capacityTrigger.targetInFlightPerReplica', '0.0001', ZERO],
+    [{ capacityTrigger: { enabled: true, targetInFlightPerReplica: 1e300 } }, 'capacityTrigger.targetInFlightPerReplica', '1e+300', OVERFLOW],
+    [{ kvCacheTrigger: { threshold: 0.0005 } }, 'kvCacheTrigger.threshold', '0.0005', ZERO],
+  ])('%j is refused', (props, prop, value, rule) => {
+    expect(refusal(() => autoscaler(props))).toBe(`QueueAutoscaler 'test/autoscaler': ${prop} (${value}) ${rule}`);
+  });
+
+  test('the smallest and a large target pass', () => {
+    expect(() => autoscaler({ targetQueuePerReplica: 0.001, kvCacheTrigger: { threshold: 0.001 } })).not.toThrow();
+    expect(() => autoscaler({ targetQueuePerReplica: 1e15 })).not.toThrow();
+  });
+
+  test.each(['prom..auth', '-auth', 'auth.', 'Auth'])('authentication.name %s is not an object name', (name) => {
+    expect(refusal(() => autoscaler({ authentication: { name } })))
+      .toBe(`QueueAutoscaler 'test/autoscaler': authentication.name ('${name}') must be lower-case letters, digits, '-' and '.', each dot-separated part starting and ending with a letter or digit (RFC 1123 subdomain)`);
+  });
+});
