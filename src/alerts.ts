@@ -237,6 +237,11 @@ export class ServingAlerts extends Construct {
     const check = this.check;
     const server = props.server;
     this.server = server;
+    const existing = server.node.tryFindChild(ALERTS_MARK) as AlertsMark | undefined;
+    if (existing) {
+      throw check.error('server', server.node.path,
+        `is already watched by ServingAlerts '${existing.alertsPath}': two rule sets on one server fire every alert twice; keep one`);
+    }
     const namespace = server.namespace ?? props.autoscaler?.queryNamespace;
     check.that(namespace !== undefined, 'server.namespace', namespace,
       `must be set (give VllmService '${server.node.path}' or its chart a namespace, or its QueueAutoscaler a queryNamespace): every alert is scoped by it`);
@@ -364,6 +369,7 @@ export class ServingAlerts extends Construct {
     });
     MonitoringSelection._select(this.rule);
     checkRenderedMetadata(check, this);
+    new AlertsMark(server, this.node.path);
   }
 
   private add(
@@ -412,4 +418,13 @@ function round(value: number): number {
 function sloNote(seconds: number): string {
   const note = bucketNote(seconds);
   return note === '' ? '' : ` ${note}`;
+}
+
+const ALERTS_MARK = 'ServingAlertsMark';
+
+/** Marks a server as watched, so a second ServingAlerts on it is refused. */
+class AlertsMark extends Construct {
+  public constructor(server: Construct, public readonly alertsPath: string) {
+    super(server, ALERTS_MARK);
+  }
 }

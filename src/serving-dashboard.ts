@@ -10,6 +10,7 @@ import { ServingAlerts } from './alerts';
 import { Check, subjectOf } from './errors';
 import { bucketNote, DashboardQueries, DeploymentGpus, rateWindow, regexLiteral, TIME_TO_FIRST_TOKEN_BUCKETS } from './promql';
 import { QueueAutoscaler } from './queue-autoscaler';
+import { registerNames } from './validation/collisions';
 import { checkLabels, checkNamespace, checkRenderedMetadata } from './validation/kubernetes-names';
 import { VllmService } from './vllm-service';
 
@@ -65,6 +66,8 @@ export interface ServingDashboardProps {
 }
 
 const TITLE_PREFIX = 'vLLM serving';
+/** The API server's limit on a ConfigMap's data (k8s.io/api core/v1 MaxSecretSize, applied to ConfigMaps too). */
+const MAX_CONFIG_MAP_BYTES = 1024 * 1024;
 const DATASOURCE: dashboard.DataSourceRef = { type: 'prometheus', uid: '${datasource}' };
 const QUANTILES = [0.5, 0.95, 0.99];
 const LEGEND_SERVER = '{{model_name}} ({{namespace}})';
@@ -109,6 +112,14 @@ export class ServingDashboard extends Construct {
     for (const alert of alerts) {
       check.that(servers.includes(alert.server), 'alerts', alert.node.path,
         `must each watch one of the servers; it watches '${alert.server.node.path}'`);
+    }
+    for (const server of servers) {
+      check.that(!server.model.servedModelName.includes(','), 'servers', server.node.path,
+        `serves the model name '${server.model.servedModelName}', which holds ',': Grafana splits a custom variable's values on ',', and the model variable would match no series`);
+    }
+    if (props.title !== undefined) {
+      check.that(typeof props.title === 'string' && props.title.trim().length > 0, 'title', props.title,
+        'must not be empty: Grafana refuses to provision a dashboard without a title');
     }
     // A label value may hold dots, a uid may not.
     const serverSet = unique(servers.map((s) => `${s.namespace}/${s.serviceName}`)).sort();
@@ -243,6 +254,10 @@ export class ServingDashboard extends Construct {
     checkNamespace(check, 'namespace', props.namespace);
     checkLabels(check, 'sidecarLabels', props.sidecarLabels);
     checkRenderedMetadata(check, this);
+    const bytes = Buffer.byteLength(this.fileName) + Buffer.byteLength(this.toJson());
+    check.that(bytes <= MAX_CONFIG_MAP_BYTES, 'rendered ConfigMap data', `${bytes} bytes`,
+      `must total at most ${MAX_CONFIG_MAP_BYTES} bytes (1 MiB, the API server's limit on a ConfigMap): shorten the title or split the servers over several dashboards`);
+    registerNames(this, 'ServingDashboard', () => [{ kind: 'dashboard uid', scope: 'Grafana', name: this.uid }]);
   }
 
   /** The dashboard JSON model, as Grafana imports it. */

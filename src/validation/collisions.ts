@@ -12,7 +12,7 @@ import { subjectOf } from '../errors';
 /** One name an owner renders. */
 export interface OwnedName {
   /** What kind of name: 'Service' or 'cache directory'. */
-  readonly kind: 'Service' | 'cache directory';
+  readonly kind: 'Service' | 'cache directory' | 'dashboard uid';
   /** The scope in which it must be unique (a namespace, or a claim in a namespace). */
   readonly scope: string;
   /** The rendered name. */
@@ -59,6 +59,9 @@ function collisions(owner: Owner): string[] {
         if (mine.kind === 'Service') {
           errors.push(`${subject}: Service name ('${mine.name}') in ${mine.scope} is also a Service of ${subjectOf(other, registered.kind)}: `
             + 'two Services with one name in one namespace replace each other when applied; give one of them another name (serviceName)');
+        } else if (mine.kind === 'dashboard uid') {
+          errors.push(`${subject}: dashboard uid ('${mine.name}') is also the uid of ${subjectOf(other, registered.kind)}: `
+            + 'Grafana keeps one dashboard per uid and drops the other; give one of them another uid');
         } else if (mine.content !== theirs.content) {
           errors.push(`${subject}: cache directory ('${mine.name}') on ${mine.scope} holds ${mine.content}, and ${subjectOf(other, registered.kind)} `
             + `downloads ${theirs.content} to the same directory: the revisions would overwrite each other; give them different claims`);
