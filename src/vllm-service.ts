@@ -410,11 +410,16 @@ export class VllmService extends Construct {
 
     // Without a ModelCache the weights are downloaded into the cache emptyDir: size it for them (x 1.1 for the hub's files).
     const scratchSize = props.scratchSize ?? Size.gibibytes(SCRATCH_GIB + (props.cache ? 0 : Math.ceil(props.model.weightsGib * 1.1)));
+    if (props.scratchSize !== undefined && !props.cache) {
+      const weightsMib = Math.ceil(props.model.weightsGib * 1.1 * 1024);
+      check.that(props.scratchSize.toMebibytes() >= weightsMib, 'scratchSize', `${props.scratchSize.toMebibytes()}Mi`,
+        `is smaller than the weights the server downloads into it without a ModelCache (${weightsMib}Mi, weights x 1.1): the kubelet would evict every replica; give at least ${weightsMib}Mi or a ModelCache`);
+    }
     const scratch = writableScratch(this.deployment, { tmp: Size.gibibytes(TMP_GIB), cache: scratchSize });
     checkEnv(check, props.env, [scratch.tmpPath, scratch.cachePath], {
       ...(props.apiKey !== undefined ? { VLLM_API_KEY: 'apiKey' } : {}),
       ...(props.model.token !== undefined && !props.cache ? { HF_TOKEN: 'the model\'s token (Model.huggingFace token)' } : {}),
-    });
+    }, gpuCount);
     const args = [
       ...this.modelArgs(props.cache),
       '--served-model-name', props.model.servedModelName,

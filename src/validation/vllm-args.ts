@@ -107,12 +107,15 @@ function checkLoadFormatArg(check: Check, prop: string, value: string | undefine
   check.that(value !== undefined && LOAD_FORMATS.includes(value), prop, value ?? '', `is not a --load-format vLLM knows: one of ${LOAD_FORMATS.join(', ')}`);
 }
 
+/** Values shaped like the access tokens of Hugging Face, OpenAI-style APIs and GitHub, whatever the variable's name. */
+const TOKEN_SHAPED = /^(hf_[A-Za-z0-9]{20,}|sk-[A-Za-z0-9_-]{20,}|gh[pousr]_[A-Za-z0-9]{30,})$/;
+
 /**
  * A map of extra environment variables: valid names, no literal credentials, scratch paths kept writable, and none of
  * the variables a typed prop sets (`setByProps`: name to prop), which `env` would silently replace.
  */
 export function checkEnv(check: Check, env: { [name: string]: kplus.EnvValue } | undefined, writableDirs: string[],
-  setByProps: { [name: string]: string } = {}): void {
+  setByProps: { [name: string]: string } = {}, gpus = 1): void {
   if (env === undefined) return;
   check.that(env !== null && typeof env === 'object', 'env', env, 'must be a map of names to EnvValue');
   for (const [name, value] of Object.entries(env)) {
@@ -126,6 +129,14 @@ export function checkEnv(check: Check, env: { [name: string]: kplus.EnvValue } |
     if (literal === undefined) continue;
     if (CREDENTIAL_NAME.test(name) && literal !== '') {
       throw check.error(`env.${name}`, '<redacted>', 'looks like a credential and must not be a literal value: use EnvValue.fromSecretValue({ secret, key })');
+    }
+    if (TOKEN_SHAPED.test(literal)) {
+      throw check.error(`env.${name}`, '<redacted>', 'has the shape of an access token (hf_..., sk-..., ghp_...) and must not be a literal value: use EnvValue.fromSecretValue({ secret, key })');
+    }
+    if (name === 'CUDA_VISIBLE_DEVICES') {
+      const listed = literal.split(',').filter((device: string) => device.trim() !== '').length;
+      check.that(listed >= gpus, `env.${name}`, literal,
+        `lists ${listed} GPU${listed === 1 ? '' : 's'}, fewer than the ${gpus} each replica runs on (gpuCount): the parallel ranks would find no device`);
     }
     if (WRITABLE_PATH_VARIABLES.includes(name)) {
       const inside = writableDirs.some((dir) => literal === dir || literal.startsWith(`${dir}/`));

@@ -1,4 +1,4 @@
-import { Chart } from 'cdk8s';
+import { Chart, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Gpu, Model, QueueAutoscaler, RolloutStrategy, VllmService, VllmServiceProps } from '../../src';
 import { LoadFormat } from '../../src/sizing';
@@ -41,6 +41,9 @@ describe('Secret references: apiKey as token, names and keys as the API server a
     expect(refusal(() => server({ apiKey: secret('api', 'key'), env: { VLLM_API_KEY: kplus.EnvValue.fromSecretValue(secret('other', 'key')) } })))
       .toBe(`${SERVER}: env key ('VLLM_API_KEY') is set from apiKey: env would silently replace it; set one of them`);
     expect(() => server({ env: { VLLM_API_KEY: kplus.EnvValue.fromSecretValue(secret('other', 'key')) } })).not.toThrow();
+    expect(refusal(() => server({ env: { MY_SETTING: kplus.EnvValue.fromValue('hf_abcdefghijklmnopqrstuvwxyz') } })))
+      .toBe(`${SERVER}: env.MY_SETTING ('<redacted>') must not be a literal Hugging Face token: pass Model.huggingFace(..., { token: { secret, key } })`);
+    expect(() => server({ env: { MY_SETTING: kplus.EnvValue.fromValue('sk-short') } })).not.toThrow();
   });
 });
 
@@ -81,6 +84,9 @@ describe("extraArgs as vLLM's argparse reads them", () => {
     expect(refusal(() => server({ loadFormat: LoadFormat.AUTO, extraArgs: ['--load-format', 'safetensors'] })))
       .toBe(`${SERVER}: extraArgs[0] ('--load-format') would silently override the flag the library derives; set it with loadFormat`);
     expect(() => server({ extraArgs: ['--load-format', 'safetensors'] })).not.toThrow();
+    expect(refusal(() => server({ env: { MY_SETTING: kplus.EnvValue.fromValue('hf_abcdefghijklmnopqrstuvwxyz') } })))
+      .toBe(`${SERVER}: env.MY_SETTING ('<redacted>') must not be a literal Hugging Face token: pass Model.huggingFace(..., { token: { secret, key } })`);
+    expect(() => server({ env: { MY_SETTING: kplus.EnvValue.fromValue('sk-short') } })).not.toThrow();
   });
 });
 
@@ -90,6 +96,9 @@ describe('string enums from JavaScript never fall back silently', () => {
       .toBe(`${SERVER}: rolloutStrategy ('RECREATE') must be one of RolloutStrategy.SURGE, RolloutStrategy.REPLACE`);
     expect(refusal(() => server({ loadFormat: 'fast' as LoadFormat })))
       .toBe(`${SERVER}: loadFormat ('fast') must be one of LoadFormat.AUTO, LoadFormat.RUNAI_STREAMER`);
+    expect(refusal(() => server({ env: { MY_SETTING: kplus.EnvValue.fromValue('hf_abcdefghijklmnopqrstuvwxyz') } })))
+      .toBe(`${SERVER}: env.MY_SETTING ('<redacted>') must not be a literal Hugging Face token: pass Model.huggingFace(..., { token: { secret, key } })`);
+    expect(() => server({ env: { MY_SETTING: kplus.EnvValue.fromValue('sk-short') } })).not.toThrow();
   });
 });
 
@@ -120,7 +129,10 @@ describe("prometheusAddress as Go's net/url (KEDA) reads it", () => {
   test.each(['http://prometheus-operated.monitoring.svc:9090', 'HTTPS://prom.example.com/prometheus', 'http://10.0.0.1:9090', 'http://[::1]:9090', 'http://prom:65535/'])(
     '%s is accepted', (address) => {
       expect(() => autoscaler(address)).not.toThrow();
-    });
+      expect(refusal(() => server({ env: { MY_SETTING: kplus.EnvValue.fromValue('hf_abcdefghijklmnopqrstuvwxyz') } })))
+      .toBe(`${SERVER}: env.MY_SETTING ('<redacted>') must not be a literal Hugging Face token: pass Model.huggingFace(..., { token: { secret, key } })`);
+    expect(() => server({ env: { MY_SETTING: kplus.EnvValue.fromValue('sk-short') } })).not.toThrow();
+  });
 });
 
 describe("KEDA's thresholds as int64 milli-units", () => {
@@ -148,5 +160,30 @@ describe("KEDA's thresholds as int64 milli-units", () => {
   test.each(['prom..auth', '-auth', 'auth.', 'Auth'])('authentication.name %s is not an object name', (name) => {
     expect(refusal(() => autoscaler({ authentication: { name } })))
       .toBe(`QueueAutoscaler 'test/autoscaler': authentication.name ('${name}') must be lower-case letters, digits, '-' and '.', each dot-separated part starting and ending with a letter or digit (RFC 1123 subdomain)`);
+    expect(refusal(() => server({ env: { MY_SETTING: kplus.EnvValue.fromValue('hf_abcdefghijklmnopqrstuvwxyz') } })))
+      .toBe(`${SERVER}: env.MY_SETTING ('<redacted>') must not be a literal Hugging Face token: pass Model.huggingFace(..., { token: { secret, key } })`);
+    expect(() => server({ env: { MY_SETTING: kplus.EnvValue.fromValue('sk-short') } })).not.toThrow();
+  });
+});
+
+describe('silent fallbacks: scratch, devices and tokens under neutral names', () => {
+  test('a scratchSize smaller than the weights, without a ModelCache, is refused', () => {
+    expect(refusal(() => server({ scratchSize: Size.gibibytes(5) })))
+      .toBe(`${SERVER}: scratchSize ('5120Mi') is smaller than the weights the server downloads into it without a ModelCache (${Math.ceil(LLAMA_8B.weightsGib * 1.1 * 1024)}Mi, weights x 1.1): the kubelet would evict every replica; give at least ${Math.ceil(LLAMA_8B.weightsGib * 1.1 * 1024)}Mi or a ModelCache`);
+    expect(() => server({ scratchSize: Size.gibibytes(40) })).not.toThrow();
+  });
+
+  test('CUDA_VISIBLE_DEVICES listing fewer GPUs than the replica runs on is refused', () => {
+    expect(refusal(() => server({ gpuCount: 2, env: { CUDA_VISIBLE_DEVICES: kplus.EnvValue.fromValue('0') } })))
+      .toBe(`${SERVER}: env.CUDA_VISIBLE_DEVICES ('0') lists 1 GPU, fewer than the 2 each replica runs on (gpuCount): the parallel ranks would find no device`);
+    expect(() => server({ gpuCount: 2, env: { CUDA_VISIBLE_DEVICES: kplus.EnvValue.fromValue('0,1') } })).not.toThrow();
+  });
+
+  test.each(['sk-proj-abcdefghijklmnopqrstuvwxyz', 'ghp_abcdefghijklmnopqrstuvwxyz0123456789'])('a token-shaped value under a neutral name is refused', (value) => {
+    expect(refusal(() => server({ env: { MY_SETTING: kplus.EnvValue.fromValue(value) } })))
+      .toBe(`${SERVER}: env.MY_SETTING ('<redacted>') has the shape of an access token (hf_..., sk-..., ghp_...) and must not be a literal value: use EnvValue.fromSecretValue({ secret, key })`);
+    expect(refusal(() => server({ env: { MY_SETTING: kplus.EnvValue.fromValue('hf_abcdefghijklmnopqrstuvwxyz') } })))
+      .toBe(`${SERVER}: env.MY_SETTING ('<redacted>') must not be a literal Hugging Face token: pass Model.huggingFace(..., { token: { secret, key } })`);
+    expect(() => server({ env: { MY_SETTING: kplus.EnvValue.fromValue('sk-short') } })).not.toThrow();
   });
 });
