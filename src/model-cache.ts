@@ -5,10 +5,10 @@ import { Construct } from 'constructs';
 import { CACHE_MOUNT_PATH, COMPLETION_MARKER, VLLM_IMAGE } from './defaults';
 import { Check, subjectOf } from './errors';
 import { Model } from './model';
-import { namespaceScope, registerNames } from './validation/collisions';
 import { hardenedContainerSecurity, hardenedPodSecurity, writableScratch } from './pod-security';
 import { ColdStart } from './sizing';
 import { checkDownloadDeadline } from './validation/cache';
+import { namespaceScope, registerNames } from './validation/collisions';
 import { checkInsideDirectory } from './validation/hub';
 import { checkImage } from './validation/images';
 import { checkNamespace, checkObjectName, checkRenderedMetadata } from './validation/kubernetes-names';
@@ -199,8 +199,10 @@ export class ModelCache extends Construct {
     }
     const claimRef = this.claim.name;
     registerNames(this, 'ModelCache', () => [{
-      kind: 'cache directory', scope: `claim '${claimRef}' in ${namespaceScope(this, props.namespace)}`,
-      name: this.weightsPath, content: `${props.model.id}@${props.model.revision}`,
+      kind: 'cache directory',
+      scope: `claim '${claimRef}' in ${namespaceScope(this, props.namespace)}`,
+      name: this.weightsPath,
+      content: `${props.model.id}@${props.model.revision}`,
     }]);
     if (!COMMIT_HASH.test(props.model.revision)) {
       // A branch or tag moves: the same YAML would serve whatever the hub holds when the Job runs. Said at synth.

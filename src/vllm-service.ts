@@ -522,7 +522,8 @@ export class VllmService extends Construct {
     checkInt32(check, 'startup probe failureThreshold', startupWindow / STARTUP_PROBE_PERIOD_SECONDS, 'derived from the cold start (coldStart)');
     checkRenderedMetadata(check, this);
     registerNames(this, 'VllmService', () => [
-      { kind: 'Service', scope: namespaceScope(this.service, this.service.metadata.namespace), name: this.service.name }]);
+      { kind: 'Service', scope: namespaceScope(this.service, this.service.metadata.namespace), name: this.service.name },
+    ]);
   }
 
   /** The name of the Service, which is the `service` label Prometheus puts on every scraped series. */

@@ -211,7 +211,8 @@ export class WarmFloor extends Construct implements ReplicaFloor {
     const interceptor = this.interceptorService;
     if (interceptor) {
       registerNames(this, 'WarmFloor', () => [
-        { kind: 'Service', scope: namespaceScope(interceptor, interceptor.metadata.namespace), name: interceptor.name }]);
+        { kind: 'Service', scope: namespaceScope(interceptor, interceptor.metadata.namespace), name: interceptor.name },
+      ]);
     }
   }
 

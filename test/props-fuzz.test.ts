@@ -29,6 +29,29 @@ const duration = (valid: fc.Arbitrary<number>) => optional(seconds(valid).map((s
 const toDuration = (d: { s: number } | undefined) => (d === undefined ? undefined : Duration.millis(d.s * 1000));
 
 const BAD_IDS = ['my_server', '9server', 'srv.v1', 'Server', 'a'.repeat(70)];
+
+/*
+ * Values drawn from the grammars of the programs that consume them, not from the shapes the props expect.
+ */
+// Kubernetes object names: any mix of the characters names are made of, at any length around the limits.
+const OBJECT_NAME_LIKE = fc.stringMatching(/^[a-zA-Z0-9._-]{0,70}$/);
+// Go's net/url (KEDA parses serverAddress with it): schemes, separators, hosts, ports and escapes at their edges.
+const GO_URL = fc.tuple(
+  fc.constantFrom('http', 'https', 'HTTP', 'ftp', 'h-t', ''),
+  fc.constantFrom('://', ':', ':/', ':\\\\', ':///'),
+  fc.constantFrom('prometheus', 'prom.monitoring.svc', '[::1]', '10.0.0.1', '', 'a%zz', 'p\\q', 'u:p@p', 'xn--80ak6aa92e'),
+  fc.constantFrom('', ':9090', ':0', ':65535', ':65536', ':-1', ':x', ':'),
+  fc.constantFrom('', '/', '/prometheus', '/a%2', '/?q', '/#f', '/api/v1/query', ' '),
+).map((parts) => parts.join(''));
+// vLLM's argparse takes any unambiguous prefix of a flag (allow_abbrev): the guarded flags cut at every length.
+const GUARDED_FLAGS = ['--api-key', '--max-num-seqs', '--gpu-memory-utilization', '--tensor-parallel-size', '--max-model-len', '--port',
+  '--served-model-name', '--model', '--shutdown-timeout', '--hf-token', '--load-format'];
+const ARGPARSE_ABBREVIATION = fc.constantFrom(...GUARDED_FLAGS)
+  .chain((flag) => fc.tuple(fc.integer({ min: 5, max: flag.length }).map((n) => flag.slice(0, n)), fc.constantFrom('=', ' ')))
+  .map(([prefix, separator]) => (separator === '=' ? [`${prefix}=1`] : [prefix, '1']));
+// Go templates (Prometheus expands alert labels and annotations with text/template) and Grafana's variable syntax.
+const TEMPLATE_TEXT = fc.tuple(fc.constantFrom('', 'llama', 'team'), fc.constantFrom('{{', '}}', '{{ .Labels.x }}', '{{/*', '{{-', '$__all', ','),
+  fc.constantFrom('', 'x', '}}')).map((parts) => parts.join(''));
 const labelMap = optional(mostly(
   fc.dictionary(fc.constantFrom('release', 'team', 'example.com/tier'), fc.constantFrom('a', 'kube-prometheus-stack', 'x.y_z'), { maxKeys: 2 }),
   fc.constantFrom<Record<string, string>>({ 'bad key': 'x' }, { team: 'has space' }, { team: 'x'.repeat(64) }, { 'Bad_Prefix.io/x': 'y' }, { '': 'x' })));
@@ -36,14 +59,14 @@ const MODEL_IDS = ['meta-llama/Llama-3.1-8B-Instruct', 'meta-llama/Llama-3.1-70B
 
 const scenario = fc.record({
   chartId: mostly(fc.constantFrom('test', 'prod-llm'), fc.constantFrom('my_chart', '1chart', 'a.b', 'Prod')),
-  serverId: mostly(fc.constantFrom('server', 'llama'), fc.constantFrom(...BAD_IDS)),
+  serverId: mostly(fc.constantFrom('server', 'llama'), fc.oneof(fc.constantFrom(...BAD_IDS), OBJECT_NAME_LIKE.filter((id) => id !== '' && !id.includes('/')))),
   chartNamespace: mostly(fc.constantFrom('inference', 'ml-serving', 'inference'), fc.constantFrom('', 'Inference', 'n'.repeat(64), 'ns_1', undefined)),
   namespace: optional(mostly(fc.constantFrom('inference'), fc.constantFrom('', 'Inference', 'ns_1'))),
   modelId: mostly(fc.constantFrom(...MODEL_IDS), fc.constantFrom('not a model', 'org/..', 'org/a--b', 'org/name.', `org/${'x'.repeat(97)}`, '-org/x', 'org/x/y')),
   parametersBillions: mostly(fc.constantFrom(1, 3, 7, 8, 8, 70), fc.constantFrom(-1, 0, NaN, Infinity, 1e6)),
   precision: mostly(fc.constantFrom(...Object.values(Precision)), fc.constantFrom('fp4' as Precision, undefined as unknown as Precision)),
   revision: optional(mostly(fc.constantFrom('main', 'v1.0', 'refs/pr/1'), fc.constantFrom('../etc', '', 'a//b', 'a/./b', 'x'.repeat(200)))),
-  servedModelName: optional(mostly(fc.constantFrom('llama', 'org/m'), fc.constantFrom('', 'has space', 'x'.repeat(201)))),
+  servedModelName: optional(mostly(fc.constantFrom('llama', 'org/m'), fc.oneof(fc.constantFrom('', 'has space', 'x'.repeat(201)), TEMPLATE_TEXT))),
   token: optional(mostly(fc.constant({ secret: 'hf', key: 'token' }), fc.constantFrom<unknown>('hf_abcdefghijklmnopqrstuvwxyz', {}, { secret: 'hf' }, null))),
   architecture: optional(mostly(
     fc.record({
@@ -70,8 +93,8 @@ const scenario = fc.record({
     fc.constantFrom('', ' vllm/vllm-openai:v0.18.0', 'vllm/vllm-openai:v0.17.1', 'Vllm/Upper:1', 'a b'))),
   skipImageVersionCheck: optional(fc.boolean()),
   extraArgs: optional(mostly(fc.constantFrom<string[]>(['--enable-prefix-caching'], ['--max-log-len', '100'], []),
-    fc.constantFrom(['--port', '9000'], ['--served-model-name', 'x'], ['--tensor-parallel-size=2'], ['--model', 'x'], ['--shutdown-timeout', '0'],
-      ['--max_model_len=4096'], ['--api-key', 'sk-1'], ['--hf_token', 'x'], ['--hf-token=hf_abcdefghijklmnopqrstuvwxyz']))),
+    fc.oneof(fc.constantFrom(['--port', '9000'], ['--served-model-name', 'x'], ['--tensor-parallel-size=2'], ['--model', 'x'], ['--shutdown-timeout', '0'],
+      ['--max_model_len=4096'], ['--api-key', 'sk-1'], ['--hf_token', 'x'], ['--hf-token=hf_abcdefghijklmnopqrstuvwxyz']), ARGPARSE_ABBREVIATION))),
   env: optional(mostly(fc.constantFrom<Record<string, string>>({ VLLM_LOGGING_LEVEL: 'DEBUG' }, { HOME: '/tmp/home' }, { TOKENIZERS_PARALLELISM: 'false' }, {}),
     fc.constantFrom<Record<string, string>>({ HOME: '/root' }, { OPENAI_API_KEY: 'sk-1' }, { HF_TOKEN: 'x' }, { '1BAD': 'x' }, { 'A B': 'x' },
       { XDG_CACHE_HOME: '/tmp/../etc' }, { DB_PASSWORD: 'p' }))),
@@ -99,7 +122,8 @@ const scenario = fc.record({
   autoscalerId: mostly(fc.constant('autoscaler'), fc.constantFrom(...BAD_IDS)),
   maxReplicas: mostly(fc.integer({ min: 1, max: 16 }), fc.constantFrom(0, -1, 2.5, 2 ** 31)),
   prometheusAddress: mostly(fc.constantFrom('http://prometheus-operated.monitoring.svc:9090', 'https://prom.example.com/prometheus'),
-    fc.constantFrom('not a url', 'http://p:9090/?x=1', 'http://p:9090/#f', ' http://p:9090', 'http://p:9090/api/v1/query', 'http://u:p@p:9090', 'ftp://p', '')),
+    fc.oneof(fc.constantFrom('not a url', 'http://p:9090/?x=1', 'http://p:9090/#f', ' http://p:9090', 'http://p:9090/api/v1/query', 'http://u:p@p:9090', 'ftp://p', ''),
+      GO_URL), 6),
   target: optional(mostly(fc.double({ min: 0.5, max: 20, noNaN: true }), fc.constantFrom(0, -1, NaN, Infinity))),
   kvThreshold: optional(mostly(fc.double({ min: 0.1, max: 1, noNaN: true }), fc.constantFrom(0, 1.5, NaN))),
   pollingInterval: duration(fc.constantFrom(5, 15, 30)),
@@ -127,10 +151,12 @@ const scenario = fc.record({
   alerts: fc.boolean(),
   alertsId: mostly(fc.constant('alerts'), fc.constantFrom(...BAD_IDS)),
   alertLabels: optional(mostly(fc.constantFrom<Record<string, string>>({ team: 'inference' }, { page: 'yes', team: 'ml' }),
-    fc.constantFrom({ 'team-name': 'x' }, { '1x': 'y' }, { __name__: 'z' }, { severity: 'x' }, { team: '' }))),
+    fc.oneof(fc.constantFrom({ 'team-name': 'x' }, { '1x': 'y' }, { __name__: 'z' }, { severity: 'x' }, { team: '' }, { alertname: 'x' }),
+      TEMPLATE_TEXT.map((value) => ({ team: value }))))),
   ruleLabels: labelMap,
   severity: optional(mostly(fc.constantFrom('page', 'ticket'), fc.constantFrom(''))),
-  runbookBaseUrl: optional(mostly(fc.constant('https://runbooks.example.com/vllm'), fc.constantFrom('not a url', 'https://x y'))),
+  runbookBaseUrl: optional(mostly(fc.constant('https://runbooks.example.com/vllm'),
+    fc.oneof(fc.constantFrom('not a url', 'https://x y'), TEMPLATE_TEXT.map((text) => `https://runbooks.example.com/${text}`)))),
   ttftWindow: duration(fc.constantFrom(60, 300, 900)),
   ttftSlo: duration(fc.constantFrom(1, 2, 5)),
   ttftQuantile: optional(mostly(fc.constantFrom(0.5, 0.95, 0.99), fc.constantFrom(0, 1, NaN))),

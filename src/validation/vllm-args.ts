@@ -52,7 +52,7 @@ export function normalizeFlag(arg: string): string | undefined {
  * The Run:ai streamer is set with the `loadFormat` prop, which sizes the pod's memory and the cold start for it.
  */
 const LOAD_FORMATS = ['auto', 'pt', 'safetensors', 'npcache', 'dummy', 'tensorizer', 'sharded_state', 'gguf', 'bitsandbytes', 'mistral',
-  'fastsafetensors'];
+  'fastsafetensors', 'runai_streamer_sharded'];
 
 /**
  * The guarded flags `flag` names: itself, or those it abbreviates. vLLM's parser is argparse with `allow_abbrev`, so an

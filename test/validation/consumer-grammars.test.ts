@@ -78,7 +78,7 @@ describe("extraArgs as vLLM's argparse reads them", () => {
 
   test('--load-format: values vLLM knows only, the streamer through the prop, never beside the prop', () => {
     expect(refusal(() => server({ extraArgs: ['--load-format', 'turbo'] })))
-      .toBe(`${SERVER}: extraArgs[0] ('turbo') is not a --load-format vLLM knows: one of auto, pt, safetensors, npcache, dummy, tensorizer, sharded_state, gguf, bitsandbytes, mistral, fastsafetensors`);
+      .toBe(`${SERVER}: extraArgs[0] ('turbo') is not a --load-format vLLM knows: one of auto, pt, safetensors, npcache, dummy, tensorizer, sharded_state, gguf, bitsandbytes, mistral, fastsafetensors, runai_streamer_sharded`);
     expect(refusal(() => server({ extraArgs: ['--load-form=runai_streamer'] })))
       .toBe(`${SERVER}: extraArgs[0] ('runai_streamer') must be set with loadFormat: LoadFormat.RUNAI_STREAMER, which sizes the pod's memory and the cold start for the streamer`);
     expect(refusal(() => server({ loadFormat: LoadFormat.AUTO, extraArgs: ['--load-format', 'safetensors'] })))
@@ -130,9 +130,9 @@ describe("prometheusAddress as Go's net/url (KEDA) reads it", () => {
     '%s is accepted', (address) => {
       expect(() => autoscaler(address)).not.toThrow();
       expect(refusal(() => server({ env: { MY_SETTING: kplus.EnvValue.fromValue('hf_abcdefghijklmnopqrstuvwxyz') } })))
-      .toBe(`${SERVER}: env.MY_SETTING ('<redacted>') must not be a literal Hugging Face token: pass Model.huggingFace(..., { token: { secret, key } })`);
-    expect(() => server({ env: { MY_SETTING: kplus.EnvValue.fromValue('sk-short') } })).not.toThrow();
-  });
+        .toBe(`${SERVER}: env.MY_SETTING ('<redacted>') must not be a literal Hugging Face token: pass Model.huggingFace(..., { token: { secret, key } })`);
+      expect(() => server({ env: { MY_SETTING: kplus.EnvValue.fromValue('sk-short') } })).not.toThrow();
+    });
 });
 
 describe("KEDA's thresholds as int64 milli-units", () => {

@@ -231,7 +231,9 @@ function parseArgs(args: string[]): Map<string, string> {
   return map;
 }
 
-const GPU_SPEC_PATTERN = /^([0-9.]+) MiB, ([0-9.]+) TB\/s, ([0-9.]+) TFLOP\/s$/;
+/** What VllmService writes for a GPU: each figure as JavaScript prints a number, exponents included (`1e-7`, `1e+21`). */
+const NUMBER = String.raw`([0-9.]+(?:e[-+]?[0-9]+)?)`;
+const GPU_SPEC_PATTERN = new RegExp(`^${NUMBER} MiB, ${NUMBER} TB/s, ${NUMBER} TFLOP/s$`);
 
 function readGpu(subject: string, nodeSelector: { [label: string]: string }, gpuName?: string, gpuSpec?: string): Gpu {
   const product = nodeSelector['nvidia.com/gpu.product'];

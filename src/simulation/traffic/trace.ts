@@ -168,8 +168,8 @@ export class Trace {
     for (let line = lines.next(), number = 2; line !== undefined; line = lines.next(), number++) {
       if (line.trim() === '') continue;
       const where = `Trace '${label}' line ${number}`;
-      const fields = line.split(',');
-      if (fields.length !== 3) throw new ValidationError(`${where}: expected 'timestamp,promptTokens,outputTokens', got '${printable(line)}'`);
+      const fields = threeFields(line);
+      if (fields === undefined) throw new ValidationError(`${where}: expected 'timestamp,promptTokens,outputTokens', got '${printable(line)}'`);
       const stamp = fields[0].trim();
       const lineFormat = TIMESTAMP_PATTERN.test(stamp) ? 'date' : 'seconds';
       format = format ?? lineFormat;
@@ -522,6 +522,14 @@ function tokenCount(field: string, where: string, what: string): number {
 }
 
 /** At most 80 characters of input, control characters shown as '?', for one-line messages. */
+/** The three comma-separated fields of a line, or undefined: found by scanning, so a huge line of commas costs nothing. */
+function threeFields(line: string): string[] | undefined {
+  const first = line.indexOf(',');
+  const second = first < 0 ? -1 : line.indexOf(',', first + 1);
+  if (second < 0 || line.indexOf(',', second + 1) >= 0) return undefined;
+  return [line.slice(0, first), line.slice(first + 1, second), line.slice(second + 1)];
+}
+
 function printable(text: string): string {
   return text.slice(0, 80).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 }

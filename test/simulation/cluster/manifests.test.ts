@@ -102,4 +102,14 @@ describe('readServer with data parallelism', () => {
     expect(two.engine.kvSecondsPerToken).toBeCloseTo(one.engine.kvSecondsPerToken / 2, 15);
     expect(dataParallel(one.engine, 1)).toBe(one.engine);
   });
+
+  test('any Gpu.custom the library accepts is read back: figures JavaScript prints with an exponent too', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'odd', { namespace: 'inference' });
+    const gpu = Gpu.custom({ name: 'Future', productLabel: 'Future-GPU', memoryMib: 1e7, memoryBandwidthTbps: 1e-7, bf16Tflops: 1e21 });
+    new VllmService(chart, 'server', { model: smallModel(), gpu, gpuCount: 1 });
+    const manifests = Testing.synth(chart);
+    expect(manifests.find((m) => m.kind === 'Deployment').metadata.annotations['vllm.cdk8s.io/gpu-spec']).toBe('10000000 MiB, 1e-7 TB/s, 1e+21 TFLOP/s');
+    expect(readServer(manifests).gpu).toMatchObject({ memoryMib: 1e7, memoryBandwidthTbps: 1e-7, bf16Tflops: 1e21 });
+  });
 });

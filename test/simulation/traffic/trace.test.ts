@@ -37,6 +37,14 @@ describe('Trace', () => {
     expect(() => Trace.parseCsv('TIMESTAMP,ContextTokens,GeneratedTokens\n')).toThrow("Trace 'trace' has no requests");
   });
 
+  test('a 200 MiB line of commas is refused with the line named (it is scanned, never split), and 1-token requests are read', () => {
+    const commas = ','.repeat(200 * 2 ** 20);
+    expect(() => Trace.parseCsv(`TIMESTAMP,ContextTokens,GeneratedTokens\n${commas}\n`, 'commas')).toThrow(
+      `Trace 'commas' line 2: expected 'timestamp,promptTokens,outputTokens', got '${','.repeat(80)}'`);
+    const ones = Trace.parseCsv('TIMESTAMP,ContextTokens,GeneratedTokens\n0,1,1\n0.5,1,1\n', 'ones');
+    expect(ones.length).toBe(2);
+  });
+
   test('uniform traces are evenly spaced', () => {
     const trace = Trace.uniform({ requestsPerSecond: 4, durationSeconds: 10, promptTokens: 100, outputTokens: 10 });
     expect(trace.length).toBe(40);
