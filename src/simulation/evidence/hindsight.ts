@@ -84,31 +84,42 @@ export function clairvoyantReference(context: HindsightContext): HindsightRefere
 export function causalReference(context: HindsightContext): HindsightReference {
   const replayed = replayedTrace(context);
   const work = requestWork(replayed, tokenCosts(context.server.engine, context.trace));
+  const families = ASSUMPTIONS.causalHoldsSeconds.map((hold) => (headroom: number): Candidate => ({
+    chosen: `${headroom >= CEILING ? 'the ceiling' : `headroom ${round(headroom)}`}, hold ${hold} s`,
+    setting: headroom,
+    desiredAt: causalSchedule(replayed, work, { headroom, holdSeconds: hold, minReplicas: context.minReplicas, maxReplicas: context.maxReplicas }),
+    syncPeriodSeconds: 1,
+  }));
+  return cheapest(families.map((family) => search(context, family, ASSUMPTIONS.causalHeadrooms, ASSUMPTIONS.causalBisections)));
+}
+
+/** A member of the causal reference's family. */
+export interface CausalSetting {
+  readonly headroom: number;
+  readonly holdSeconds: number;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+}
+
+/**
+ * The causal reference's replica count at replay time t: `ceil(headroom x work arrived in the last 60 s / 60 s)`,
+ * held at its peak over the last `holdSeconds`, from the arrivals of the seconds that have ended by t only.
+ */
+export function causalSchedule(trace: Trace, work: Float64Array, setting: CausalSetting): (t: number) => number {
   const window = ASSUMPTIONS.referencePeriodSeconds;
-  // Work arrived in each second, then the trailing-window rate at each second (replicas at full utilisation).
-  const perSecond = workPerPeriod(replayed, work, 1);
-  const rate = new Float64Array(perSecond.length);
+  const perSecond = workPerPeriod(trace, work, 1);
+  const wanted = new Int32Array(perSecond.length);
   let sum = 0;
   for (let s = 0; s < perSecond.length; s++) {
     sum += perSecond[s] - (s >= window ? perSecond[s - window] : 0);
-    rate[s] = sum / window;
+    const rate = sum / window;
+    wanted[s] = Math.min(setting.maxReplicas, Math.ceil(setting.headroom * rate - 1e-9));
   }
-  const families = ASSUMPTIONS.causalHoldsSeconds.map((hold) => (headroom: number): Candidate => {
-    const wanted = new Int32Array(rate.length);
-    for (let s = 0; s < rate.length; s++) wanted[s] = Math.min(context.maxReplicas, Math.ceil(headroom * rate[s] - 1e-9));
-    const held = trailingMax(wanted, hold);
-    return {
-      chosen: `${headroom >= CEILING ? 'the ceiling' : `headroom ${round(headroom)}`}, hold ${hold} s`,
-      setting: headroom,
-      // At t it knows the arrivals up to t: the second that ended last.
-      desiredAt: (t) => {
-        const known = Math.floor(t) - 1;
-        return Math.max(context.minReplicas, known < 0 ? 0 : held[Math.min(held.length - 1, known)]);
-      },
-      syncPeriodSeconds: 1,
-    };
-  });
-  return cheapest(families.map((family) => search(context, family, ASSUMPTIONS.causalHeadrooms, ASSUMPTIONS.causalBisections)));
+  const held = trailingMax(wanted, setting.holdSeconds);
+  return (t) => {
+    const known = Math.floor(t) - 1;
+    return Math.max(setting.minReplicas, known < 0 ? 0 : held[Math.min(held.length - 1, known)]);
+  };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { readServer } from '../../../src/simulation/cluster/manifests';
-import { causalReference, clairvoyantReference, HindsightContext, staticReference, widenWith } from '../../../src/simulation/evidence/hindsight';
+import { requestWork, tokenCosts } from '../../../src/simulation/engine/work';
+import { causalReference, causalSchedule, clairvoyantReference, HindsightContext, staticReference, widenWith } from '../../../src/simulation/evidence/hindsight';
 import { optimisticReference } from '../../../src/simulation/evidence/references';
 import { Trace } from '../../../src/simulation/traffic/trace';
 import { testManifests } from '../helpers';
@@ -89,5 +90,21 @@ describe('references with hindsight', () => {
     expect(widened.result.billedGpuHours).toBeLessThanOrEqual(found.result.billedGpuHours);
     // A row that does not meet the target never widens it.
     expect(widenWith(ctx, found, { ...cheaper, sloAttainment: 0.5 })).toBe(found);
+  });
+
+  test('the causal schedule reads only the seconds that have ended: two traces alike until 600 s ask for the same replicas until then', () => {
+    const steadyPart = Array.from({ length: 600 }, (_, i) => ({ arrivalSeconds: i, promptTokens: 1000, outputTokens: 200 }));
+    const calm = Trace.fromRequests([...steadyPart, { arrivalSeconds: 1200, promptTokens: 1000, outputTokens: 200 }], 'calm');
+    const crowd = Array.from({ length: 3000 }, (_, i) => ({ arrivalSeconds: 600 + i / 100, promptTokens: 1000, outputTokens: 200 }));
+    const burst = Trace.fromRequests([...steadyPart, ...crowd, { arrivalSeconds: 1200, promptTokens: 1000, outputTokens: 200 }], 'burst');
+    const costs = tokenCosts(server.engine, calm);
+    const setting = { headroom: 1.5, holdSeconds: 300, minReplicas: 1, maxReplicas: 8 };
+    const before = causalSchedule(calm, requestWork(calm, costs), setting);
+    const after = causalSchedule(burst, requestWork(burst, costs), setting);
+    for (let t = 0; t <= 600; t += 0.5) expect(after(t)).toBe(before(t));
+    // Once the burst's work is known it asks for more; the hold keeps that for 300 s after the last minute's work fell.
+    expect(after(640)).toBeGreaterThan(before(640));
+    expect(after(900)).toBeGreaterThan(before(900));
+    expect(after(1100)).toBe(before(1100));
   });
 });
