@@ -73,7 +73,7 @@ cluster nodes:
   --nodes free|autoscaled|fixed:N   free: every new pod finds a free GPU node at once (default); autoscaled: a
                             node autoscaler adds a node when a pod fits none and removes one that stays empty;
                             fixed:N: N nodes. Cost is then what the cluster bills: node GPU-hours when autoscaled
-  --node-gpus N             GPUs per node (default: 8 for H100, H200, A100; 1, 4 or 8 for L4 and A10G)
+  --node-gpus N             GPUs per node (default: 8 for 80 GB GPUs such as H100, H200, A100; 1, 4 or 8 for L4 and A10G)
   --node-provisioning SECONDS   from the node autoscaler's request to a Ready node (default 300)
   --image-pull SECONDS      pulling the server's image onto a node without it (default 160)
   --node-scale-down SECONDS   how long a node stays empty before it is removed (default 600)

@@ -13,7 +13,7 @@ export interface NodePoolProps {
   readonly mode?: string;
   /**
    * GPUs on one node.
-   * @default - from the GPU: 8 for H100, H200 and A100; for L4, A10G and custom GPUs the smallest of 1, 4 or 8 that holds a replica
+   * @default - from the GPU: 8 for GPUs of 80 GB or more (H100, H200, A100); for smaller ones (L4, A10G) the smallest of 1, 4 or 8 that holds a replica
    */
   readonly gpusPerNode?: number;
   /**
@@ -33,7 +33,7 @@ export interface NodePoolProps {
   readonly scaleDownSeconds?: number;
   /**
    * Nodes that exist from the start, hold the image and are never removed; with `fixed`, all the nodes there are.
-   * @default 0 (autoscaled); required with fixed
+   * @default - 0 with autoscaled nodes; required with fixed
    */
   readonly minNodes?: number;
   /**

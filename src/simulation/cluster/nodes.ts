@@ -189,7 +189,7 @@ export class NodePool {
     return seconds;
   }
 
-  /** The most nodes that existed (ordered and not yet removed) at once. */
+  /** Nodes ordered and not yet removed. */
   public get nodeCount(): number {
     return this.nodes.filter((n) => n.exists).length;
   }
