@@ -10,4 +10,8 @@ export const SWEPT_DEFAULTS = {
   predictiveWindowScrapes: 10,
   scaleDownStabilizationSeconds: 120,
   scaleDownPeriodSeconds: 60,
+  demandEnabled: false,
+  demandUtilization: 0.6,
+  demandHoldColdStarts: 1,
+  demandBacklogDrainSeconds: 60,
 } as const;

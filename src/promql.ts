@@ -13,6 +13,12 @@ export const METRIC = {
   running: 'vllm:num_requests_running',
   /** Gauge: fraction (0-1) of the KV cache in use. */
   kvCacheUsage: 'vllm:kv_cache_usage_perc',
+  /** Counter: prompt tokens processed (prefill). */
+  promptTokens: 'vllm:prompt_tokens_total',
+  /** Counter: tokens generated. */
+  generationTokens: 'vllm:generation_tokens_total',
+  /** Counter: requests finished (one series per `finished_reason`). */
+  requestSuccess: 'vllm:request_success_total',
   /** Counter: sequences preempted for lack of KV cache. */
   preemptions: 'vllm:num_preemptions_total',
   /** Histogram buckets: time to first token, seconds. */
@@ -97,6 +103,26 @@ export function aggregate(aggregation: 'sum' | 'avg', metric: string, matchers: 
   return `${aggregation}(${metric}${selector(matchers)})`;
 }
 
+/** What one token costs a replica's engine, seconds. */
+export interface EngineTokenCosts {
+  readonly prefillSecondsPerToken: number;
+  readonly decodeSecondsPerToken: number;
+}
+
+/** The windows of the demand query (`Queries.demandWithBacklog`), seconds. */
+export interface DemandQueryOptions {
+  /** The `rate()` window of the demand. */
+  readonly windowSeconds: number;
+  /** How long the peak demand is held (0: not held). */
+  readonly holdSeconds: number;
+  /** The step of the hold's subquery (the scrape interval). */
+  readonly stepSeconds: number;
+  /** The window the mean work of a finished request is measured over. */
+  readonly backlogWindowSeconds: number;
+  /** The waiting requests' work is to be served within this. */
+  readonly drainSeconds: number;
+}
+
 /** Query builders. Aggregated queries return exactly one element, as KEDA's Prometheus scaler requires. */
 export class Queries {
   public constructor(private readonly scope: ServerScope) {}
@@ -118,6 +144,31 @@ export class Queries {
   public inFlightForecast(windowSeconds: number, stepSeconds: number, horizonSeconds: number): string {
     const series = `(${this.inFlightTotal()})[${promDuration(windowSeconds)}:${promDuration(stepSeconds)}]`;
     return `clamp_min(predict_linear(${series}, ${num(horizonSeconds)}), 0)`;
+  }
+
+  /**
+   * Engine seconds of work the replicas serve per second: the prompt and generated token rates over `windowSeconds`,
+   * each weighted by what one token costs the engine. At one replica's worth per second the replica never idles.
+   */
+  public engineDemand(costs: EngineTokenCosts, windowSeconds: number): string {
+    const rate = (metric: string) => `sum(rate(${metric}${serverSelector(this.scope)}[${promDuration(windowSeconds)}]))`;
+    return `${rate(METRIC.promptTokens)} * ${num(costs.prefillSecondsPerToken)} + ${rate(METRIC.generationTokens)} * ${num(costs.decodeSecondsPerToken)}`;
+  }
+
+  /**
+   * The demand the autoscaler sizes for: the highest engine demand of the last `holdSeconds` (a subquery sampled every
+   * `stepSeconds`; the plain demand when 0), plus the backlog: the waiting requests times the mean engine seconds of a
+   * request finished over `backlogWindowSeconds`, to be served within `drainSeconds`. One element while the server has
+   * scraped replicas, none without.
+   */
+  public demandWithBacklog(costs: EngineTokenCosts, options: DemandQueryOptions): string {
+    const demand = this.engineDemand(costs, options.windowSeconds);
+    const held = options.holdSeconds > 0
+      ? `max_over_time((${demand})[${promDuration(options.holdSeconds)}:${promDuration(options.stepSeconds)}])`
+      : demand;
+    const finished = `sum(rate(${METRIC.requestSuccess}${serverSelector(this.scope)}[${promDuration(options.backlogWindowSeconds)}]))`;
+    const secondsPerRequest = `(${this.engineDemand(costs, options.backlogWindowSeconds)}) / clamp_min(${finished}, ${num(1 / options.backlogWindowSeconds)})`;
+    return `${held} + ${this.waitingTotal()} * ${secondsPerRequest} / ${num(options.drainSeconds)}`;
   }
 
   /** Mean KV-cache fill over the replicas (0-1). */

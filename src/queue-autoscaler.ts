@@ -11,8 +11,10 @@ import {
   ScaledObjectSpecTriggers,
   ScaledObjectSpecTriggersAuthenticationRefKind,
 } from './imports/keda-keda.sh';
-import { Queries } from './promql';
+import { EngineTokenCosts, Queries } from './promql';
 import { checkCacheSharable } from './server-settings';
+import { dataParallel, engineConfig } from './simulation/cluster/manifests';
+import { servingTokenCosts } from './simulation/engine/work';
 import { checkObjectName, checkRenderedMetadata } from './validation/kubernetes-names';
 import { checkKedaThreshold, namespaceOfAddress, prometheusAddressProblem } from './validation/prometheus';
 import { checkTriggerSettings } from './validation/serving';
@@ -112,6 +114,63 @@ export interface PredictiveTriggerOptions {
   readonly window?: Duration;
 }
 
+/**
+ * A trigger on demand measured in engine time: vLLM's prompt and generated token rates, each weighted by what a token
+ * costs the served model's engine on this GPU at its batch (computed at synth time by the engine model), so one
+ * replica's worth is one engine second per second whatever the token mix. The HPA keeps demand / `utilization`
+ * replicas. The demand is held at its peak over a window as long as a cold start (so bursts shorter than a cold start
+ * meet standing capacity), and the waiting queue adds the replicas that serve its work within `backlogDrainTime`.
+ */
+export interface DemandTriggerOptions {
+  /**
+   * Whether the trigger is on.
+   * @default - chosen by the replay sweep over the training suite (docs/sweep.md)
+   */
+  readonly enabled?: boolean;
+  /**
+   * The fraction of a replica's engine time the HPA aims to keep busy; the rest is headroom for a lighter batch (which
+   * costs more per token than the full one the costs assume) and for load that arrives while a replica starts.
+   * @default - chosen by the replay sweep over the training suite (docs/sweep.md)
+   */
+  readonly utilization?: number;
+  /**
+   * How long the highest demand is held before the autoscaler follows it down (0: not held). A hold keeps the
+   * replicas a burst needed for this long after it: that is its price in GPU-hours (docs/benchmarks.md).
+   * @default - the swept multiple of the cold start plus `nodeWait` (docs/sweep.md)
+   */
+  readonly hold?: Duration;
+  /**
+   * How long a new replica waits for a GPU node (provisioning and image pull) when the cluster autoscales its nodes;
+   * the default hold covers it too.
+   * @default Duration.seconds(0)
+   */
+  readonly nodeWait?: Duration;
+  /**
+   * The waiting queue's work (waiting requests times the mean engine seconds of a finished request) is to be served
+   * within this: the backlog adds that work divided by this time to the demand.
+   * @default - chosen by the replay sweep over the training suite (docs/sweep.md)
+   */
+  readonly backlogDrainTime?: Duration;
+  /**
+   * The `rate()` window of the token counters.
+   * @default - 4 scrape intervals, at least 1 minute
+   */
+  readonly window?: Duration;
+  /**
+   * Engine seconds per prompt token, for a measured figure.
+   * @default - the engine model's figure for the model, GPU and batch
+   */
+  readonly prefillSecondsPerToken?: number;
+  /**
+   * Engine seconds per generated token, for a measured figure.
+   * @default - the engine model's figure for the model, GPU and batch
+   */
+  readonly decodeSecondsPerToken?: number;
+}
+
+/** The window the mean work of a finished request is measured over, for the backlog: 15 minutes. */
+const BACKLOG_WINDOW_SECONDS = 900;
+
 /** What KEDA does when the metric source fails. */
 export interface FallbackOptions {
   /**
@@ -166,6 +225,12 @@ export interface QueueAutoscalerProps {
    * @default - as chosen by the replay sweep
    */
   readonly predictiveTrigger?: PredictiveTriggerOptions;
+  /**
+   * The trigger on demand in engine time (token rates weighted by their engine cost), held over the cold start, with
+   * the waiting queue's work as the backlog correction.
+   * @default - as chosen by the replay sweep
+   */
+  readonly demandTrigger?: DemandTriggerOptions;
   /**
    * A second trigger on KV-cache fill. Off by default: in the replay benchmark it never acted at 0.6-0.8 (the mean
    * fill stays below while `--max-num-seqs` caps the batch) and bought at most 0.17 points of SLO at 0.3-0.4, see
@@ -292,6 +357,24 @@ export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
       check.that(predictive.window.toSeconds() >= 2 * scrape, 'predictiveTrigger.window', `${predictive.window.toSeconds()}s`,
         `must span at least two scrapes (2 x the server's scrape interval, ${2 * scrape}s) for a trend to exist`);
     }
+    checkTriggerSettings(check, 'demandTrigger', props.demandTrigger, SWEPT_DEFAULTS.demandEnabled);
+    const demand = props.demandTrigger ?? {};
+    check.inHalfOpenRange('demandTrigger.utilization', demand.utilization, 0, 1);
+    checkKedaThreshold(check, 'demandTrigger.utilization', demand.utilization);
+    if (demand.hold) check.wholeSeconds('demandTrigger.hold', demand.hold, 0, 86_400);
+    if (demand.nodeWait) check.wholeSeconds('demandTrigger.nodeWait', demand.nodeWait, 0, 86_400);
+    if (demand.backlogDrainTime) check.wholeSeconds('demandTrigger.backlogDrainTime', demand.backlogDrainTime, 1, 86_400);
+    if (demand.window) {
+      check.wholeSeconds('demandTrigger.window', demand.window, 1, 86_400);
+      const scrape = props.server.scrapeInterval.toSeconds();
+      check.that(demand.window.toSeconds() >= 2 * scrape, 'demandTrigger.window', `${demand.window.toSeconds()}s`,
+        `must span at least two scrapes (2 x the server's scrape interval, ${2 * scrape}s) for rate() to have two samples`);
+    }
+    for (const prop of ['prefillSecondsPerToken', 'decodeSecondsPerToken'] as const) {
+      const value = demand[prop];
+      check.that(value === undefined || (Number.isFinite(value) && value > 0 && value < 1), `demandTrigger.${prop}`, value,
+        'must be engine seconds per token, > 0 and below 1');
+    }
     check.integer('fallback.failureThreshold', props.fallback?.failureThreshold, 1, 100);
     check.integer('fallback.replicas', props.fallback?.replicas, 0, props.maxReplicas);
     if (props.pollingInterval) check.wholeSeconds('pollingInterval', props.pollingInterval, 1, 3600);
@@ -358,6 +441,52 @@ export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
     return this.props.predictiveTrigger?.enabled ?? SWEPT_DEFAULTS.predictiveEnabled;
   }
 
+  /** Whether the engine-time demand trigger is on. */
+  public get demandEnabled(): boolean {
+    return this.props.demandTrigger?.enabled ?? SWEPT_DEFAULTS.demandEnabled;
+  }
+
+  /** The fraction of a replica's engine time the demand trigger aims to keep busy. */
+  public get demandUtilization(): number {
+    return this.props.demandTrigger?.utilization ?? SWEPT_DEFAULTS.demandUtilization;
+  }
+
+  /** Seconds the demand trigger holds the peak demand. */
+  public get demandHoldSeconds(): number {
+    const demand = this.props.demandTrigger ?? {};
+    if (demand.hold) return demand.hold.toSeconds();
+    const wait = this.server.coldStart.totalSeconds + (demand.nodeWait?.toSeconds() ?? 0);
+    return Math.round(SWEPT_DEFAULTS.demandHoldColdStarts * wait);
+  }
+
+  /** Seconds within which the demand trigger's backlog correction serves the waiting queue's work. */
+  public get demandBacklogDrainSeconds(): number {
+    return this.props.demandTrigger?.backlogDrainTime?.toSeconds() ?? SWEPT_DEFAULTS.demandBacklogDrainSeconds;
+  }
+
+  /** Engine seconds a prompt token costs one replica, as the demand trigger weighs it. */
+  public get prefillSecondsPerToken(): number {
+    return this.props.demandTrigger?.prefillSecondsPerToken ?? significant(this.modelledTokenCosts().prefillSecondsPerToken);
+  }
+
+  /** Engine seconds a generated token costs one replica, as the demand trigger weighs it. */
+  public get decodeSecondsPerToken(): number {
+    return this.props.demandTrigger?.decodeSecondsPerToken ?? significant(this.modelledTokenCosts().decodeSecondsPerToken);
+  }
+
+  /** The PromQL query of the demand trigger: held engine demand plus the backlog, in replicas at full utilization. */
+  public get demandQuery(): string {
+    const scrape = this.server.scrapeInterval.toSeconds();
+    const costs: EngineTokenCosts = { prefillSecondsPerToken: this.prefillSecondsPerToken, decodeSecondsPerToken: this.decodeSecondsPerToken };
+    return this.queries().demandWithBacklog(costs, {
+      windowSeconds: this.props.demandTrigger?.window?.toSeconds() ?? Math.max(60, 4 * scrape),
+      holdSeconds: this.demandHoldSeconds,
+      stepSeconds: scrape,
+      backlogWindowSeconds: Math.max(BACKLOG_WINDOW_SECONDS, this.demandHoldSeconds),
+      drainSeconds: this.demandBacklogDrainSeconds,
+    });
+  }
+
   /** Requests in flight (running + waiting) per replica the capacity and predictive triggers aim for. */
   public get targetInFlightPerReplica(): number {
     const capacity = this.props.capacityTrigger ?? {};
@@ -384,6 +513,18 @@ export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
       throw this.check.problem(`already has a WarmFloor ('${this.floor.node.path}'); '${floor.node.path}' would be a second one`);
     }
     this.floor = floor;
+  }
+
+  private modelledTokenCosts(): EngineTokenCosts {
+    const server = this.server;
+    const tensorParallelSize = server.gpuCount / server.dataParallelSize;
+    const kvCapacityTokens = server.sizing.kvCacheTokens ?? 0;
+    return servingTokenCosts(dataParallel(engineConfig(server.model, server.gpu, tensorParallelSize, {
+      maxNumSeqs: server.maxNumSeqs,
+      maxNumBatchedTokens: server.maxNumBatchedTokens,
+      kvCapacityTokens,
+      maxModelLen: server.maxModelLen ?? server.sizing.maxContextTokens ?? kvCapacityTokens,
+    }), server.dataParallelSize));
   }
 
   private queries(): Queries {
@@ -464,6 +605,15 @@ export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
         authenticationRef,
       });
     }
+    if (this.demandEnabled) {
+      triggers.push({
+        type: 'prometheus',
+        name: 'demand',
+        metricType: 'AverageValue',
+        metadata: { ...prometheus(this.demandQuery, this.demandUtilization), activationThreshold: '0' },
+        authenticationRef,
+      });
+    }
     if (props.kvCacheTrigger) {
       triggers.push({
         type: 'prometheus',
@@ -492,6 +642,11 @@ export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
       },
     };
   }
+}
+
+/** A modelled figure to three significant digits: the model is not more exact, and the query stays readable. */
+function significant(value: number): number {
+  return Number(value.toPrecision(3));
 }
 
 const AUTOSCALER_MARK = 'QueueAutoscalerMark';

@@ -111,3 +111,59 @@ describe('PromQL building blocks', () => {
     expect(rateWindow(Duration.seconds(20))).toBe('80s');
   });
 });
+
+describe('the demand query KEDA runs, evaluated by promtool', () => {
+  // A server scraped every minute, with the demand trigger on and round per-token costs, so the figures can be checked by hand.
+  const chart = testChart();
+  const server = new VllmService(chart, 'server', { model: LLAMA_8B, gpu: Gpu.L4, scrapeInterval: Duration.minutes(1) });
+  new QueueAutoscaler(chart, 'autoscaler', {
+    server,
+    maxReplicas: 8,
+    prometheusAddress: 'http://prometheus:9090',
+    demandTrigger: {
+      enabled: true,
+      prefillSecondsPerToken: 0.25,
+      decodeSecondsPerToken: 0.5,
+      window: Duration.minutes(4),
+      hold: Duration.minutes(10),
+      backlogDrainTime: Duration.minutes(1),
+    },
+  });
+  const demand = findOne(Testing.synth(chart), 'ScaledObject').spec.triggers.find((t: any) => t.name === 'demand').metadata.query;
+  const mine = { namespace: 'inference', service: server.serviceName, model: 'meta-llama/Llama-3.1-8B-Instruct' };
+  const steady = [
+    // Pod a: 2 prompt tokens and 1 generated token a second, 6 requests finished a minute, 4 waiting; pod b: 1 prompt token a second.
+    scraped('vllm:prompt_tokens_total', { ...mine, pod: 'a' }, '0+120x20'),
+    scraped('vllm:prompt_tokens_total', { ...mine, pod: 'b' }, '0+60x20'),
+    scraped('vllm:generation_tokens_total', { ...mine, pod: 'a' }, '0+60x20'),
+    scraped('vllm:generation_tokens_total', { ...mine, pod: 'b' }, '0x20'),
+    scraped('vllm:request_success_total', { ...mine, pod: 'a' }, '0+6x20'),
+    scraped('vllm:request_success_total', { ...mine, pod: 'b' }, '0x20'),
+    scraped('vllm:num_requests_waiting', { ...mine, pod: 'a' }, '0x20'),
+    scraped('vllm:num_requests_waiting', { ...mine, pod: 'b' }, '0x20'),
+    // Another server's tokens never count.
+    scraped('vllm:prompt_tokens_total', { ...mine, service: 'other-server', pod: 'c' }, '0+6000x20'),
+  ];
+
+  test('demand: token rates weighted by their engine cost, in replicas at full utilization', () => {
+    if (!requirePromtool()) return;
+    // 3 prompt tokens/s x 0.25 + 1 generated token/s x 0.5 = 1.25 engine seconds per second; nothing waits.
+    evalExpr(demand, steady, '12m', [{ labels: '{}', value: 1.25 }]);
+  });
+
+  test('hold: the highest demand of the hold window, until it has passed', () => {
+    if (!requirePromtool()) return;
+    // Pod a takes 4 prompt tokens/s for the first 5 minutes: demand 1.75 then, 1.25 after.
+    const burst = [scraped('vllm:prompt_tokens_total', { ...mine, pod: 'a' }, '0+240x5 1320+120x24'), ...steady.slice(1)];
+    evalExpr(demand, burst, '12m', [{ labels: '{}', value: 1.75 }]);
+    evalExpr(demand, burst, '20m', [{ labels: '{}', value: 1.25 }]);
+  });
+
+  test('backlog: the waiting requests\' work, at the mean engine seconds of a finished request, served within the drain time', () => {
+    if (!requirePromtool()) return;
+    // 6 waiting; over 15 minutes 1.25 engine seconds of work per second and 0.1 finished requests per second: 12.5 s a
+    // request. 6 x 12.5 s within 60 s adds 1.25 replicas' worth to the demand of 1.25.
+    const waiting = [...steady.slice(0, 6), scraped('vllm:num_requests_waiting', { ...mine, pod: 'a' }, '4x20'), scraped('vllm:num_requests_waiting', { ...mine, pod: 'b' }, '2x20')];
+    evalExpr(demand, waiting, '16m', [{ labels: '{}', value: 2.5 }]);
+  });
+});

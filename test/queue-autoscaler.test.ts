@@ -66,6 +66,41 @@ describe('QueueAutoscaler ScaledObject', () => {
     expect(autoscaler.targetInFlightPerReplica).toBe(Math.round(SWEPT_DEFAULTS.capacityUtilization * 256));
   });
 
+  test('demand trigger: token rates weighted by the engine model\'s per-token costs, held over the cold start, with the backlog', () => {
+    // GIVEN the demand trigger on with the swept settings
+    const { chart, server, autoscaler } = scaled({ demandTrigger: { enabled: true } });
+    const demand = scaledObjectOf(chart).scaledObject.spec.triggers.find((t: any) => t.name === 'demand');
+    const scope = `{namespace="inference",service="${server.serviceName}",model_name="meta-llama/Llama-3.1-8B-Instruct"}`;
+    // THEN the threshold is the utilization; the hold is the swept multiple of the cold start, sampled at the scrape interval
+    expect(demand.metricType).toBe('AverageValue');
+    expect(demand.metadata).toMatchObject({ threshold: String(SWEPT_DEFAULTS.demandUtilization), activationThreshold: '0', ignoreNullValues: 'false' });
+    expect(autoscaler.demandHoldSeconds).toBe(Math.round(SWEPT_DEFAULTS.demandHoldColdStarts * server.coldStart.totalSeconds));
+    expect(demand.metadata.query).toContain(`sum(rate(vllm:prompt_tokens_total${scope}[1m])) * ${autoscaler.prefillSecondsPerToken}`);
+    expect(demand.metadata.query).toContain(`sum(rate(vllm:generation_tokens_total${scope}[1m])) * ${autoscaler.decodeSecondsPerToken}`);
+    expect(demand.metadata.query).toContain(`sum(vllm:num_requests_waiting${scope}) * `);
+    expect(demand.metadata.query).toContain(`/ ${SWEPT_DEFAULTS.demandBacklogDrainSeconds}`);
+    // AND a generated token of an 8B model on one L4 costs more than a prompt token, and both are well under a step
+    expect(autoscaler.decodeSecondsPerToken).toBeGreaterThan(autoscaler.prefillSecondsPerToken);
+    expect(autoscaler.decodeSecondsPerToken).toBeLessThan(0.01);
+  });
+
+  test('demand trigger: the hold covers the node wait, or is set; a hold of 0 is the plain demand', () => {
+    const { server, autoscaler } = scaled({ demandTrigger: { enabled: true, nodeWait: Duration.minutes(8) } });
+    expect(autoscaler.demandHoldSeconds).toBe(Math.round(SWEPT_DEFAULTS.demandHoldColdStarts * (server.coldStart.totalSeconds + 480)));
+    const plain = scaled({ demandTrigger: { enabled: true, hold: Duration.seconds(0) } });
+    expect(plain.autoscaler.demandQuery).not.toContain('max_over_time');
+    const held = scaled({ demandTrigger: { enabled: true, hold: Duration.minutes(15) } });
+    expect(held.autoscaler.demandQuery).toMatch(/^max_over_time\(\(.*\)\[15m:15s\]\) \+ /);
+  });
+
+  test('demand trigger: data-parallel ranks share the per-token costs of one pod', () => {
+    const chart = testChart();
+    const one = new QueueAutoscaler(chart, 'one', { server: new VllmService(chart, 'a', { model: LLAMA_8B, gpu: Gpu.L4 }), maxReplicas: 4, prometheusAddress: PROMETHEUS, demandTrigger: { enabled: true } });
+    const two = new QueueAutoscaler(chart, 'two', { server: new VllmService(chart, 'b', { model: LLAMA_8B, gpu: Gpu.L4, gpuCount: 2, tensorParallelSize: 1 }), maxReplicas: 4, prometheusAddress: PROMETHEUS, demandTrigger: { enabled: true } });
+    expect(two.decodeSecondsPerToken).toBeLessThan(one.decodeSecondsPerToken);
+    expect(two.decodeSecondsPerToken).toBeGreaterThan(one.decodeSecondsPerToken / 2.5);
+  });
+
   test('capacity-aware trigger: utilization or an explicit target, or off', () => {
     const byShare = scaled({ capacityTrigger: { utilization: 0.5 } });
     expect(byShare.autoscaler.targetInFlightPerReplica).toBe(128);
@@ -209,6 +244,13 @@ describe('QueueAutoscaler bad input', () => {
       'predictiveTrigger sets horizon but the trigger is off (it is off by default): the settings would be ignored; set enabled: true, or drop them'],
     [{ capacityTrigger: { enabled: false, utilization: 0.5 } },
       'capacityTrigger sets utilization but the trigger is off (enabled: false): the settings would be ignored; set enabled: true, or drop them'],
+    [{ demandTrigger: { enabled: true, utilization: 1.2 } }, 'demandTrigger.utilization (1.2) must be in (0, 1]'],
+    [{ demandTrigger: { enabled: true, utilization: 0.0004 } }, 'demandTrigger.utilization (0.0004) is a target of 0 milli-units'],
+    [{ demandTrigger: { enabled: true, backlogDrainTime: Duration.seconds(0) } }, "demandTrigger.backlogDrainTime ('0s') must be a whole number of seconds from 1 to 86400"],
+    [{ demandTrigger: { enabled: true, window: Duration.seconds(20) } },
+      "demandTrigger.window ('20s') must span at least two scrapes (2 x the server's scrape interval, 30s) for rate() to have two samples"],
+    [{ demandTrigger: { enabled: true, decodeSecondsPerToken: 0 } }, 'demandTrigger.decodeSecondsPerToken (0) must be engine seconds per token, > 0 and below 1'],
+    [{ demandTrigger: { enabled: true, prefillSecondsPerToken: Number.NaN } }, 'demandTrigger.prefillSecondsPerToken (NaN) must be engine seconds per token, > 0 and below 1'],
   ])('%j is refused', (props, message) => {
     expect(() => scaled(props as Partial<QueueAutoscalerProps>)).toThrow(`${SUBJECT}: ${message}`);
   });

@@ -17,6 +17,7 @@ import { PEER_POLICIES, policyNames } from '../simulation/control/policies';
 import { ASSUMPTIONS } from '../simulation/engine/assumptions';
 import { Benchmark, BenchmarkResult, runBenchmark } from '../simulation/evidence/benchmark';
 import { SimulationResult } from '../simulation/evidence/results';
+import { settingsJson, settingsLabel, settingsTypeScript, tune, TUNE_DEFAULTS, TuneResult, TuningMeasure } from '../simulation/evidence/tuning';
 import { clusterScenarios, runSuite, ScenarioResult, standardScenarios } from '../simulation/evidence/suite';
 import { VariantRow } from '../simulation/evidence/variant-row';
 import { benchJson, benchMarkdownTable, benchSources, benchSummary, benchTextTable } from '../simulation/report/bench-report';
@@ -32,6 +33,7 @@ const USAGE = `usage:
   cdk8s-vllm bench --trace FILE [options]       compare autoscaling policies on one trace
   cdk8s-vllm bench --suite [options]            ... on every scenario of the suite (docs/benchmarks.md)
   cdk8s-vllm simulate --trace FILE [options]    replay one autoscaler
+  cdk8s-vllm tune --trace FILE [options]        tune the QueueAutoscaler on your traffic and test it on its later part
 ${ENGINE_USAGE}
   cdk8s-vllm --version | --help
 
@@ -41,6 +43,10 @@ ${ENGINE_USAGE}
   provisioner (knows the trace, pays cold starts, replayed) and the optimistic one (instant replicas, not replayed).
   simulate replays one autoscaler: the one in a synthesized YAML file, or without --manifests the library's default.
   Without --manifests both model the README's quick start (Llama 3.1 70B on 4 x H100 from a ModelCache).
+  tune replays the earlier part of your trace (--train-fraction, by time) through a grid of QueueAutoscaler settings
+  on your chart's server (or the quick start's), keeps the cheapest that meets the SLO target there with half the
+  allowed misses to spare, and reports it, the library's defaults and the causal and clairvoyant references on the
+  later part, which it never tuned on. It prints the settings as TypeScript to paste into your QueueAutoscaler.
   engine prints the simulator's time for one engine step (B decodes of L tokens of context plus T prefill tokens).
 
 traffic:
@@ -85,6 +91,7 @@ objective and output:
   --svg DIR                 write SVG charts to DIR and print their paths
   --dashboard-svg FILE      simulate: draw ServingDashboard's panels from the replay into FILE
   --markdown FILE           bench: write a Markdown page with the command, the tables and the charts
+  --train-fraction F        tune: the earlier fraction of the trace tuned on, by time (default 0.5); the rest is tested
 
 ${BUDGET_TEXT}`;
 
@@ -92,7 +99,7 @@ const FLAGS = new Set(['json', 'help', 'version', 'shuffle-tokens', 'random-rout
 const OPTIONS = new Set(['trace', 'rate-scale', 'slo-ttft', 'svg', 'markdown', 'policies', 'model', 'parameters-billions', 'gpu',
   'gpu-count', 'max-num-seqs', 'manifests', 'deployment', 'seed', 'diurnal', 'flash-crowd', 'example', 'max-replicas', 'seeds',
   'start', 'slo-target', 'dashboard-svg', 'nodes', 'node-gpus', 'node-provisioning', 'image-pull', 'node-scale-down', 'min-nodes',
-  'routing']);
+  'routing', 'train-fraction']);
 
 const NODE_FIGURES: [string, keyof NodePoolProps][] = [['node-gpus', 'gpusPerNode'], ['node-provisioning', 'provisioningSeconds'],
   ['image-pull', 'imagePullSeconds'], ['node-scale-down', 'scaleDownSeconds'], ['min-nodes', 'minNodes']];
@@ -132,16 +139,22 @@ function routingOption(options: Map<string, string>, flags: Set<string>): string
 }
 
 /** Options only one command reads; given to the other, they would be ignored silently. */
-const COMMAND_OF: { [name: string]: 'bench' | 'simulate' } = Object.fromEntries([
-  ...['suite', 'seeds', 'policies', 'max-replicas', 'slo-target', 'markdown'].map((name) => [name, 'bench']),
-  ['dashboard-svg', 'simulate'],
+const COMMAND_OF: { [name: string]: string[] } = Object.fromEntries([
+  ...['suite', 'seeds', 'policies', 'markdown'].map((name) => [name, ['bench']]),
+  ...['max-replicas', 'slo-target'].map((name) => [name, ['bench', 'tune']]),
+  ['dashboard-svg', ['simulate']],
+  ['train-fraction', ['tune']],
+  // tune replays your chart's server (or the quick start's) from a warm start, and writes no charts.
+  ...['example', 'model', 'parameters-billions', 'gpu', 'gpu-count', 'max-num-seqs', 'start', 'svg'].map((name) => [name, ['bench', 'simulate']]),
 ]);
 
 /** Refuses an option that the command does not read. */
 function checkApplies(parsed: Parsed): void {
   for (const name of [...parsed.options.keys(), ...parsed.flags]) {
-    const owner = COMMAND_OF[name];
-    if (owner !== undefined && owner !== parsed.command) throw new UsageError(`--${name} does not apply to ${parsed.command}: only ${owner} reads it`);
+    const owners = COMMAND_OF[name];
+    if (owners !== undefined && !owners.includes(parsed.command)) {
+      throw new UsageError(`--${name} does not apply to ${parsed.command}: only ${owners.join(' and ')} read${owners.length === 1 ? 's' : ''} it`);
+    }
   }
 }
 
@@ -494,6 +507,72 @@ function simulateCommand(parsed: Parsed, out: (text: string) => void, err: (text
   out(textTable([result]));
 }
 
+function tuneCommand(parsed: Parsed, out: (text: string) => void): void {
+  const { options, flags } = parsed;
+  const file = options.get('manifests');
+  const trace = loadTrace(options, flags);
+  const progress = progressBar();
+  const result = tune({
+    trace,
+    manifests: file === undefined ? undefined : readManifests(file),
+    deploymentName: options.get('deployment'),
+    trainFraction: numberOption(options, 'train-fraction', TUNE_DEFAULTS.trainFraction, (n) => n > 0 && n < 1, 'a fraction between 0 and 1'),
+    maxReplicas: options.has('max-replicas')
+      ? numberOption(options, 'max-replicas', 1, (n) => Number.isInteger(n) && n >= 1 && n <= 1000, 'a whole number from 1 to 1000') : undefined,
+    nodes: nodeOptions(options),
+    routing: routingOption(options, flags),
+    sloTtftSeconds: numberOption(options, 'slo-ttft', TUNE_DEFAULTS.sloTtftSeconds, (n) => n > 0, 'a number of seconds > 0'),
+    sloTarget: numberOption(options, 'slo-target', TUNE_DEFAULTS.sloTarget, (n) => n > 0 && n <= 1, 'a fraction > 0 and <= 1'),
+    onProgress: (step, fraction) => progress(step, fraction),
+  });
+  progress.done();
+  out(flags.has('json') ? tuneJson(result) : tuneText(result, options));
+}
+
+function tuneJson(result: TuneResult): string {
+  const r = (m: TuningMeasure) => ({ sloAttainment: m.sloAttainment, billedGpuHours: m.billedGpuHours });
+  return JSON.stringify({
+    recommended: settingsJson(result.recommended, result.coldStartSeconds),
+    train: r(result.train),
+    test: r(result.test),
+    default: { train: r(result.defaults.train), test: r(result.defaults.test) },
+    references: { test: { causal: r(result.references.test.causal), clairvoyant: r(result.references.test.clairvoyant) } },
+    maxReplicas: result.maxReplicas,
+    trainTrace: traceInfo(result.trainTrace),
+    testTrace: traceInfo(result.testTrace),
+    candidates: result.candidates.map((c) => ({ label: settingsLabel(c.settings), train: r(c.train) })),
+  }, null, 2);
+}
+
+function tuneText(result: TuneResult, options: Map<string, string>): string {
+  const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+  const row = (name: string, train: TuningMeasure | undefined, test: TuningMeasure) => `${name.padEnd(26)} ${train ? pct(train.sloAttainment).padStart(8) : '       -'} `
+    + `${train ? train.billedGpuHours.toFixed(1).padStart(9) : '        -'}   ${pct(test.sloAttainment).padStart(8)} ${test.billedGpuHours.toFixed(1).padStart(9)}`;
+  const { causal, clairvoyant } = result.references.test;
+  return [
+    `tuned on ${result.trainTrace.name}: ${result.trainTrace.length} requests over ${(result.trainTrace.durationSeconds / 60).toFixed(0)} min`,
+    `tested on ${result.testTrace.name}: ${result.testTrace.length} requests over ${(result.testTrace.durationSeconds / 60).toFixed(0)} min (never tuned on)`,
+    `ceiling ${result.maxReplicas} replicas; nodes ${options.get('nodes') ?? 'free'}; routing ${options.get('routing') ?? 'round-robin'}; `
+      + `${result.candidates.length} candidates`,
+    '',
+    `${''.padEnd(26)} ${'train: within SLO'.padStart(18)} GPU-h   ${'test: within SLO'.padStart(8)} GPU-h`,
+    row('recommended', result.train, result.test),
+    row('library defaults', result.defaults.train, result.defaults.test),
+    row(`causal reference${causal.reachesTarget ? '' : ' (misses)'}`, undefined, causal),
+    row(`clairvoyant${clairvoyant.reachesTarget ? '' : ' (misses)'}`, undefined, clairvoyant),
+    '',
+    `recommended: ${settingsLabel(result.recommended)}`,
+    '',
+    'new QueueAutoscaler(chart, \'autoscaler\', {',
+    '  server,',
+    `  maxReplicas: ${result.maxReplicas},`,
+    '  prometheusAddress,',
+    settingsTypeScript(result.recommended, result.coldStartSeconds),
+    '});',
+    '',
+  ].join('\n');
+}
+
 /** The version in the package's package.json. */
 function packageVersion(): string {
   return JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')).version;
@@ -512,9 +591,10 @@ export function main(argv: string[], out: (text: string) => void = console.log, 
       out(packageVersion());
       return 0;
     }
-    if (parsed.command === 'bench' || parsed.command === 'simulate') checkApplies(parsed);
+    if (['bench', 'simulate', 'tune'].includes(parsed.command)) checkApplies(parsed);
     if (parsed.command === 'bench') bench(parsed, argv, out, err);
     else if (parsed.command === 'simulate') simulateCommand(parsed, out, err);
+    else if (parsed.command === 'tune') tuneCommand(parsed, out);
     else throw new UsageError(parsed.command === '' ? 'a command is required' : `unknown command '${parsed.command}'`);
     return 0;
   } catch (error) {

@@ -60,3 +60,26 @@ export function workPerPeriod(trace: Trace, work: Float64Array, periodSeconds: n
   for (let i = 0; i < trace.length; i++) sums[Math.min(periods - 1, Math.floor(trace._arrivals[i] / periodSeconds))] += work[i];
   return sums;
 }
+
+/**
+ * The per-token costs a server's autoscaler weighs vLLM's token counters with, independent of the traffic's mix:
+ * a decode token costs its share of a step at the full batch (`--max-num-seqs`) with each sequence half-way through its
+ * share of the KV cache (at most `--max-model-len`); a prompt token
+ * costs what a full prefill chunk (`--max-num-batched-tokens` less the decodes) adds to such a step. A replica serves
+ * one engine second per second when it is never idle, so the weighted token rates are the replicas the load keeps busy
+ * at full batch; a lighter batch costs more per token, which the utilization target leaves room for.
+ */
+export function servingTokenCosts(engine: EngineConfig): TokenCosts {
+  const kvTokens = Math.max(engine.kvCapacityTokens, 1);
+  const fullBatch = Math.max(1, Math.min(engine.maxNumSeqs, engine.maxNumBatchedTokens - 1));
+  const context = Math.max(1, Math.min(engine.maxModelLen, kvTokens / fullBatch) / 2);
+  const decodeWork = { contextTokens: fullBatch * context, batchTokens: fullBatch, attentionPairs: fullBatch * (context + 1) };
+  const decode = engineStepTime(engine, decodeWork).stepSeconds;
+  const chunk = Math.max(1, engine.maxNumBatchedTokens - fullBatch);
+  const mixed = engineStepTime(engine, {
+    contextTokens: decodeWork.contextTokens + chunk,
+    batchTokens: decodeWork.batchTokens + chunk,
+    attentionPairs: decodeWork.attentionPairs + prefillAttentionPairs(0, chunk),
+  }).stepSeconds;
+  return { prefillSecondsPerToken: (mixed - decode) / chunk, decodeSecondsPerToken: decode / fullBatch };
+}
