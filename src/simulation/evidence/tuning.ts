@@ -194,9 +194,9 @@ export function replayCandidate(run: TuningRun, s: AutoscalerSettings): Simulati
   });
 }
 
-/** The run's causal and clairvoyant references. */
-export function runReferences(run: TuningRun): { causal: HindsightReference; clairvoyant: HindsightReference } {
-  return { causal: causalReference(run.context), clairvoyant: clairvoyantReference(run.context) };
+/** The run's causal reference, and its clairvoyant one unless `clairvoyant` is false. */
+export function runReferences(run: TuningRun, options: { clairvoyant?: boolean } = {}): { causal: HindsightReference; clairvoyant?: HindsightReference } {
+  return { causal: causalReference(run.context), clairvoyant: options.clairvoyant === false ? undefined : clairvoyantReference(run.context) };
 }
 
 /**
@@ -351,7 +351,7 @@ export function tune(props: TuneProps): TuneResult {
   const recommendedTest = testOf(recommended.settings);
   const defaultTest = testOf(DEFAULT_SETTINGS);
   props.onProgress?.('references', (grid.length + 2) / steps);
-  const references = runReferences(testRun);
+  const references = runReferences(testRun) as { causal: HindsightReference; clairvoyant: HindsightReference };
   const withReach = (r: HindsightReference) => ({ ...measure(r.result), reachesTarget: r.reachesTarget });
   return {
     recommended: recommended.settings,
