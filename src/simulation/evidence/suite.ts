@@ -15,6 +15,11 @@ export interface Scenario {
   readonly start: string;
   /** How many seeds. */
   readonly seeds: number;
+  /**
+   * The first seed (`BenchmarkProps.firstSeed`): the seeds are `firstSeed`, `firstSeed + 1`, ...
+   * @default 1
+   */
+  readonly firstSeed?: number;
   /** How requests reach the pods (`BenchmarkProps.routing`), when not round-robin. */
   readonly routing?: string;
   /** The GPU nodes, when not free. */
@@ -99,6 +104,7 @@ export function runSuite(scenarios: Scenario[], settings: Omit<BenchmarkProps, '
       trace: scenario.trace,
       start: scenario.start,
       seeds: scenario.seeds,
+      firstSeed: scenario.firstSeed ?? settings.firstSeed,
       routing: scenario.routing,
       nodes: scenario.nodes,
     },

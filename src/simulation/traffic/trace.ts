@@ -267,6 +267,23 @@ export class Trace {
     return trace;
   }
 
+  /**
+   * A trace a generator made from a seed (`traffic/generated-trace.ts`): arrivals in seconds from 0 (sorted here),
+   * whole token counts, the span it covers, and how to make it again with another seed (`withSeed`).
+   * @internal
+   */
+  public static _generated(name: string, arrivals: number[], prompts: number[], outputs: number[], durationSeconds: number,
+    redraw: (seed: number) => Trace): Trace {
+    if (arrivals.length === 0) throw new ValidationError(`Trace '${name}': the generator made no requests`);
+    if (arrivals.length > TRACE_LIMITS.maxRequests) {
+      throw new ValidationError(`Trace '${name}' has ${arrivals.length} requests; one replay holds at most ${TRACE_LIMITS.maxRequests}`);
+    }
+    const trace = Trace.build(name, arrivals, prompts, outputs, 1, false);
+    trace.duration = Math.max(trace.duration, durationSeconds);
+    trace.redraw = redraw;
+    return trace;
+  }
+
   /** Evenly spaced identical requests, `requestsPerSecond` for `durationSeconds`. */
   public static uniform(props: UniformTraceProps): Trace {
     if (!(props.requestsPerSecond > 0) || !(props.durationSeconds > 0) || !(props.durationSeconds <= TRACE_LIMITS.maxDurationSeconds)) {
