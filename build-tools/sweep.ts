@@ -17,8 +17,8 @@ import { exampleManifests } from '../src/simulation/cluster/example-chart';
 import { HindsightReference } from '../src/simulation/evidence/hindsight';
 import { ReplayStart } from '../src/simulation/evidence/measure';
 import { SimulationResult } from '../src/simulation/evidence/results';
+import { trainingScenarios } from '../src/simulation/evidence/generated-suite';
 import { Scenario } from '../src/simulation/evidence/suite';
-import { trainingScenarios } from '../src/simulation/evidence/suite';
 import {
   AutoscalerSettings, exampleWithSettings, replayCandidate, runReferences, settingsLabel, tuningGrid, tuningRun, TuningRun,
 } from '../src/simulation/evidence/tuning';

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { Duration } from 'cdk8s';
 import { readFileSync } from 'fs';
 import { dirname, join, relative } from 'path';
 import { SWEPT_DEFAULTS } from '../autoscaling-defaults';
@@ -18,7 +19,8 @@ import { ASSUMPTIONS } from '../simulation/engine/assumptions';
 import { Benchmark, BenchmarkResult, runBenchmark } from '../simulation/evidence/benchmark';
 import { SimulationResult } from '../simulation/evidence/results';
 import { settingsJson, settingsLabel, settingsTypeScript, tune, TUNE_DEFAULTS, TuneResult, TuningMeasure } from '../simulation/evidence/tuning';
-import { clusterScenarios, runSuite, ScenarioResult, standardScenarios } from '../simulation/evidence/suite';
+import { evaluationScenarios } from '../simulation/evidence/generated-suite';
+import { runSuite, ScenarioResult, standardScenarios } from '../simulation/evidence/suite';
 import { VariantRow } from '../simulation/evidence/variant-row';
 import { benchJson, benchMarkdownTable, benchSources, benchSummary, benchTextTable } from '../simulation/report/bench-report';
 import { dashboardSvgOf } from '../simulation/report/dashboard-svg';
@@ -51,9 +53,11 @@ ${ENGINE_USAGE}
 
 traffic:
   --trace FILE              CSV of TIMESTAMP,ContextTokens,GeneratedTokens, one request per row
-  --suite                   bench: the scenario suite (the trace at 1x, 4x, 8x, cold, shuffled, random routing, and
-                            generated days: diurnal, ramp, flash crowds), seeds 1-3; --trace defaults to the bundled
-                            Azure conversation trace
+  --suite                   bench: the scenario suite: its held-out evaluation part (traffic generated from published
+                            statistics: chat, code, retrieval, long-context and decode-heavy mixes; noisy days, on/off
+                            bursts, crowds; nodes free, autoscaled and with pinned connections) and the Azure scenarios
+                            the defaults were tuned on (the trace at 1x, 4x, 8x, cold, shuffled, random routing, and
+                            generated days); --trace defaults to the bundled Azure conversation trace
   --rate-scale X            replay at X times the trace's rate (default 1)
   --diurnal MIN_FACTOR      thin the trace by a cosine day shape down to MIN_FACTOR (0-1)
   --flash-crowd START_S,DURATION_S,MULTIPLIER   multiply the rate inside a window
@@ -275,7 +279,10 @@ function suite(parsed: Parsed, argv: string[], out: (text: string) => void, err:
   const azure = Trace.fromCsvFile(options.get('trace') ?? BUNDLED_TRACE);
   const progress = progressBar();
   const variants: VariantRow[] = settings.deployment === undefined ? [] : exampleVariants(settings.deployment);
-  const results = runSuite(clusterScenarios(standardScenarios(azure)), settings, (scenario, fraction) => progress(scenario, fraction), variants);
+  // Held out first: the evaluation part, under the three cluster conditions; then the Azure scenarios the sweep tuned on.
+  const scenarios = [...evaluationScenarios(azure), ...standardScenarios(azure).map((s) => ({ ...s, part: 'train' }))];
+  const results = runSuite(scenarios, { ...settings, maxReplicas: settings.maxReplicas ?? SUITE_MAX_REPLICAS },
+    (scenario, fraction) => progress(scenario, fraction), variants);
   progress.done();
   const charted = results.find((r) => r.scenario.name === CHARTED_SCENARIO) ?? results[0];
   const charts = options.has('svg') ? writeCharts(options.get('svg')!, charted.result.policies.map((p) => p.results[0]), slo,
@@ -285,18 +292,41 @@ function suite(parsed: Parsed, argv: string[], out: (text: string) => void, err:
   out(flags.has('json') ? suiteJson(results) : suiteText(results));
 }
 
-/**
- * Settings a user can change on the example chart, measured beside the default: more standing headroom (half the
- * in-flight utilization), and the cold start with no compile cache or with the Run:ai streamer.
- */
-function exampleVariants(deployment: ExampleDeploymentOptions): VariantRow[] {
-  const headroom = SWEPT_DEFAULTS.capacityUtilization / 2;
-  return [
-    {
+/** More standing headroom than the default, and (with the demand trigger on) the default without its hold. */
+function headroomVariants(deployment: ExampleDeploymentOptions): VariantRow[] {
+  if (!SWEPT_DEFAULTS.demandEnabled) {
+    const headroom = SWEPT_DEFAULTS.capacityUtilization / 2;
+    return [{
       name: `default, utilization ${headroom}`,
       description: `the default with capacityTrigger.utilization ${headroom} (half the default's): more standing headroom`,
       manifests: exampleManifests({ ...deployment, autoscaler: { capacityTrigger: { enabled: true, utilization: headroom } } }),
+    }];
+  }
+  const utilization = Number((SWEPT_DEFAULTS.demandUtilization * 0.75).toFixed(2));
+  return [
+    {
+      name: `default, demand utilization ${utilization}`,
+      description: `the default with demandTrigger.utilization ${utilization} (three quarters of the default's): more standing headroom`,
+      manifests: exampleManifests({ ...deployment, autoscaler: { demandTrigger: { enabled: true, utilization } } }),
     },
+    {
+      name: 'default, no hold',
+      description: 'the default with demandTrigger.hold 0: the demand followed down at once; the difference is the price and the gain of the hold',
+      manifests: exampleManifests({ ...deployment, autoscaler: { demandTrigger: { enabled: true, hold: Duration.seconds(0) } } }),
+    },
+  ];
+}
+
+/** The ceiling of every policy in the suite: the generated scenarios need up to 12 replicas at their peaks. */
+const SUITE_MAX_REPLICAS = 16;
+
+/**
+ * Settings a user can change on the example chart, measured beside the default: more standing headroom, the price of
+ * the demand trigger's hold, and the cold start with no compile cache or with the Run:ai streamer.
+ */
+function exampleVariants(deployment: ExampleDeploymentOptions): VariantRow[] {
+  return [
+    ...headroomVariants(deployment),
     {
       name: 'default, no compile cache',
       description: 'the default on a server whose ModelCache keeps no compile cache (compileCache: false): every replica compiles',
@@ -322,30 +352,38 @@ function exampleVariants(deployment: ExampleDeploymentOptions): VariantRow[] {
 }
 
 /** The scenario whose replays the suite's charts show. */
-const CHARTED_SCENARIO = 'azure-8x';
+const CHARTED_SCENARIO = 'code-bursts-95rps-90s';
 
 function writeSuiteMarkdown(file: string, argv: string[], results: ScenarioResult[], charts: string[], charted: string): void {
+  const evaluation = results.filter((r) => r.scenario.part === 'evaluation');
+  const train = results.filter((r) => r.scenario.part !== 'evaluation');
   writeMarkdownPage(file, argv, 'Command (`npx projen benchmarks` runs it):', [
     SUITE_METHOD,
     '',
-    '## The default against the goals',
+    '## The default on the evaluation part (held out: never tuned on)',
     '',
-    suiteSummaryTable(results),
+    suiteSummaryTable(evaluation),
     '',
-    '## Where the default misses, by how much and why',
+    '## Where the default misses on the evaluation part, by how much and why',
     '',
-    suiteShortfalls(results),
+    suiteShortfalls(evaluation),
+    '',
+    '## The default on the training part',
+    '',
+    'The Azure scenarios, nodes free, which the sweep tuned on (first seed there; three seeds here). The generated training',
+    'scenarios, under all three cluster conditions, are in [sweep.md](sweep.md), where the default is the first row.',
+    '',
+    suiteSummaryTable(train),
     '',
     '## How the default was chosen',
     '',
-    'By the worst case over the nodes-free scenarios of this suite, not the best: `npx projen sweep` synthesizes every',
-    'configuration of a grid (waiting target, in-flight utilization, predictive trigger, scale-down pace), replays each on',
-    'every nodes-free scenario and seed, and keeps the one whose largest miss of the goals is smallest (a miss: the SLO',
-    "shortfall in points, or the cost over 1.3x the clairvoyant's in tenths of it; ties go to the next largest miss). It",
-    'writes the choice to `src/autoscaling-defaults.ts` and every configuration\'s figures to [sweep.md](sweep.md). The',
-    'shipped defaults were chosen before the node layer, pinned connections and the work-sized references existed: the',
-    '`/nodes-autoscaled` and `/connections` runs are held out from that choice, and the cost ratios above are against a',
-    'stronger clairvoyant than the one they were tuned against.',
+    'By the worst case over the training part, against the causal reference: `npx projen sweep` synthesizes every',
+    'configuration of a grid (the engine-time demand trigger at several utilizations, holds and drain times; the',
+    'request-count triggers alone at several in-flight utilizations and scale-down paces), replays each on every training',
+    'scenario and seed, and keeps the one whose largest miss of the goals is smallest (a miss: the SLO shortfall in points,',
+    "or the cost over 1.3x the causal reference's in tenths of it; ties go to the next largest miss). It writes the choice",
+    "to `src/autoscaling-defaults.ts` and every configuration's figures to [sweep.md](sweep.md). The evaluation part above",
+    'was never replayed by the sweep: its parameter values and seeds are not the training part\'s.',
     '',
     '## Policies compared',
     '',
@@ -382,30 +420,34 @@ function writeMarkdownPage(file: string, argv: string[], commandLine: string, bo
 
 const SUITE_METHOD = [
   'Every scenario replays its trace through the same server (the README quick start: Llama 3.1 70B on 4 x H100 from a',
-  'ModelCache) and the same engine, cluster and controller models (docs/simulation.md). Each policy runs under the default',
-  "policy's floor and ceiling (1-8 replicas); a peer whose source ships another floor or ceiling gets a second row,",
-  '`(as shipped)`. `static` is the fewest fixed replicas that meet the SLO target with hindsight.',
+  'ModelCache) and the same engine, cluster and controller models (docs/simulation.md). Each policy runs under the same',
+  "floor and ceiling (1-16 replicas); a peer whose source ships another floor or ceiling gets a second row, `(as shipped)`.",
+  '`static` is the fewest fixed replicas that meet the SLO target with hindsight.',
   '',
-  'Each scenario runs three ways, and its name says which: with **nodes free** (every new pod finds a free GPU node at',
-  'once; cost is pod GPU-hours; three seeds), `/nodes-autoscaled` (8-GPU nodes that a node autoscaler adds in 300 s, an',
-  'image pull of 160 s on a fresh node, removal after 600 s empty; cost is node GPU-hours, billed whole; one seed) and',
-  '`/connections` (clients hold 64 keep-alive connections pinned to the pod each opened to, recycled every 300 s;',
-  'nodes free; one seed). Every other scenario routes round-robin, as an L7 gateway does.',
+  'The suite has two parts. The **evaluation part** is generated from published statistics (token mixes of chat, code,',
+  'retrieval, long-context and decode-heavy traffic; diurnal days with noise, on/off bursts shorter than a cold start,',
+  'flash crowds at the peak and at the trough; docs/simulation.md, "The generated suite") with parameter values and seeds',
+  '(101, 102) that the **training part** does not use; the defaults were tuned on the training part only. Each evaluation',
+  'scenario runs three ways, and its name says which: with **nodes free** (every new pod finds a free GPU node at once;',
+  'cost is pod GPU-hours; two seeds), `/nodes-autoscaled` (8-GPU nodes that a node autoscaler adds in 300 s, an image',
+  'pull of 160 s on a fresh node, removal after 600 s empty; cost is node GPU-hours, billed whole; one seed) and',
+  '`/connections` (clients hold 64 keep-alive connections pinned to the pod each opened to, recycled every 300 s; nodes',
+  'free; one seed). Every other scenario routes round-robin, as an L7 gateway does.',
   '',
-  'Three references, started like every row: the **clairvoyant** provisioner knows every arrival, sizes capacity by',
-  'engine work, pays the real cold start, node wait and pull, and is the cheapest schedule its search finds that meets',
-  'the target; when any row meets the target more cheaply, its search widens with that row\'s schedule, so it is never',
-  'beaten (checked on every scenario). The **causal** reference is the best reactive provisioner with perfect',
-  'measurement: it knows the work that has arrived, never the future; where it misses, no autoscaler that reacts can',
-  'meet the target with this cold start. The **optimistic** reference starts replicas instantly and is not replayed: a',
-  'yardstick, not a bound. Costs are billed GPU-hours, as ratios to the clairvoyant\'s and the causal reference\'s.',
-  "A **warm** start replays the trace's first 15 minutes first, from what each row asks for then, and measures nothing",
-  'of them; a **cold** start begins with at most the floor warm. Figures are means over the seeds, with the range in brackets.',
+  'Three references, started like every row. The **causal** reference is the best reactive provisioner with perfect',
+  'measurement: it knows the work that has arrived (prompt and output tokens weighed by the engine model), never the',
+  'future, and is the cheapest of its family (headroom, hold) that meets the target; where it misses, no autoscaler that',
+  'reacts can meet the target with this cold start. The **clairvoyant** provisioner knows every arrival, sizes capacity by',
+  'engine work, pays the real cold start, node wait and pull, and is the cheapest schedule its search finds that meets the',
+  "target; when any row meets the target more cheaply, its search widens with that row's schedule, so it is never beaten",
+  '(checked on every scenario). The **optimistic** reference starts replicas instantly and is not replayed: a yardstick, not',
+  "a bound. Costs are billed GPU-hours, as ratios to the causal reference's and the clairvoyant's. A **warm** start replays",
+  "the trace's first 15 minutes first, from what each row asks for then, and measures nothing of them; a **cold** start",
+  'begins with at most the floor warm. Figures are means over the seeds, with the range in brackets.',
   '',
-  'Goals, on every scenario where the clairvoyant provisioner meets the target (99% of requests with a time to first',
-  'token within 2 s): the default meets the target, costs at most 1.3x the clairvoyant, and no peer or static baseline is',
-  'both cheaper and at least as good. The defaults were tuned on the nodes-free scenarios only; the node and connection',
-  'runs are held out from that tuning.',
+  'Goals, on every scenario where the causal reference meets the target (99% of requests with a time to first token',
+  'within 2 s): the default meets the target, costs at most 1.3x the causal reference, and no peer or static baseline is',
+  'both cheaper and at least as good.',
 ].join('\n');
 
 function bench(parsed: Parsed, argv: string[], out: (text: string) => void, err: (text: string) => void): void {

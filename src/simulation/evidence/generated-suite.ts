@@ -1,4 +1,4 @@
-import { Scenario } from './suite';
+import { clusterScenarios, Scenario, standardScenarios } from './suite';
 import { generateTrace, GeneratedTraceProps, MixSegment } from '../traffic/generated-trace';
 import { TokenMix, tokenMix, TokenMixName } from '../traffic/token-mix';
 import { Trace } from '../traffic/trace';
@@ -273,4 +273,17 @@ export function generatedSuite(conversation: Trace): GeneratedSuite {
     };
   }));
   return { train: part('train'), evaluation: part('evaluation') };
+}
+
+/**
+ * The part the sweep tunes the defaults on: the generated training scenarios with nodes free (seeds 1 and 2), with GPU
+ * nodes autoscaled and with pinned connections (seed 1), and the Azure scenarios of `standardScenarios` (seed 1).
+ */
+export function trainingScenarios(azure: Trace): Scenario[] {
+  return [...standardScenarios(azure).map((s) => ({ ...s, seeds: 1 })), ...clusterScenarios(generatedSuite(azure).train)];
+}
+
+/** The part the benchmark page reports the defaults on, never tuned on: the generated evaluation scenarios, nodes free, autoscaled and with pinned connections. */
+export function evaluationScenarios(azure: Trace): Scenario[] {
+  return clusterScenarios(generatedSuite(azure).evaluation);
 }

@@ -26,6 +26,11 @@ export interface Scenario {
   readonly nodes?: NodePoolProps;
   /** What makes it hard for a reactive policy, in a line (shown where the default misses a goal). */
   readonly challenge: string;
+  /**
+   * `train` (the sweep tunes the defaults on it) or `evaluation` (held out: never replayed by the sweep).
+   * @default 'train'
+   */
+  readonly part?: string;
 }
 
 /** How many seeds each scenario is drawn with. */

@@ -23,7 +23,7 @@ describe('tuning candidates on a user chart', () => {
     const chart = chartWithFloor();
     const server = readServer(chart);
     const own = chart.find((m) => m.kind === 'ScaledObject');
-    const tuned = withSettings(chart, server, DEMAND, 10).find((m) => m.kind === 'ScaledObject');
+    const tuned = withSettings(chart, server, DEMAND, 10).find((m) => m.kind === 'ScaledObject')!;
     const names = (so: any) => so.spec.triggers.map((t: any) => t.name ?? t.type);
     expect(names(own)).toContain('in-flight');
     expect(names(tuned)).toEqual(['queue', 'demand', ...own.spec.triggers.filter((t: any) => t.type !== 'prometheus').map((t: any) => t.name ?? t.type)]);
