@@ -1,5 +1,5 @@
-import { ClusterView, ScrapedPod } from '../../../src/simulation/control/autoscaler';
 import { ScrapeRecorder } from '../../../src/simulation/cluster/scrape-recorder';
+import { ClusterView, ScrapedPod } from '../../../src/simulation/control/autoscaler';
 import { KedaAutoscaler } from '../../../src/simulation/control/keda';
 
 const LABELS = { namespace: 'inference', service: 'svc', model_name: 'm', engine: '0' };
