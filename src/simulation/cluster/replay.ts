@@ -417,11 +417,14 @@ export class Replay {
         [METRIC.waiting]: stats.waiting,
         [METRIC.running]: stats.running,
         [METRIC.kvCacheUsage]: stats.kvUsage,
-        gpuUtilPercent: busy * 100,
-        cpuUtilization: ASSUMPTIONS.cpuUtilizationIdle + ASSUMPTIONS.cpuUtilizationAtFullLoad * busy,
+        'vllm:prompt_tokens_total': stats.promptTokens,
+        'vllm:generation_tokens_total': stats.generationTokens,
+        'vllm:request_success_total': stats.requestSuccess,
+        'gpuUtilPercent': busy * 100,
+        'cpuUtilization': ASSUMPTIONS.cpuUtilizationIdle + ASSUMPTIONS.cpuUtilizationAtFullLoad * busy,
       };
       scrape.push(pod.sample);
-      samples.push({ pod: pod.index, gauges: pod.sample });
+      samples.push({ pod: pod.index, metrics: pod.sample });
       queued += stats.waiting;
       maxKv = Math.max(maxKv, stats.kvUsage);
       running += stats.running;

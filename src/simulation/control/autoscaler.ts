@@ -1,12 +1,15 @@
 import { externalAverageValueReplicas, externalValueReplicas, HpaController, perPodReplicas, PodSample, resolveBehavior } from './hpa';
 import { ScrapeHistory } from './promql-eval';
-import { GAUGES, PodGauges, SeriesLabels } from './queries';
+import { GAUGES, PodGauges, PodMetrics, SeriesLabels } from './queries';
 import { replicaCount } from '../cluster/limits';
 import { Manifest } from '../cluster/manifests';
 import { ASSUMPTIONS } from '../engine/assumptions';
 
-/** One pod's series in the latest Prometheus scrape (and the resource metrics of the same instant). */
-export interface ScrapedPod extends PodGauges {
+/**
+ * One pod's series in the latest Prometheus scrape, gauges and counters (and the resource metrics of the same
+ * instant). Per-pod HPA metrics read only its gauges.
+ */
+export interface ScrapedPod extends PodMetrics {
   /** `DCGM_FI_DEV_GPU_UTIL`: percent of the scrape interval a kernel ran. */
   readonly gpuUtilPercent: number;
   /** CPU usage over the CPU request, as metrics-server reports it (0-1). */

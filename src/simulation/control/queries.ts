@@ -8,6 +8,12 @@ import { METRIC } from '../../promql';
 export const GAUGES = [METRIC.waiting, METRIC.running, METRIC.kvCacheUsage] as const;
 export type Gauge = typeof GAUGES[number];
 
+/**
+ * The vLLM V1 counters a scrape reads (`vllm/v1/metrics/loggers.py` PrometheusStatLogger; prometheus_client adds
+ * `_total`). Only PromQL queries read them (`rate`, `increase`, ...); per-pod HPA metrics accept gauges only.
+ */
+export const COUNTERS = ['vllm:prompt_tokens_total', 'vllm:generation_tokens_total', 'vllm:request_success_total'] as const;
+
 export interface LabelMatcher {
   readonly label: string;
   readonly op: '=' | '!=' | '=~' | '!~';
@@ -27,6 +33,19 @@ export interface PodGauges {
   readonly [METRIC.running]: number;
   readonly [METRIC.kvCacheUsage]: number;
 }
+
+/** One scraped pod's counters, cumulative since the pod's engine started (see EngineStats). */
+export interface PodCounters {
+  /** Prompt tokens of the requests that got their first token. */
+  readonly 'vllm:prompt_tokens_total': number;
+  /** Tokens generated. */
+  readonly 'vllm:generation_tokens_total': number;
+  /** Requests finished with their answer (upstream one series per `finished_reason`; here their sum). */
+  readonly 'vllm:request_success_total': number;
+}
+
+/** Every vLLM series a scrape reads from one pod: its gauges and its counters. */
+export interface PodMetrics extends PodGauges, PodCounters {}
 
 /** Labels Prometheus adds to every scraped series (Prometheus Operator); the simulator assumes they match. */
 const TARGET_LABELS = ['namespace', 'service', 'pod', 'instance', 'job', 'container', 'endpoint'];

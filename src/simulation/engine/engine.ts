@@ -10,7 +10,9 @@ export type { EngineConfig, StepTime, StepWork } from './step-time';
  * called from `update_from_output`): the waiting queue left by that step's `schedule()`, the running requests
  * after finished ones were freed, and the KV-cache fill. New requests reach the scheduler only between steps
  * (`vllm/v1/engine/core.py` `_process_input_queue`), so a request that arrives during a step is in no gauge until
- * the next step has scheduled it or left it waiting.
+ * the next step has scheduled it or left it waiting. The counters are those the same step's outputs added: the
+ * frontend records a step's IterationStats with its SchedulerStats (`vllm/v1/metrics/loggers.py`
+ * PrometheusStatLogger.record).
  */
 export interface EngineStats {
   /** `vllm:num_requests_waiting`. */
@@ -19,11 +21,17 @@ export interface EngineStats {
   readonly running: number;
   /** `vllm:kv_cache_usage_perc` (0-1). */
   readonly kvUsage: number;
+  /** `vllm:prompt_tokens_total` as of that step (see EngineReplica.promptTokens). */
+  readonly promptTokens: number;
+  /** `vllm:generation_tokens_total` as of that step. */
+  readonly generationTokens: number;
+  /** `vllm:request_success_total` as of that step. */
+  readonly requestSuccess: number;
   /** When the step that produced them ended. */
   readonly at: number;
 }
 
-const NO_STATS: EngineStats = { waiting: 0, running: 0, kvUsage: 0, at: -Infinity };
+const NO_STATS: EngineStats = { waiting: 0, running: 0, kvUsage: 0, promptTokens: 0, generationTokens: 0, requestSuccess: 0, at: -Infinity };
 
 /** Called when a request gets its first token or completes. */
 export interface EngineListener {
@@ -49,6 +57,23 @@ export class EngineReplica {
   public busySeconds = 0;
   /** Preemptions so far (`vllm:num_preemptions_total`). */
   public preemptions = 0;
+  /**
+   * `vllm:prompt_tokens_total`: a request's whole prompt, counted once, in the step that gives its first token.
+   * vLLM V1 adds `prompt_len` when the output processor sees a request's first output while it is still marked
+   * prefilling (`vllm/v1/metrics/stats.py` IterationStats.update_from_output, `is_prefilling`, cleared after the
+   * first output in `vllm/v1/engine/output_processor.py`): the recompute after a preemption is not counted again,
+   * a chunked prefill counts nothing until its last chunk, and prefix-cache hits count (the prompt's full length;
+   * this engine has no prefix cache).
+   */
+  public promptTokens = 0;
+  /** `vllm:generation_tokens_total`: every token generated (`len(output.new_token_ids)` per step and request). */
+  public generationTokens = 0;
+  /**
+   * `vllm:request_success_total`: requests that finished with their answer. Upstream one series per
+   * `finished_reason` (stop, length, ...; `vllm/v1/metrics/loggers.py`); the replay does not tell stop from length
+   * and keeps their sum. Rejected and aborted requests are not counted.
+   */
+  public requestSuccess = 0;
   /** Steps so far. */
   public steps = 0;
   /** Tokens in the KV cache. */
@@ -88,7 +113,7 @@ export class EngineReplica {
   }
 
   /**
-   * The gauges a `/metrics` scrape at time `t` reads (after `advance(t)`): the statistics of the last step that
+   * The gauges and counters a `/metrics` scrape at time `t` reads (after `advance(t)`): those of the last step that
    * had ended by `t` (see EngineStats).
    */
   public statsAt(t: number): EngineStats {
@@ -229,6 +254,8 @@ export class EngineReplica {
     this.steps++;
     this.counter++;
     this.kvTokens += decodeTokens;
+    // Every decoding sequence gets one token; a prefill that completes gets its first one (completePrefills).
+    this.generationTokens += decodeTokens;
     if (prefillTokens > 0) this.completePrefills();
     this.completeDecodes();
     this.publishStats();
@@ -237,7 +264,15 @@ export class EngineReplica {
   /** Records the statistics of the step that just ended (vLLM's `make_stats` after `update_from_output`). */
   private publishStats(): void {
     this.previousStats = this.stats;
-    this.stats = { waiting: this.waitingAfterSchedule, running: this.running, kvUsage: this.kvUsage, at: this.clock };
+    this.stats = {
+      waiting: this.waitingAfterSchedule,
+      running: this.running,
+      kvUsage: this.kvUsage,
+      promptTokens: this.promptTokens,
+      generationTokens: this.generationTokens,
+      requestSuccess: this.requestSuccess,
+      at: this.clock,
+    };
   }
 
   /** Many decode-only steps at once, until the next completion, the cache running out, or `t`. */
@@ -264,12 +299,17 @@ export class EngineReplica {
     this.steps += n;
     this.counter += n;
     this.kvTokens += n * batch;
+    this.generationTokens += n * batch;
     this.waitingAfterSchedule = this.waiting.length;
-    // Steps 1 to n-1 of the run finished nothing: the last of them published the same queue and batch.
+    // Steps 1 to n-1 of the run finished nothing: the last of them published the same queue and batch, one token
+    // fewer per sequence, and the completions before the run.
     const beforeLast: EngineStats | undefined = n > 1 ? {
       waiting: this.waitingAfterSchedule,
       running: this.running,
       kvUsage: (this.kvTokens - batch) / c.kvCapacityTokens,
+      promptTokens: this.promptTokens,
+      generationTokens: this.generationTokens - batch,
+      requestSuccess: this.requestSuccess,
       at: this.clock - (seconds - seriesSeconds(series, n - 1)),
     } : undefined;
     this.completeDecodes();
@@ -287,9 +327,11 @@ export class EngineReplica {
       }
       if (Number.isNaN(book.firstToken[id])) {
         book.firstToken[id] = this.clock;
+        this.promptTokens += book.prompt[id];
         this.listener.onFirstToken?.(id, this.clock);
       }
       book.generated[id] += 1;
+      this.generationTokens++;
       if (book.generated[id] >= book.output[id]) {
         this.finish(id);
         continue;
@@ -330,6 +372,7 @@ export class EngineReplica {
     this.running--;
     book.status[id] = RequestStatus.DONE;
     book.finish[id] = this.clock;
+    this.requestSuccess++;
     this.listener.onFinish?.(id, this.clock);
     if (this.runOrder.length > 4 * this.running + 64) {
       this.runOrder = this.runOrder.filter((r) => book.status[r] === RequestStatus.PREFILL || book.status[r] === RequestStatus.DECODE);

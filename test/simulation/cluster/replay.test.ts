@@ -1,7 +1,9 @@
 import { Duration } from 'cdk8s';
 import { readServer } from '../../../src/simulation/cluster/manifests';
 import { Replay } from '../../../src/simulation/cluster/replay';
+import { ClusterView } from '../../../src/simulation/control/autoscaler';
 import { KedaAutoscaler } from '../../../src/simulation/control/keda';
+import { evaluateAt, evaluateQuery, parsePromQL, ScrapeHistory } from '../../../src/simulation/control/promql-eval';
 import { RequestStatus } from '../../../src/simulation/engine/request-book';
 import { ScheduledReplicas } from '../../../src/simulation/evidence/references';
 import { Trace } from '../../../src/simulation/traffic/trace';
@@ -92,5 +94,35 @@ describe('Replay', () => {
     const outcome = new Replay({ server, autoscaler, trace, startEpochSeconds: 0, initialReplicas: 0 }).run();
     expect(outcome.book.firstToken[0] - outcome.book.arrival[0]).toBeCloseTo(53.5 + STEP, 9);
     expect(outcome.book.firstToken[1] - outcome.book.arrival[1]).toBeCloseTo(STEP, 9);
+  });
+
+  test('the scrapes carry the engines\' counters: rate() over them reads the load the pods served', () => {
+    const manifests = testManifests();
+    const server = readServer(manifests);
+    // Two warm pods, 10 requests/s spread round-robin: each pod serves one request (100 prompt tokens, 1 output
+    // token, one 7.7 ms step) every 0.2 s, so by every scrape at 15 s x k it has finished 75 k of them.
+    const trace = Trace.uniform({ requestsPerSecond: 10, durationSeconds: 120, promptTokens: 100, outputTokens: 1 });
+    let history: ScrapeHistory | undefined;
+    const autoscaler = new (class extends ScheduledReplicas {
+      public hpaSync(view: ClusterView): number | undefined {
+        history = view.history;
+        return super.hpaSync(view);
+      }
+    })(() => 2, 2, 8);
+    new Replay({ server, autoscaler, trace, startEpochSeconds: 0, initialReplicas: 2 }).run();
+    const sel = `{namespace="${server.namespace}",service="${server.serviceName}",model_name="${server.servedModelName}"}`;
+    const at = (query: string, t: number) => evaluateAt(parsePromQL(query, 'q'), history!, t);
+    expect(at(`vllm:prompt_tokens_total${sel}`, 60)).toEqual(new Map([['pod=0', 30_000], ['pod=1', 30_000]]));
+    expect(at(`vllm:request_success_total${sel}`, 60)).toEqual(new Map([['pod=0', 300], ['pod=1', 300]]));
+    // A KEDA poll at 67.5 s: the 1m range holds the scrapes at 15 ... 60 s, 7.5 s from either end: 500 prompt
+    // tokens/s per pod, 5 generated, 5 finished.
+    expect(at(`rate(vllm:prompt_tokens_total${sel}[1m])`, 67.5)).toEqual(new Map([['pod=0', expect.closeTo(500, 9)], ['pod=1', expect.closeTo(500, 9)]]));
+    const demand = (range: string): string => `(sum(rate(vllm:prompt_tokens_total${sel}[${range}])) * 0.00012 `
+      + `+ sum(rate(vllm:generation_tokens_total${sel}[${range}])) * 0.004)`;
+    const query = `max_over_time(${demand('1m')}[900s:15s]) + sum(vllm:num_requests_waiting${sel}) * ${demand('15m')}`
+      + ` / clamp_min(sum(rate(vllm:request_success_total${sel}[15m])), 0.001) / 60`;
+    // The peak demand of the subquery's points (at 60 s, the first with a full minute of scrapes): 1,000 prompt
+    // tokens x 0.00012 + 10 generated x 0.004 = 0.16 engine-seconds per second; nothing waits.
+    expect(evaluateQuery(parsePromQL(query, 'q'), history!, 67.5).value).toBeCloseTo(0.16, 9);
   });
 });

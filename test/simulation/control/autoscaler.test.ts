@@ -6,7 +6,14 @@ function hpa(metrics: any[], spec: any = {}): HpaAutoscaler {
 
 function view(samples: { cpu: number; gpu: number; waiting: number }[], notReady = 0): ClusterView {
   const scrape = samples.map((s) => ({
-    'vllm:num_requests_waiting': s.waiting, 'vllm:num_requests_running': 0, 'vllm:kv_cache_usage_perc': 0, 'gpuUtilPercent': s.gpu, 'cpuUtilization': s.cpu,
+    'vllm:num_requests_waiting': s.waiting,
+    'vllm:num_requests_running': 0,
+    'vllm:kv_cache_usage_perc': 0,
+    'vllm:prompt_tokens_total': 0,
+    'vllm:generation_tokens_total': 0,
+    'vllm:request_success_total': 0,
+    'gpuUtilPercent': s.gpu,
+    'cpuUtilization': s.cpu,
   }));
   const pods = [...scrape.map((sample) => ({ ready: true, sample })), ...Array.from({ length: notReady }, () => ({ ready: false }))];
   return { now: 15, epoch: 0, replicas: pods.length, pods, readyPods: scrape.length, scrape, labels: { model_name: 'm', engine: '0' }, pendingAtService: 0 };
@@ -60,6 +67,10 @@ describe('HpaAutoscaler', () => {
     expect(() => parseQuantity('lots', 'target')).toThrow("target: 'lots' is not a number or Kubernetes quantity");
     expect(() => hpa([{ type: 'Pods', pods: { metric: { name: 'http_requests' }, target: { type: 'AverageValue', averageValue: '1' } } }]))
       .toThrow("HorizontalPodAutoscaler 'h' spec.metrics[0]: metric 'http_requests' is not modelled");
+    // Counters are scraped, but a per-pod HPA metric reads a gauge (a counter's value alone is no load).
+    expect(() => hpa([{ type: 'Pods', pods: { metric: { name: 'vllm:generation_tokens_total' }, target: { type: 'AverageValue', averageValue: '1' } } }]))
+      .toThrow("metric 'vllm:generation_tokens_total' is not modelled; use one of DCGM_FI_DEV_GPU_UTIL, vllm:num_requests_waiting, "
+        + 'vllm:num_requests_running, vllm:kv_cache_usage_perc');
     expect(podMetric(view([{ cpu: 0, gpu: 42, waiting: 0 }]).scrape[0], 'DCGM_FI_DEV_GPU_UTIL')).toBe(42);
   });
 });

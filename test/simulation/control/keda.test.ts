@@ -1,3 +1,4 @@
+import { ScrapeRecorder } from '../../../src/simulation/cluster/scrape-recorder';
 import { ClusterView, ScrapedPod } from '../../../src/simulation/control/autoscaler';
 import { KedaAutoscaler } from '../../../src/simulation/control/keda';
 
@@ -5,7 +6,16 @@ const LABELS = { namespace: 'inference', service: 'svc', model_name: 'm', engine
 const QUERY = 'sum(vllm:num_requests_waiting{namespace="inference",model_name="m"})';
 
 function sample(waiting: number, kv = 0.1): ScrapedPod {
-  return { 'vllm:num_requests_waiting': waiting, 'vllm:num_requests_running': 1, 'vllm:kv_cache_usage_perc': kv, 'gpuUtilPercent': 50, 'cpuUtilization': 0.05 };
+  return {
+    'vllm:num_requests_waiting': waiting,
+    'vllm:num_requests_running': 1,
+    'vllm:kv_cache_usage_perc': kv,
+    'vllm:prompt_tokens_total': 0,
+    'vllm:generation_tokens_total': 0,
+    'vllm:request_success_total': 0,
+    'gpuUtilPercent': 50,
+    'cpuUtilization': 0.05,
+  };
 }
 
 /** A cluster of `replicas` ready pods whose latest scrape reports `waiting` requests each (no scrape when undefined). */
@@ -80,6 +90,22 @@ describe('KedaAutoscaler', () => {
     // Without behavior KEDA hands the HPA nil: legacy path, at most max(2 x 2, 4) = 4 per sync.
     const legacy = new KedaAutoscaler(scaledObject({ minReplicaCount: 1, maxReplicaCount: 8 }));
     expect(legacy.hpaSync(view(15, 2, 12))).toBe(4);
+  });
+
+  test('a query over counters reads the scrape history: rate() of the tokens generated', () => {
+    // Two pods generating 150 tokens/s each, scraped every 15 s; the poll at 607.5 s reads 300 tokens/s.
+    const history = new ScrapeRecorder(LABELS);
+    for (let t = 15; t <= 600; t += 15) {
+      history.record(t, [0, 1].map((pod) => ({ pod, metrics: { ...sample(0), 'vllm:generation_tokens_total': 150 * t } })));
+    }
+    const query = 'sum(rate(vllm:generation_tokens_total{namespace="inference",model_name="m"}[1m]))';
+    const keda = new KedaAutoscaler(scaledObject({
+      minReplicaCount: 1,
+      maxReplicaCount: 8,
+      triggers: [{ type: 'prometheus', metadata: { serverAddress: 'x', query, threshold: '100' } }],
+    }));
+    // AverageValue: ceil(300 / 100) = 3.
+    expect(keda.hpaSync(view(607.5, 2, 0, { history }))).toBe(3);
   });
 
   test('fallback after more than failureThreshold failures, per behavior', () => {
@@ -232,7 +258,7 @@ describe('KedaAutoscaler', () => {
 
   test('a query the simulator cannot read is refused with the reason', () => {
     expect(() => new KedaAutoscaler(scaledObject({ triggers: [{ type: 'prometheus', metadata: { serverAddress: 'x', query: 'rate(vllm:num_preemptions_total[1m])', threshold: '1' } }] })))
-      .toThrow(/ScaledObject 'so' trigger 0: query 'rate\(vllm:num_preemptions_total\[1m\]\)' at character 5: 'rate' is not modelled/);
+      .toThrow(/ScaledObject 'so' trigger 0: query 'rate\(vllm:num_preemptions_total\[1m\]\)' at character 6: 'vllm:num_preemptions_total' is not modelled/);
     expect(() => new KedaAutoscaler(scaledObject({ triggers: [{ type: 'kafka', metadata: {} }] }))).toThrow("trigger type 'kafka' is not modelled");
     expect(() => new KedaAutoscaler(scaledObject({ maxReplicaCount: 0 }))).toThrow("ScaledObject 'so': spec.maxReplicaCount (0) must be a whole number from 1 to 1000, the most replicas one replay models");
   });

@@ -11,7 +11,16 @@ import { smallModel, testManifests } from '../helpers';
 const BOUNDS = { minReplicas: 1, maxReplicas: 8 };
 
 function sample(waiting: number): ScrapedPod {
-  return { 'vllm:num_requests_waiting': waiting, 'vllm:num_requests_running': 1, 'vllm:kv_cache_usage_perc': 0.1, 'gpuUtilPercent': 50, 'cpuUtilization': 0.05 };
+  return {
+    'vllm:num_requests_waiting': waiting,
+    'vllm:num_requests_running': 1,
+    'vllm:kv_cache_usage_perc': 0.1,
+    'vllm:prompt_tokens_total': 0,
+    'vllm:generation_tokens_total': 0,
+    'vllm:request_success_total': 0,
+    'gpuUtilPercent': 50,
+    'cpuUtilization': 0.05,
+  };
 }
 
 function view(now: number, replicas: number, waiting: number, labels: any): ClusterView {

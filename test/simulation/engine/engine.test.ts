@@ -263,3 +263,129 @@ describe('EngineReplica statistics (what /metrics shows)', () => {
     expect(stats.at).toBeCloseTo(0.03, 12);
   });
 });
+
+describe('EngineReplica counters (vllm:prompt_tokens_total, vllm:generation_tokens_total, vllm:request_success_total)', () => {
+  interface Counters {
+    readonly prompt: number;
+    readonly generated: number;
+    readonly success: number;
+  }
+
+  /** Replays the trace on one replica and reads its counters as scrapes at `times` read them (after `advance(t)`). */
+  interface Scrapes {
+    readonly counters: Counters[];
+    readonly book: RequestBook;
+    readonly engine: EngineReplica;
+  }
+
+  function scrapes(config: EngineConfig, trace: Trace, times: number[], closedForm = true): Scrapes {
+    const book = new RequestBook(trace, config.maxModelLen);
+    const engine = new EngineReplica(config, book, 0);
+    engine.closedForm = closedForm;
+    const counters: Counters[] = [];
+    let next = 0;
+    for (const t of [...times].sort((a, b) => a - b)) {
+      for (; next < book.count && book.arrival[next] <= t; next++) {
+        engine.advance(book.arrival[next]);
+        engine.enqueue(next, book.arrival[next]);
+      }
+      engine.advance(t);
+      const stats = engine.statsAt(t);
+      counters.push({ prompt: stats.promptTokens, generated: stats.generationTokens, success: stats.requestSuccess });
+    }
+    return { counters, book, engine };
+  }
+
+  test('one request a second: the prompt counts with the first token, every step adds a token, the request counts when done', () => {
+    // 10 ms per step: request i arrives at i s, gets its first token at i + 0.01 s and its 50th at i + 0.5 s.
+    const trace = Trace.uniform({ requestsPerSecond: 1, durationSeconds: 10, promptTokens: 100, outputTokens: 50 });
+    const times = [0.005, 0.015, 0.305, 0.505, 1.005, 1.015, 1.255, 9.6];
+    for (const closedForm of [true, false]) {
+      const { counters, engine } = scrapes(flatEngine(), trace, times, closedForm);
+      expect(counters).toEqual([
+        // Before the first step ends nothing is published.
+        { prompt: 0, generated: 0, success: 0 },
+        // The prefill step gives the first token and counts the 100 prompt tokens.
+        { prompt: 100, generated: 1, success: 0 },
+        // 30 steps ended by 0.305 s: the prefill and 29 decode steps (in closed form, one decode stretch).
+        { prompt: 100, generated: 30, success: 0 },
+        { prompt: 100, generated: 50, success: 1 },
+        // Request 1 arrived at 1 s; its prefill step has not ended at 1.005 s.
+        { prompt: 100, generated: 50, success: 1 },
+        { prompt: 200, generated: 51, success: 1 },
+        { prompt: 200, generated: 75, success: 1 },
+        { prompt: 1000, generated: 500, success: 10 },
+      ]);
+      expect(engine.promptTokens).toBe(1000);
+      expect(engine.generationTokens).toBe(500);
+      expect(engine.requestSuccess).toBe(10);
+    }
+  });
+
+  test('a chunked prefill counts its prompt once, in the step of its last chunk', () => {
+    // 20,000 prompt tokens at 8,192 per step: three steps, the first token at 30 ms.
+    const trace = Trace.fromRequests([{ arrivalSeconds: 0, promptTokens: 20_000, outputTokens: 3 }]);
+    const { counters } = scrapes(flatEngine({ maxNumBatchedTokens: 8192 }), trace, [0.025, 0.035, 0.055]);
+    expect(counters).toEqual([
+      { prompt: 0, generated: 0, success: 0 },
+      { prompt: 20_000, generated: 1, success: 0 },
+      { prompt: 20_000, generated: 3, success: 1 },
+    ]);
+  });
+
+  test('a preempted request is recomputed without counting its prompt again; every token is counted once', () => {
+    const config = flatEngine({ kvCapacityTokens: 1000 });
+    const trace = Trace.fromRequests(Array.from({ length: 4 }, (_, i) => ({ arrivalSeconds: i * 0.001, promptTokens: 200, outputTokens: 200 })));
+    for (const closedForm of [true, false]) {
+      const { engine } = scrapes(config, trace, [1e6], closedForm);
+      expect(engine.preemptions).toBeGreaterThan(0);
+      expect([engine.promptTokens, engine.generationTokens, engine.requestSuccess]).toEqual([800, 800, 4]);
+    }
+  });
+
+  test('rejected and aborted requests are not successes', () => {
+    const trace = Trace.fromRequests([
+      { arrivalSeconds: 0, promptTokens: 1000, outputTokens: 5 }, // over --max-model-len: rejected
+      { arrivalSeconds: 0, promptTokens: 10, outputTokens: 1000 }, // aborted mid-decode
+    ]);
+    const config = flatEngine({ maxModelLen: 1000 });
+    const book = new RequestBook(trace, config.maxModelLen);
+    const engine = new EngineReplica(config, book, 0);
+    engine.enqueue(0, 0);
+    engine.enqueue(1, 0);
+    engine.advance(1.005);
+    // A scrape at 1.005 s reads the 100 steps ended by then: the prefill's token and 99 decode tokens.
+    expect(engine.statsAt(1.005)).toMatchObject({ promptTokens: 10, generationTokens: 100, requestSuccess: 0 });
+    expect(engine.abortAll(1.005)).toBe(1);
+    // The step in progress (1.00 to 1.01 s) has run too; nothing succeeded.
+    expect([engine.promptTokens, engine.generationTokens, engine.requestSuccess]).toEqual([10, 101, 0]);
+  });
+
+  test('the closed-form decode stretches count what the step-by-step engine counts, at every scrape', () => {
+    // Requests with preemptions and decode stretches (the KV cache holds 60,000 tokens), scraped every 0.5 s.
+    const requests: TraceRequest[] = [];
+    let seed = 7;
+    const random = (): number => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647;
+    };
+    for (let t = 0; t < 60; t += random() * 0.2) {
+      requests.push({ arrivalSeconds: t, promptTokens: 1 + Math.floor(random() * 3000), outputTokens: 1 + Math.floor(random() * 400) });
+    }
+    const trace = Trace.fromRequests(requests);
+    const times = Array.from({ length: 400 }, (_, i) => 0.25 + i * 0.5);
+    const config = llama8b(60_000);
+    const fast = scrapes(config, trace, times, true);
+    const slow = scrapes(config, trace, times, false);
+    expect(fast.engine.preemptions).toBeGreaterThan(0);
+    expect(fast.counters).toEqual(slow.counters);
+    // At the end: every prompt once, every output token, every request.
+    const last = fast.counters[fast.counters.length - 1];
+    expect(last).toEqual({
+      prompt: requests.reduce((sum, r) => sum + r.promptTokens, 0),
+      generated: requests.reduce((sum, r) => sum + r.outputTokens, 0),
+      success: requests.length,
+    });
+    expect(Array.from(fast.book.status).every((s) => s === RequestStatus.DONE)).toBe(true);
+  });
+});
