@@ -12,7 +12,7 @@ export type Gauge = typeof GAUGES[number];
  * The vLLM V1 counters a scrape reads (`vllm/v1/metrics/loggers.py` PrometheusStatLogger; prometheus_client adds
  * `_total`). Only PromQL queries read them (`rate`, `increase`, ...); per-pod HPA metrics accept gauges only.
  */
-export const COUNTERS = ['vllm:prompt_tokens_total', 'vllm:generation_tokens_total', 'vllm:request_success_total'] as const;
+export const COUNTERS = [METRIC.promptTokens, METRIC.generationTokens, METRIC.requestSuccess] as const;
 
 export interface LabelMatcher {
   readonly label: string;
