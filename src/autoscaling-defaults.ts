@@ -1,17 +1,18 @@
-// Written by `npx projen sweep` (build-tools/sweep.ts) from the replay sweep over the scenario suite; see
-// docs/benchmarks.md ("How the default was chosen"). Edit by re-running the sweep, not by hand.
+// Written by `npx projen sweep` (build-tools/sweep.ts) from the replay sweep over the training part of the scenario suite;
+// see docs/sweep.md. Edit by re-running the sweep, not by hand.
 
 /** The QueueAutoscaler defaults the sweep chose. */
 export const SWEPT_DEFAULTS = {
-  targetQueuePerReplica: 5,
-  capacityEnabled: true,
+  targetQueuePerReplica: 50,
+  capacityEnabled: false,
   capacityUtilization: 0.25,
-  predictiveEnabled: false,
-  predictiveWindowScrapes: 10,
+  demandEnabled: true,
+  demandUtilization: 0.5,
+  demandHoldColdStarts: 3,
+  demandBacklogDrainSeconds: 30,
   scaleDownStabilizationSeconds: 120,
   scaleDownPeriodSeconds: 60,
-  demandEnabled: false,
-  demandUtilization: 0.6,
-  demandHoldColdStarts: 1,
-  demandBacklogDrainSeconds: 60,
+  scaleUpPods: 2,
+  predictiveEnabled: false,
+  predictiveWindowScrapes: 10,
 } as const;

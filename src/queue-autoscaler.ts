@@ -50,7 +50,7 @@ export interface ScalingRules {
   readonly stabilizationWindow?: Duration;
   /**
    * Pods added or removed at most per `period`.
-   * @default - 2 up, 1 down
+   * @default - up: the swept count (docs/sweep.md); down: 1
    */
   readonly pods?: number;
   /**
@@ -241,7 +241,7 @@ export interface QueueAutoscalerProps {
   /**
    * Scale-up rules: fast. A replica takes minutes to start, so waiting for a stable signal costs more than
    * an extra replica (docs/benchmarks.md).
-   * @default - no stabilization, up to 2 pods per 60 s
+   * @default - no stabilization, up to the swept count of pods per 60 s (docs/sweep.md)
    */
   readonly scaleUp?: ScalingRules;
   /**
@@ -633,7 +633,7 @@ export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
       scaleUp: {
         stabilizationWindowSeconds: (up.stabilizationWindow ?? Duration.seconds(0)).toSeconds(),
         selectPolicy: 'Max',
-        policies: [{ type: 'Pods', value: up.pods ?? 2, periodSeconds: (up.period ?? Duration.seconds(60)).toSeconds() }],
+        policies: [{ type: 'Pods', value: up.pods ?? SWEPT_DEFAULTS.scaleUpPods, periodSeconds: (up.period ?? Duration.seconds(60)).toSeconds() }],
       },
       scaleDown: {
         stabilizationWindowSeconds: (down.stabilizationWindow ?? Duration.seconds(SWEPT_DEFAULTS.scaleDownStabilizationSeconds)).toSeconds(),

@@ -28,6 +28,8 @@ export interface AutoscalerSettings {
   readonly demandBacklogDrainSeconds: number;
   readonly scaleDownStabilizationSeconds: number;
   readonly scaleDownPeriodSeconds: number;
+  /** Pods the HPA may add per 60 s. */
+  readonly scaleUpPods: number;
 }
 
 /** The library's defaults as settings. */
@@ -41,20 +43,25 @@ export const DEFAULT_SETTINGS: AutoscalerSettings = {
   demandBacklogDrainSeconds: SWEPT_DEFAULTS.demandBacklogDrainSeconds,
   scaleDownStabilizationSeconds: SWEPT_DEFAULTS.scaleDownStabilizationSeconds,
   scaleDownPeriodSeconds: SWEPT_DEFAULTS.scaleDownPeriodSeconds,
+  scaleUpPods: SWEPT_DEFAULTS.scaleUpPods,
 };
 
 /**
- * The grid: the engine-time demand trigger at three utilizations, three holds and two drain times (the request-count
- * triggers then only guard: a waiting target of 50, no in-flight trigger), and the request-count triggers alone (the
- * in-flight trigger at two utilizations under two scale-down paces, and a long hold of 600 s).
+ * The grid: the engine-time demand trigger at four utilizations, two holds, two drain times and two scale-up paces (the
+ * request-count triggers then only guard: a waiting target of 50, no in-flight trigger), and the request-count triggers
+ * alone (the in-flight trigger at two utilizations under two scale-down paces).
  */
 export function tuningGrid(): AutoscalerSettings[] {
   const grid: AutoscalerSettings[] = [];
-  const base = { ...DEFAULT_SETTINGS, scaleDownStabilizationSeconds: 120, scaleDownPeriodSeconds: 60 };
-  for (const demandUtilization of [0.5, 0.65, 0.8]) {
-    for (const demandHoldColdStarts of [0, 1, 3]) {
-      for (const demandBacklogDrainSeconds of [30, 120]) {
-        grid.push({ ...base, targetQueuePerReplica: 50, capacityEnabled: false, demandEnabled: true, demandUtilization, demandHoldColdStarts, demandBacklogDrainSeconds });
+  const base = { ...DEFAULT_SETTINGS, scaleDownStabilizationSeconds: 120, scaleDownPeriodSeconds: 60, scaleUpPods: 2 };
+  for (const demandUtilization of [0.4, 0.5, 0.65, 0.8]) {
+    for (const demandHoldColdStarts of [1, 3]) {
+      for (const demandBacklogDrainSeconds of [15, 60]) {
+        for (const scaleUpPods of [2, 6]) {
+          grid.push({
+            ...base, targetQueuePerReplica: 50, capacityEnabled: false, demandEnabled: true, demandUtilization, demandHoldColdStarts, demandBacklogDrainSeconds, scaleUpPods,
+          });
+        }
       }
     }
   }
@@ -72,7 +79,8 @@ export function settingsLabel(s: AutoscalerSettings): string {
     ? `demand at ${s.demandUtilization} utilization, hold ${s.demandHoldColdStarts} cold start${s.demandHoldColdStarts === 1 ? '' : 's'}, drain ${s.demandBacklogDrainSeconds} s`
     : 'no demand trigger';
   const inFlight = s.capacityEnabled ? `in-flight ${s.capacityUtilization} x max-num-seqs` : 'no in-flight';
-  return `${demand}, queue ${s.targetQueuePerReplica}, ${inFlight}, scale-down window ${s.scaleDownStabilizationSeconds} s, -1 pod per ${s.scaleDownPeriodSeconds} s`;
+  return `${demand}, queue ${s.targetQueuePerReplica}, ${inFlight}, +${s.scaleUpPods} pods per 60 s, `
+    + `scale-down window ${s.scaleDownStabilizationSeconds} s, -1 pod per ${s.scaleDownPeriodSeconds} s`;
 }
 
 /** The hold in seconds for a server of this cold start and node wait. */
@@ -96,6 +104,7 @@ export function autoscalerProps(s: AutoscalerSettings, coldStartSeconds: number)
       backlogDrainTime: Duration.seconds(s.demandBacklogDrainSeconds),
     } : { enabled: false },
     predictiveTrigger: { enabled: false },
+    scaleUp: { pods: s.scaleUpPods },
     scaleDown: { stabilizationWindow: Duration.seconds(s.scaleDownStabilizationSeconds), period: Duration.seconds(s.scaleDownPeriodSeconds) },
   };
 }
@@ -113,6 +122,7 @@ export function settingsJson(s: AutoscalerSettings, coldStartSeconds: number): {
       backlogDrainTime: iso(s.demandBacklogDrainSeconds),
     } : { enabled: false },
     predictiveTrigger: { enabled: false },
+    scaleUp: { pods: s.scaleUpPods },
     scaleDown: { stabilizationWindow: iso(s.scaleDownStabilizationSeconds), period: iso(s.scaleDownPeriodSeconds) },
   };
 }
@@ -127,6 +137,7 @@ export function settingsTypeScript(s: AutoscalerSettings, coldStartSeconds: numb
         + `backlogDrainTime: Duration.seconds(${s.demandBacklogDrainSeconds}) },`
       : '  demandTrigger: { enabled: false },',
     '  predictiveTrigger: { enabled: false },',
+    `  scaleUp: { pods: ${s.scaleUpPods} },`,
     `  scaleDown: { stabilizationWindow: Duration.seconds(${s.scaleDownStabilizationSeconds}), period: Duration.seconds(${s.scaleDownPeriodSeconds}) },`,
   ];
   return lines.join('\n');
@@ -295,21 +306,23 @@ export interface TuneResult {
   readonly candidates: { readonly settings: AutoscalerSettings; readonly train: TuningMeasure }[];
 }
 
-/** The trace cut at `fraction` of its duration: the requests before the cut, and those after, from 0. */
+/**
+ * The trace cut at the first request at or after `fraction` of its duration: the requests before the cut, and those
+ * from it on, from 0. The test part carries the train part as its history, so its warm start replays the traffic that
+ * really came before it, not a ramp into its own start.
+ */
 export function splitTrace(trace: Trace, fraction: number): { train: Trace; test: Trace } {
-  const cut = fraction * trace.durationSeconds;
-  const before = [];
-  const after = [];
-  for (let i = 0; i < trace.length; i++) {
-    const r = trace.request(i);
-    if (r.arrivalSeconds < cut) before.push(r);
-    else after.push({ ...r, arrivalSeconds: r.arrivalSeconds - cut });
-  }
-  if (before.length === 0 || after.length === 0) {
-    throw new Error(`tune: cutting '${trace.name}' at ${(fraction * 100).toFixed(0)}% of its ${trace.durationSeconds.toFixed(0)} s leaves `
-      + `${before.length} requests to tune on and ${after.length} to test on; both parts need requests`);
-  }
-  return { train: Trace.fromRequests(before, `${trace.name} (first ${(fraction * 100).toFixed(0)}%)`), test: Trace.fromRequests(after, `${trace.name} (last ${((1 - fraction) * 100).toFixed(0)}%)`) };
+  let first = 0;
+  while (first < trace.length && trace._arrivals[first] < fraction * trace.durationSeconds) first++;
+  const describe = () => `tune: cutting '${trace.name}' at ${(fraction * 100).toFixed(0)}% of its ${trace.durationSeconds.toFixed(0)} s leaves `
+    + `${first} requests to tune on and ${trace.length - first} to test on; both parts need requests`;
+  if (first === 0 || first === trace.length) throw new Error(describe());
+  const cut = trace._arrivals[first];
+  const requests = Array.from({ length: trace.length }, (_, i) => trace.request(i));
+  const train = Trace.fromRequests(requests.slice(0, first), `${trace.name} (first ${(fraction * 100).toFixed(0)}%)`);
+  const test = Trace.fromRequests(requests.slice(first).map((r) => ({ ...r, arrivalSeconds: r.arrivalSeconds - cut })),
+    `${trace.name} (last ${((1 - fraction) * 100).toFixed(0)}%)`);
+  return { train, test: test._withHistory(train, cut - trace._arrivals[0]) };
 }
 
 /**

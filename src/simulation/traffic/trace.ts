@@ -334,6 +334,8 @@ export class Trace {
   private startEpoch = 0;
   /** Redraws this trace from its source with another seed (undefined: nothing random went into it). */
   private redraw?: (seed: number) => Trace;
+  /** The traffic that came before this trace, ending `history.duration` seconds after its own start: the lead-in, when set. */
+  private history?: Trace;
 
   private constructor(name: string, length: number, rateScale: number) {
     this.name = name;
@@ -461,18 +463,22 @@ export class Trace {
    * @internal
    */
   public _withLeadIn(seconds: number): { trace: Trace; leadInRequests: number } {
-    const leadIn = Math.min(seconds, this.duration);
+    const history = this.history;
+    const leadIn = Math.min(seconds, history ? history.duration : this.duration);
+    const source = history ?? this;
+    // With a history, its last `leadIn` seconds as they were; without, the trace's own start, ramped in.
+    const from = history ? history.duration - leadIn : 0;
     const random = new SeededRandom(1);
     const kept: number[] = [];
-    for (let i = 0; i < this.length && this._arrivals[i] < leadIn; i++) {
-      if (random.next() * leadIn < this._arrivals[i]) kept.push(i);
+    for (let i = 0; i < source.length && source._arrivals[i] < from + leadIn; i++) {
+      if (history ? source._arrivals[i] >= from : random.next() * leadIn < source._arrivals[i]) kept.push(i);
     }
     const count = kept.length;
     const trace = new Trace(this.name, count + this.length, this.rateScale);
-    kept.forEach((source, i) => {
-      trace._arrivals[i] = this._arrivals[source];
-      trace._prompts[i] = this._prompts[source];
-      trace._outputs[i] = this._outputs[source];
+    kept.forEach((index, i) => {
+      trace._arrivals[i] = source._arrivals[index] - from;
+      trace._prompts[i] = source._prompts[index];
+      trace._outputs[i] = source._outputs[index];
     });
     for (let i = 0; i < this.length; i++) trace._arrivals[count + i] = this._arrivals[i] + leadIn;
     trace._prompts.set(this._prompts, count);
@@ -480,6 +486,21 @@ export class Trace {
     trace.duration = this.duration + leadIn;
     trace.startEpoch = this.startEpoch - leadIn;
     return { trace, leadInRequests: count };
+  }
+
+  /**
+   * The trace as the continuation of `history`, which began `historySeconds` before it: a warm start then replays the
+   * last minutes of the history as they were instead of a ramp into the trace's own start.
+   * @internal
+   */
+  public _withHistory(history: Trace, historySeconds: number): Trace {
+    const trace = this.resample((i, emit) => emit(this._arrivals[i]), this.rateScale);
+    trace.duration = this.duration;
+    trace.startEpoch = this.startEpoch;
+    const past = history.resample((i, emit) => emit(history._arrivals[i]), history.rateScale);
+    past.duration = historySeconds;
+    trace.history = past;
+    return trace;
   }
 
   private derived(redraw: (seed: number) => Trace, visit: (index: number, emit: (arrival: number) => void) => void): Trace {

@@ -76,3 +76,21 @@ describe('splitting a trace by time', () => {
     expect(() => splitTrace(one, 0.5)).toThrow(/leaves 1 requests to tune on and 0 to test on; both parts need requests/);
   });
 });
+
+describe('the test part carries its history', () => {
+  test('a warm start of the test part replays the last 15 minutes of the train part as they were, not a ramp', () => {
+    // Bursts every 5 minutes; the cut falls at the start of a burst.
+    const requests = [];
+    for (let t = 0; t < 3600; t += 0.5) if (t % 300 < 60) requests.push({ arrivalSeconds: t, promptTokens: 100, outputTokens: 10 });
+    const trace = Trace.fromRequests(requests);
+    const { train, test } = splitTrace(trace, 0.5);
+    const { trace: replayed, leadInRequests } = test._withLeadIn(900);
+    // The lead-in holds every request of the train part's last 900 s (three whole bursts of 120 requests), at their offsets.
+    expect(leadInRequests).toBe(360);
+    expect(train.request(train.length - 1).arrivalSeconds).toBeLessThan(1800);
+    expect(replayed.request(0).arrivalSeconds).toBe(0);
+    expect(replayed.request(leadInRequests).arrivalSeconds).toBe(900);
+    // Without a history, the lead-in is the trace's own start, thinned into a ramp.
+    expect(train._withLeadIn(900).leadInRequests).toBeLessThan(360);
+  });
+});

@@ -1,0 +1,11 @@
+import { exampleManifests } from './src/simulation/cluster/example-chart';
+import { DEFAULT_SETTINGS, replayCandidate, splitTrace, tuningGrid, tuningRun } from './src/simulation/evidence/tuning';
+import { Trace } from './src/simulation/traffic/trace';
+const trace = Trace.fromCsvFile(process.argv[2]);
+const chart = exampleManifests();
+const { test } = splitTrace(trace, 0.5);
+const b = tuningRun({ name: 'x', chart, trace: test, sloTtftSeconds: 2, sloTarget: 0.99, maxReplicas: 16 });
+const s = tuningGrid()[3];
+const r = replayCandidate(b, s);
+console.log(r.sloAttainment, r.ttftP95ByMinute.map((x, i) => x > 2 ? `${i}:${x.toFixed(1)}` : '').filter(Boolean).join(' '));
+console.log(r.timeline.filter((p, i) => i % 8 === 0 && p.time < 1200).map((p) => `${p.time.toFixed(0)}:${p.replicas}/${p.readyReplicas}q${p.queued}`).join(' '));
