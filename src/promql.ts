@@ -158,8 +158,8 @@ export class Queries {
   /**
    * The demand the autoscaler sizes for: the highest engine demand of the last `holdSeconds` (a subquery sampled every
    * `stepSeconds`; the plain demand when 0), plus the backlog: the waiting requests times the mean engine seconds of a
-   * request finished over `backlogWindowSeconds`, to be served within `drainSeconds`. One element while the server has
-   * scraped replicas, none without.
+   * request finished over `backlogWindowSeconds` (at most one finished request per window assumed when none finished),
+   * to be served within `drainSeconds`. One element while the server has scraped replicas, none without.
    */
   public demandWithBacklog(costs: EngineTokenCosts, options: DemandQueryOptions): string {
     const demand = this.engineDemand(costs, options.windowSeconds);
@@ -167,7 +167,7 @@ export class Queries {
       ? `max_over_time((${demand})[${promDuration(options.holdSeconds)}:${promDuration(options.stepSeconds)}])`
       : demand;
     const finished = `sum(rate(${METRIC.requestSuccess}${serverSelector(this.scope)}[${promDuration(options.backlogWindowSeconds)}]))`;
-    const secondsPerRequest = `(${this.engineDemand(costs, options.backlogWindowSeconds)}) / clamp_min(${finished}, ${num(1 / options.backlogWindowSeconds)})`;
+    const secondsPerRequest = `(${this.engineDemand(costs, options.backlogWindowSeconds)}) / clamp_min(${finished}, ${num(Number((1 / options.backlogWindowSeconds).toPrecision(3)))})`;
     return `${held} + ${this.waitingTotal()} * ${secondsPerRequest} / ${num(options.drainSeconds)}`;
   }
 

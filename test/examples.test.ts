@@ -1,4 +1,4 @@
-import { argValue, container, findAll, findOne, synthApp } from './util';
+import { argValue, container, defaultTriggerNames, findAll, findOne, synthApp } from './util';
 import { llama70bOnH100 } from '../examples/llama-70b-h100';
 import { llama8bOnL4 } from '../examples/llama-8b-l4';
 import { qwen7bScaleToZero } from '../examples/qwen-7b-scale-to-zero';
@@ -23,7 +23,7 @@ describe('example: Llama 3.1 8B on one L4', () => {
     const scaledObject = findOne(manifests, 'ScaledObject');
     expect(deployment.spec).not.toHaveProperty('replicas');
     expect(scaledObject.spec).toMatchObject({ minReplicaCount: 1, maxReplicaCount: 2 });
-    expect(scaledObject.spec.triggers.map((t: any) => t.name)).toEqual(['queue', 'in-flight']);
+    expect(scaledObject.spec.triggers.map((t: any) => t.name)).toEqual(defaultTriggerNames());
   });
 
   test('drain timings and probes', () => {
@@ -108,7 +108,7 @@ describe('example: Qwen 2.5 7B on an A10G that scales to zero', () => {
 
   test('cost profile: floor 0, woken by the HTTP add-on, queue-scaled above', () => {
     expect(scaledObject.spec.minReplicaCount).toBe(0);
-    expect(scaledObject.spec.triggers.map((t: any) => t.name)).toEqual(['queue', 'in-flight', 'http-requests']);
+    expect(scaledObject.spec.triggers.map((t: any) => t.name)).toEqual([...defaultTriggerNames(), 'http-requests']);
     const route = findOne(manifests, 'InterceptorRoute');
     expect(route.spec.rules[0].hosts).toContain('qwen.batch.example.com');
     const push = scaledObject.spec.triggers.find((t: any) => t.type === 'external-push');

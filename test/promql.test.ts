@@ -65,6 +65,7 @@ describe('the in-flight and forecast queries KEDA runs, evaluated by promtool', 
     server,
     maxReplicas: 8,
     prometheusAddress: 'http://prometheus:9090',
+    capacityTrigger: { enabled: true },
     predictiveTrigger: { enabled: true, window: Duration.minutes(5) },
   });
   const triggers = findOne(Testing.synth(chart), 'ScaledObject').spec.triggers;

@@ -45,9 +45,9 @@ describe('QueueAutoscaler ScaledObject', () => {
     });
   });
 
-  test('capacity-aware trigger: requests in flight against the swept share of --max-num-seqs, on by default', () => {
-    // GIVEN the default props on a server with --max-num-seqs 256
-    const { chart, server, autoscaler } = scaled();
+  test('capacity-aware trigger: requests in flight against the swept share of --max-num-seqs', () => {
+    // GIVEN the trigger on at its swept utilization, on a server with --max-num-seqs 256
+    const { chart, server, autoscaler } = scaled({ capacityTrigger: { enabled: true } });
     const inFlight = scaledObjectOf(chart).scaledObject.spec.triggers.find((t: any) => t.name === 'in-flight');
     const scope = `{namespace="inference",service="${server.serviceName}",model_name="meta-llama/Llama-3.1-8B-Instruct"}`;
     // THEN running + waiting of this server, one element, AverageValue
@@ -102,9 +102,9 @@ describe('QueueAutoscaler ScaledObject', () => {
   });
 
   test('capacity-aware trigger: utilization or an explicit target, or off', () => {
-    const byShare = scaled({ capacityTrigger: { utilization: 0.5 } });
+    const byShare = scaled({ capacityTrigger: { enabled: true, utilization: 0.5 } });
     expect(byShare.autoscaler.targetInFlightPerReplica).toBe(128);
-    const explicit = scaled({ capacityTrigger: { targetInFlightPerReplica: 40 } });
+    const explicit = scaled({ capacityTrigger: { enabled: true, targetInFlightPerReplica: 40 } });
     expect(scaledObjectOf(explicit.chart).scaledObject.spec.triggers.find((t: any) => t.name === 'in-flight').metadata.threshold).toBe('40');
     const off = scaled({ capacityTrigger: { enabled: false } });
     expect(scaledObjectOf(off.chart).scaledObject.spec.triggers.map((t: any) => t.name)).not.toContain('in-flight');
@@ -128,8 +128,8 @@ describe('QueueAutoscaler ScaledObject', () => {
   });
 
   test('the new triggers refuse bad input with the prop and what is allowed', () => {
-    expect(() => scaled({ capacityTrigger: { utilization: 0 } })).toThrow("QueueAutoscaler 'test/autoscaler': capacityTrigger.utilization (0) must be in (0, 1]");
-    expect(() => scaled({ capacityTrigger: { targetInFlightPerReplica: -3 } })).toThrow("QueueAutoscaler 'test/autoscaler': capacityTrigger.targetInFlightPerReplica (-3) must be a number > 0");
+    expect(() => scaled({ capacityTrigger: { enabled: true, utilization: 0 } })).toThrow("QueueAutoscaler 'test/autoscaler': capacityTrigger.utilization (0) must be in (0, 1]");
+    expect(() => scaled({ capacityTrigger: { enabled: true, targetInFlightPerReplica: -3 } })).toThrow("QueueAutoscaler 'test/autoscaler': capacityTrigger.targetInFlightPerReplica (-3) must be a number > 0");
     expect(() => scaled({ predictiveTrigger: { enabled: true, window: Duration.seconds(20) } }))
       .toThrow("QueueAutoscaler 'test/autoscaler': predictiveTrigger.window ('20s') must span at least two scrapes (2 x the server's scrape interval, 30s) for a trend to exist");
   });
@@ -155,7 +155,7 @@ describe('QueueAutoscaler ScaledObject', () => {
       maxReplicaCount: 8,
     });
     expect(scaledObject.spec.advanced.horizontalPodAutoscalerConfig.behavior).toEqual({
-      scaleUp: { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 2, periodSeconds: 60 }] },
+      scaleUp: { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{ type: 'Pods', value: SWEPT_DEFAULTS.scaleUpPods, periodSeconds: 60 }] },
       scaleDown: {
         stabilizationWindowSeconds: SWEPT_DEFAULTS.scaleDownStabilizationSeconds,
         selectPolicy: 'Max',

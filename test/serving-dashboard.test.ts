@@ -21,7 +21,7 @@ interface Synthesized {
 function synthDashboard(props: Partial<ServingDashboardProps> = {}): Synthesized {
   const chart = testChart();
   const server = new VllmService(chart, 'server', { model: LLAMA_8B, gpu: Gpu.L4, gpuCount: 2, maxNumSeqs: 64 });
-  const autoscaler = new QueueAutoscaler(chart, 'scaler', { server, maxReplicas: 4, targetQueuePerReplica: 5, prometheusAddress: 'http://prometheus.monitoring:9090' });
+  const autoscaler = new QueueAutoscaler(chart, 'scaler', { server, maxReplicas: 4, targetQueuePerReplica: 5, capacityTrigger: { enabled: true, utilization: 0.25 }, prometheusAddress: 'http://prometheus.monitoring:9090' });
   const alerts = new ServingAlerts(chart, 'alerts', { server, autoscaler });
   const dashboard = new ServingDashboard(chart, 'dashboard', { servers: [server], autoscalers: [autoscaler], alerts: [alerts], ...props });
   const configMap = findOne(Testing.synth(chart), 'ConfigMap');

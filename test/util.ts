@@ -1,5 +1,6 @@
 import { App, Chart, ChartProps, Testing } from 'cdk8s';
 import { Gpu, Model } from '../src';
+import { SWEPT_DEFAULTS } from '../src/autoscaling-defaults';
 import { ValidationError } from '../src/errors';
 
 /** Small, fast models for tests that do not care which model is served. */
@@ -65,4 +66,10 @@ export function errorOf(fn: () => unknown): string {
     return (e as Error).message;
   }
   throw new Error('expected an error');
+}
+
+/** The metric triggers a QueueAutoscaler has with its swept defaults, in the order it emits them. */
+export function defaultTriggerNames(): string[] {
+  return ['queue', ...(SWEPT_DEFAULTS.capacityEnabled ? ['in-flight'] : []), ...(SWEPT_DEFAULTS.predictiveEnabled ? ['in-flight-forecast'] : []),
+    ...(SWEPT_DEFAULTS.demandEnabled ? ['demand'] : [])];
 }

@@ -51,7 +51,7 @@ describe('Simulation', () => {
 
   test('a change to a QueueAutoscaler prop shows up: the in-flight target', () => {
     const queueOnly = { targetQueuePerReplica: 1000 };
-    const inFlight = (target: number) => withQueueAutoscaler({ ...queueOnly, capacityTrigger: { targetInFlightPerReplica: target } });
+    const inFlight = (target: number) => withQueueAutoscaler({ ...queueOnly, capacityTrigger: { enabled: true, targetInFlightPerReplica: target } });
     const tight = Simulation.run({ manifests: inFlight(8), ...fixed, trace: heavy });
     const lax = Simulation.run({ manifests: inFlight(250), ...fixed, trace: heavy });
     expect(tight.name).toMatch(/^test-autoscaler-/);

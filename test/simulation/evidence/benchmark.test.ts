@@ -1,6 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import { Gpu, Model, QueueAutoscaler, VllmService } from '../../../src';
 import { Benchmark, Trace } from '../../../src/simulation';
+import { defaultTriggerNames } from '../../util';
 
 describe('Benchmark', () => {
   const small = { model: Model.huggingFace('meta-llama/Llama-3.1-8B-Instruct', { parametersBillions: 8 }), gpu: Gpu.H100, gpuCount: 1 };
@@ -57,7 +58,7 @@ describe('Benchmark', () => {
     const scaledObjects = manifests.filter((m) => m.kind === 'ScaledObject');
     expect(scaledObjects).toHaveLength(1);
     expect(scaledObjects[0].spec).toMatchObject({ minReplicaCount: 1, maxReplicaCount: 8 });
-    expect(scaledObjects[0].spec.triggers.map((t: any) => t.name)).toEqual(['queue', 'in-flight']);
+    expect(scaledObjects[0].spec.triggers.map((t: any) => t.name)).toEqual(defaultTriggerNames());
   });
 });
 

@@ -13,7 +13,7 @@ const DEMAND: AutoscalerSettings = { ...DEFAULT_SETTINGS, demandEnabled: true, d
 function chartWithFloor() {
   const chart = new Chart(Testing.app(), 'user', { namespace: 'serving' });
   const server = new VllmService(chart, 'server', { model: smallModel(), gpu: Gpu.H100, gpuCount: 1 });
-  const autoscaler = new QueueAutoscaler(chart, 'autoscaler', { server, maxReplicas: 6, prometheusAddress: 'http://prometheus.monitoring.svc:9090' });
+  const autoscaler = new QueueAutoscaler(chart, 'autoscaler', { server, maxReplicas: 6, prometheusAddress: 'http://prometheus.monitoring.svc:9090', capacityTrigger: { enabled: true }, demandTrigger: { enabled: false } });
   new WarmFloor(chart, 'floor', { autoscaler, replicas: 1, schedules: [{ timezone: 'Europe/Paris', start: '0 8 * * 1-5', end: '0 20 * * 1-5', replicas: 3 }] });
   return Testing.synth(chart);
 }
