@@ -33,9 +33,13 @@ export function tokenCosts(engine: EngineConfig, trace: Trace): TokenCosts {
 export function tokenCostsAt(engine: EngineConfig, meanPrompt: number, meanOutput: number): TokenCosts {
   const context = Math.max(1, meanPrompt + meanOutput / 2);
   const batch = Math.max(1, Math.min(engine.maxNumSeqs, Math.floor(engine.kvCapacityTokens / Math.max(1, meanPrompt + meanOutput))));
+  return costsAtStep(engine, batch, context, Math.max(1, Math.min(engine.maxNumBatchedTokens - batch, Math.round(meanPrompt))));
+}
+
+/** A decode token's share of a step of `batch` sequences of `context` tokens, and a prompt token's share of what a prefill chunk of `chunk` tokens adds to it. */
+function costsAtStep(engine: EngineConfig, batch: number, context: number, chunk: number): TokenCosts {
   const decodeWork = { contextTokens: batch * context, batchTokens: batch, attentionPairs: batch * (context + 1) };
   const decode = engineStepTime(engine, decodeWork).stepSeconds;
-  const chunk = Math.max(1, Math.min(engine.maxNumBatchedTokens - batch, Math.round(meanPrompt)));
   const mixed = engineStepTime(engine, {
     contextTokens: decodeWork.contextTokens + chunk,
     batchTokens: decodeWork.batchTokens + chunk,
@@ -73,13 +77,5 @@ export function servingTokenCosts(engine: EngineConfig): TokenCosts {
   const kvTokens = Math.max(engine.kvCapacityTokens, 1);
   const fullBatch = Math.max(1, Math.min(engine.maxNumSeqs, engine.maxNumBatchedTokens - 1));
   const context = Math.max(1, Math.min(engine.maxModelLen, kvTokens / fullBatch) / 2);
-  const decodeWork = { contextTokens: fullBatch * context, batchTokens: fullBatch, attentionPairs: fullBatch * (context + 1) };
-  const decode = engineStepTime(engine, decodeWork).stepSeconds;
-  const chunk = Math.max(1, engine.maxNumBatchedTokens - fullBatch);
-  const mixed = engineStepTime(engine, {
-    contextTokens: decodeWork.contextTokens + chunk,
-    batchTokens: decodeWork.batchTokens + chunk,
-    attentionPairs: decodeWork.attentionPairs + prefillAttentionPairs(0, chunk),
-  }).stepSeconds;
-  return { prefillSecondsPerToken: (mixed - decode) / chunk, decodeSecondsPerToken: decode / fullBatch };
+  return costsAtStep(engine, fullBatch, context, Math.max(1, engine.maxNumBatchedTokens - fullBatch));
 }

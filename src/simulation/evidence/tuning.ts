@@ -88,11 +88,7 @@ export function holdSeconds(s: AutoscalerSettings, coldStartSeconds: number, nod
   return Math.round(s.demandHoldColdStarts * (coldStartSeconds + nodeWaitSeconds));
 }
 
-/**
- * The settings as QueueAutoscaler props. With `coldStartSeconds` the hold is written out in seconds (for a chart
- * whose server is not a VllmService of this app); without it, it is left to the autoscaler's own default rule only
- * when it equals the default.
- */
+/** The settings as QueueAutoscaler props, the hold written out in seconds for a server of this cold start. */
 export function autoscalerProps(s: AutoscalerSettings, coldStartSeconds: number): Partial<QueueAutoscalerProps> {
   return {
     targetQueuePerReplica: s.targetQueuePerReplica,
@@ -111,20 +107,12 @@ export function autoscalerProps(s: AutoscalerSettings, coldStartSeconds: number)
 
 /** The settings as plain JSON in the shape of QueueAutoscalerProps; durations are ISO 8601 strings (`Duration.parse`). */
 export function settingsJson(s: AutoscalerSettings, coldStartSeconds: number): { [key: string]: unknown } {
-  const iso = (seconds: number) => Duration.seconds(seconds).toIsoString();
-  return {
-    targetQueuePerReplica: s.targetQueuePerReplica,
-    capacityTrigger: s.capacityEnabled ? { enabled: true, utilization: s.capacityUtilization } : { enabled: false },
-    demandTrigger: s.demandEnabled ? {
-      enabled: true,
-      utilization: s.demandUtilization,
-      hold: iso(holdSeconds(s, coldStartSeconds)),
-      backlogDrainTime: iso(s.demandBacklogDrainSeconds),
-    } : { enabled: false },
-    predictiveTrigger: { enabled: false },
-    scaleUp: { pods: s.scaleUpPods },
-    scaleDown: { stabilizationWindow: iso(s.scaleDownStabilizationSeconds), period: iso(s.scaleDownPeriodSeconds) },
+  const plain = (value: unknown): unknown => {
+    if (value instanceof Duration) return value.toIsoString();
+    if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+    return value;
   };
+  return plain(autoscalerProps(s, coldStartSeconds)) as { [key: string]: unknown };
 }
 
 /** The settings as the TypeScript a user pastes into `new QueueAutoscaler(chart, 'autoscaler', { server, maxReplicas, prometheusAddress, ... })`. */
