@@ -14,10 +14,10 @@
  */
 import { writeFileSync } from 'fs';
 import { exampleManifests } from '../src/simulation/cluster/example-chart';
+import { trainingScenarios } from '../src/simulation/evidence/generated-suite';
 import { HindsightReference } from '../src/simulation/evidence/hindsight';
 import { ReplayStart } from '../src/simulation/evidence/measure';
 import { SimulationResult } from '../src/simulation/evidence/results';
-import { trainingScenarios } from '../src/simulation/evidence/generated-suite';
 import { Scenario } from '../src/simulation/evidence/suite';
 import {
   AutoscalerSettings, exampleWithSettings, replayCandidate, runReferences, settingsLabel, tuningGrid, tuningRun, TuningRun,

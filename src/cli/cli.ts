@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-import { Duration } from 'cdk8s';
 import { readFileSync } from 'fs';
 import { dirname, join, relative } from 'path';
+import { Duration } from 'cdk8s';
 import { SWEPT_DEFAULTS } from '../autoscaling-defaults';
 import { BUDGET_TEXT, flashCrowd, parseArguments, policyList, rateScale, readManifestsFile, UsageError } from './cli-input';
 import { Gpu } from '../gpu';
@@ -17,10 +17,10 @@ import { parseRouting } from '../simulation/cluster/routing';
 import { PEER_POLICIES, policyNames } from '../simulation/control/policies';
 import { ASSUMPTIONS } from '../simulation/engine/assumptions';
 import { Benchmark, BenchmarkResult, runBenchmark } from '../simulation/evidence/benchmark';
-import { SimulationResult } from '../simulation/evidence/results';
-import { settingsJson, settingsLabel, settingsTypeScript, tune, TUNE_DEFAULTS, TuneResult, TuningMeasure } from '../simulation/evidence/tuning';
 import { evaluationScenarios } from '../simulation/evidence/generated-suite';
+import { SimulationResult } from '../simulation/evidence/results';
 import { runSuite, ScenarioResult, standardScenarios } from '../simulation/evidence/suite';
+import { settingsJson, settingsLabel, settingsTypeScript, tune, TUNE_DEFAULTS, TuneResult, TuningMeasure } from '../simulation/evidence/tuning';
 import { VariantRow } from '../simulation/evidence/variant-row';
 import { benchJson, benchMarkdownTable, benchSources, benchSummary, benchTextTable } from '../simulation/report/bench-report';
 import { dashboardSvgOf } from '../simulation/report/dashboard-svg';
@@ -421,7 +421,7 @@ function writeMarkdownPage(file: string, argv: string[], commandLine: string, bo
 const SUITE_METHOD = [
   'Every scenario replays its trace through the same server (the README quick start: Llama 3.1 70B on 4 x H100 from a',
   'ModelCache) and the same engine, cluster and controller models (docs/simulation.md). Each policy runs under the same',
-  "floor and ceiling (1-16 replicas); a peer whose source ships another floor or ceiling gets a second row, `(as shipped)`.",
+  'floor and ceiling (1-16 replicas); a peer whose source ships another floor or ceiling gets a second row, `(as shipped)`.',
   '`static` is the fewest fixed replicas that meet the SLO target with hindsight.',
   '',
   'The suite has two parts. The **evaluation part** is generated from published statistics (token mixes of chat, code,',

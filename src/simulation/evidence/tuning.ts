@@ -59,7 +59,14 @@ export function tuningGrid(): AutoscalerSettings[] {
       for (const demandBacklogDrainSeconds of [15, 60]) {
         for (const scaleUpPods of [2, 6]) {
           grid.push({
-            ...base, targetQueuePerReplica: 50, capacityEnabled: false, demandEnabled: true, demandUtilization, demandHoldColdStarts, demandBacklogDrainSeconds, scaleUpPods,
+            ...base,
+            targetQueuePerReplica: 50,
+            capacityEnabled: false,
+            demandEnabled: true,
+            demandUtilization,
+            demandHoldColdStarts,
+            demandBacklogDrainSeconds,
+            scaleUpPods,
           });
         }
       }
@@ -67,7 +74,15 @@ export function tuningGrid(): AutoscalerSettings[] {
   }
   for (const capacityUtilization of [0.15, 0.25]) {
     for (const [scaleDownStabilizationSeconds, scaleDownPeriodSeconds] of [[120, 60], [600, 60]]) {
-      grid.push({ ...base, targetQueuePerReplica: 5, capacityEnabled: true, capacityUtilization, demandEnabled: false, scaleDownStabilizationSeconds, scaleDownPeriodSeconds });
+      grid.push({
+        ...base,
+        targetQueuePerReplica: 5,
+        capacityEnabled: true,
+        capacityUtilization,
+        demandEnabled: false,
+        scaleDownStabilizationSeconds,
+        scaleDownPeriodSeconds,
+      });
     }
   }
   return grid;
@@ -147,8 +162,17 @@ export interface TuningMeasure {
 
 /** The run of one trace: the chart's server under these conditions, with its optimistic yardstick. */
 export function tuningRun(props: {
-  name: string; chart: Manifest[]; deploymentName?: string; trace: Trace; start?: ReplayStart; routing?: string; routingSeed?: number;
-  nodes?: NodePoolProps; sloTtftSeconds: number; sloTarget: number; maxReplicas: number;
+  name: string;
+  chart: Manifest[];
+  deploymentName?: string;
+  trace: Trace;
+  start?: ReplayStart;
+  routing?: string;
+  routingSeed?: number;
+  nodes?: NodePoolProps;
+  sloTtftSeconds: number;
+  sloTarget: number;
+  maxReplicas: number;
 }): TuningRun {
   const server = readServer(props.chart, props.deploymentName);
   const { autoscaler } = findAutoscaler(props.chart, server);
@@ -194,7 +218,8 @@ export function replayCandidate(run: TuningRun, s: AutoscalerSettings): Simulati
 }
 
 /** The run's causal reference, and its clairvoyant one unless `clairvoyant` is false. */
-export function runReferences(run: TuningRun, options: { clairvoyant?: boolean } = {}): { causal: HindsightReference; clairvoyant?: HindsightReference } {
+export function runReferences(run: TuningRun, options: { clairvoyant?: boolean } = {}):
+{ causal: HindsightReference; clairvoyant?: HindsightReference } {
   return { causal: causalReference(run.context), clairvoyant: options.clairvoyant === false ? undefined : clairvoyantReference(run.context) };
 }
 
@@ -212,14 +237,21 @@ export function withSettings(chart: Manifest[], server: ServerSpec, s: Autoscale
   if (!own) return [...others, { ...candidate, spec: { ...candidate.spec, scaleTargetRef: target } }];
   const floorTriggers = (own.spec.triggers ?? []).filter((t: Manifest) => t.type !== 'prometheus');
   const address = (own.spec.triggers ?? []).find((t: Manifest) => t.type === 'prometheus')?.metadata?.serverAddress;
-  const metricTriggers = candidate.spec.triggers.map((t: Manifest) => (address === undefined ? t : { ...t, metadata: { ...t.metadata, serverAddress: address } }));
+  const metricTriggers = candidate.spec.triggers.map((t: Manifest) => (address === undefined ? t
+    : { ...t, metadata: { ...t.metadata, serverAddress: address } }));
   return [...others, {
     ...own,
     spec: {
       ...own.spec,
       maxReplicaCount: maxReplicas,
       triggers: [...metricTriggers, ...floorTriggers],
-      advanced: { ...own.spec.advanced, horizontalPodAutoscalerConfig: { ...own.spec.advanced?.horizontalPodAutoscalerConfig, behavior: candidate.spec.advanced.horizontalPodAutoscalerConfig.behavior } },
+      advanced: {
+        ...own.spec.advanced,
+        horizontalPodAutoscalerConfig: {
+          ...own.spec.advanced?.horizontalPodAutoscalerConfig,
+          behavior: candidate.spec.advanced.horizontalPodAutoscalerConfig.behavior,
+        },
+      },
     },
   }];
 }
@@ -263,6 +295,11 @@ export function exampleWithSettings(s: AutoscalerSettings, maxReplicas: number):
   return exampleManifests({ autoscaler: { maxReplicas, ...autoscalerProps(s, server.coldStartSeconds) } });
 }
 
+/** A reference's figures, and whether it met the target. */
+export interface ReachedMeasure extends TuningMeasure {
+  readonly reachesTarget: boolean;
+}
+
 /** Inputs of `tune`. */
 export interface TuneProps {
   readonly trace: Trace;
@@ -287,7 +324,7 @@ export interface TuneResult {
   readonly train: TuningMeasure;
   readonly test: TuningMeasure;
   readonly defaults: { readonly train: TuningMeasure; readonly test: TuningMeasure };
-  readonly references: { readonly test: { readonly causal: TuningMeasure & { reachesTarget: boolean }; readonly clairvoyant: TuningMeasure & { reachesTarget: boolean } } };
+  readonly references: { readonly test: { readonly causal: ReachedMeasure; readonly clairvoyant: ReachedMeasure } };
   readonly trainTrace: Trace;
   readonly testTrace: Trace;
   /** Every candidate on the train part, in the order of choice. */
@@ -333,8 +370,15 @@ export function tune(props: TuneProps): TuneResult {
   const maxReplicas = props.maxReplicas ?? findAutoscaler(chart, server).autoscaler.maxReplicas;
   const { train, test } = splitTrace(props.trace, props.trainFraction);
   const runOf = (name: string, trace: Trace) => tuningRun({
-    name, chart, deploymentName: props.deploymentName, trace, routing: props.routing, nodes: props.nodes,
-    sloTtftSeconds: props.sloTtftSeconds, sloTarget: props.sloTarget, maxReplicas,
+    name,
+    chart,
+    deploymentName: props.deploymentName,
+    trace,
+    routing: props.routing,
+    nodes: props.nodes,
+    sloTtftSeconds: props.sloTtftSeconds,
+    sloTarget: props.sloTarget,
+    maxReplicas,
   });
   const trainRun = runOf('train', train);
   const testRun = runOf('test', test);

@@ -7,7 +7,9 @@ import {
 import { Trace } from '../../../src/simulation/traffic/trace';
 import { smallModel } from '../helpers';
 
-const DEMAND: AutoscalerSettings = { ...DEFAULT_SETTINGS, demandEnabled: true, demandUtilization: 0.65, demandHoldColdStarts: 1, demandBacklogDrainSeconds: 30, capacityEnabled: false };
+const DEMAND: AutoscalerSettings = {
+  ...DEFAULT_SETTINGS, demandEnabled: true, demandUtilization: 0.65, demandHoldColdStarts: 1, demandBacklogDrainSeconds: 30, capacityEnabled: false,
+};
 
 /** A chart with a cron-raised WarmFloor, so the floor's own triggers are visible. */
 function chartWithFloor() {
@@ -58,7 +60,9 @@ describe('tuning candidates on a user chart', () => {
 describe('choosing on the train part', () => {
   const s = (targetQueuePerReplica: number): AutoscalerSettings => ({ ...DEFAULT_SETTINGS, targetQueuePerReplica });
   test('the cheapest with half the allowed misses to spare, then the cheapest that meets the target, then the best attainment', () => {
-    const pick = (measured: [number, number, number][]) => chooseSettings(measured.map(([q, sloAttainment, billedGpuHours]) => ({ settings: s(q), train: { sloAttainment, billedGpuHours } })), 0.99)[0].settings.targetQueuePerReplica;
+    const pick = (measured: [number, number, number][]) => chooseSettings(
+      measured.map(([q, sloAttainment, billedGpuHours]) => ({ settings: s(q), train: { sloAttainment, billedGpuHours } })), 0.99,
+    )[0].settings.targetQueuePerReplica;
     expect(pick([[1, 0.999, 10], [2, 0.992, 5], [3, 0.996, 8]])).toBe(3);
     expect(pick([[1, 0.98, 10], [2, 0.992, 5], [3, 0.991, 4]])).toBe(3);
     expect(pick([[1, 0.98, 10], [2, 0.95, 5], [3, 0.97, 4]])).toBe(1);
