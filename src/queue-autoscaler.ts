@@ -288,10 +288,12 @@ export interface QueueAutoscalerProps {
 }
 
 /**
- * Scales a VllmService on its request queue with a KEDA ScaledObject.
+ * Scales a VllmService on its work and its request queue with a KEDA ScaledObject.
  *
- * KEDA reads `sum(vllm:num_requests_waiting)` of this server from Prometheus; its HPA keeps
- * `ceil(waiting / targetQueuePerReplica)` replicas between the floor (a WarmFloor, 1 by default) and `maxReplicas`.
+ * KEDA reads this server's series from Prometheus. By default its HPA keeps, between the floor (a WarmFloor, 1 by
+ * default) and `maxReplicas`, the larger of `ceil(demand / utilization)` replicas, where demand is the engine time of
+ * the prompt and generated tokens served (held at its peak over a cold start) plus the waiting queue's work, and
+ * `ceil(waiting / targetQueuePerReplica)`.
  *
  * @example
  * const model = Model.huggingFace('meta-llama/Llama-3.1-70B-Instruct', { parametersBillions: 70 });

@@ -310,11 +310,21 @@ function headroomVariants(deployment: ExampleDeploymentOptions): VariantRow[] {
       manifests: exampleManifests({ ...deployment, autoscaler: { demandTrigger: { enabled: true, utilization } } }),
     },
     {
+      name: 'default, hold 3 cold starts',
+      description: 'the default with demandTrigger.hold three cold starts: capacity kept through longer gaps between bursts, and paid for',
+      manifests: exampleManifests({ ...deployment, autoscaler: { demandTrigger: { enabled: true, hold: Duration.seconds(3 * exampleColdStart(deployment)) } } }),
+    },
+    {
       name: 'default, no hold',
       description: 'the default with demandTrigger.hold 0: the demand followed down at once; the difference is the price and the gain of the hold',
       manifests: exampleManifests({ ...deployment, autoscaler: { demandTrigger: { enabled: true, hold: Duration.seconds(0) } } }),
     },
   ];
+}
+
+/** The example server's cold-start estimate, seconds. */
+function exampleColdStart(deployment: ExampleDeploymentOptions): number {
+  return readServer(exampleManifests(deployment)).coldStartSeconds;
 }
 
 /** The ceiling of every policy in the suite: the generated scenarios need up to 12 replicas at their peaks. */
