@@ -315,6 +315,14 @@ function headroomVariants(deployment: ExampleDeploymentOptions): VariantRow[] {
       manifests: exampleManifests({ ...deployment, autoscaler: { demandTrigger: { enabled: true, hold: Duration.seconds(3 * exampleColdStart(deployment)) } } }),
     },
     {
+      name: 'request-count triggers',
+      description: 'the request-count triggers alone, as the previous defaults set them: waiting 5 and in flight 0.25 x --max-num-seqs per replica, +2 pods per 60 s, no demand trigger',
+      manifests: exampleManifests({
+        ...deployment,
+        autoscaler: { targetQueuePerReplica: 5, capacityTrigger: { enabled: true, utilization: 0.25 }, demandTrigger: { enabled: false }, scaleUp: { pods: 2 } },
+      }),
+    },
+    {
       name: 'default, no hold',
       description: 'the default with demandTrigger.hold 0: the demand followed down at once; the difference is the price and the gain of the hold',
       manifests: exampleManifests({ ...deployment, autoscaler: { demandTrigger: { enabled: true, hold: Duration.seconds(0) } } }),
