@@ -4,7 +4,7 @@
  * and a warm start; optionally side by side with another build of the package (its compiled `lib/`), interleaved
  * run by run so both see the same machine.
  *
- *   npx projen bench:replay [-- --baseline /path/to/other/checkout]
+ *   npx projen bench:replay [-- --baseline /path/to/other/checkout [--request-count]]
  */
 import { join, resolve } from 'path';
 import { exampleManifests } from '../src/simulation/cluster/example-chart';
@@ -31,10 +31,14 @@ function replayOf(dir: string, manifests: unknown[]): Replay {
 
 const TRACE_FILE = join(__dirname, '..', 'data', 'traces', 'azure-llm-2023-conv.csv');
 const here = Trace.fromCsvFile(TRACE_FILE).scaleRate(10);
-// Both builds replay the same synthesized chart, the autoscaled example of this checkout.
-const manifests = exampleManifests();
+// Both builds replay the same synthesized chart: the autoscaled example of this checkout, or with --request-count its
+// request-count triggers alone (what a build older than the demand trigger can read).
+const requestCount = { targetQueuePerReplica: 5, capacityTrigger: { enabled: true, utilization: 0.25 }, demandTrigger: { enabled: false } };
+const manifests = exampleManifests(process.argv.includes('--request-count') ? { autoscaler: requestCount } : {});
 const builds: [string, Replay][] = [['this checkout', replayOf(join(__dirname, '..'), manifests)]];
 if (baselineDir) builds.push([`baseline (${baselineDir})`, replayOf(baselineDir, manifests)]);
+// The demand trigger's query (counters, rates and a subquery) against the request-count triggers, in this checkout.
+if (!baselineDir) builds.push(['this checkout, request-count triggers', replayOf(join(__dirname, '..'), exampleManifests({ autoscaler: requestCount }))]);
 // The node layer and pinned connections are new: only this checkout runs them.
 const cases: [string, string, object?][] = [['warm start (15-minute lead-in)', 'warm'], ['cold start', 'cold'], ['given warm replicas', 'given'],
   ['warm start, nodes autoscaled', 'warm', { nodes: { mode: 'autoscaled' } }], ['warm start, connections:64:300', 'warm', { routing: 'connections:64:300' }]];
@@ -43,7 +47,7 @@ for (const [label, start, extra] of cases) {
   const times = new Map<string, number[]>(builds.map(([name]) => [name, []]));
   for (let i = 0; i < RUNS; i++) {
     for (const [name, replay] of builds) {
-      if (extra !== undefined && name !== 'this checkout') continue;
+      if (extra !== undefined && !name.startsWith('this checkout')) continue;
       const t0 = process.hrtime.bigint();
       replay(start, extra);
       times.get(name)!.push(Number(process.hrtime.bigint() - t0) / 1e9);

@@ -312,14 +312,19 @@ function headroomVariants(deployment: ExampleDeploymentOptions): VariantRow[] {
     {
       name: 'default, hold 3 cold starts',
       description: 'the default with demandTrigger.hold three cold starts: capacity kept through longer gaps between bursts, and paid for',
-      manifests: exampleManifests({ ...deployment, autoscaler: { demandTrigger: { enabled: true, hold: Duration.seconds(3 * exampleColdStart(deployment)) } } }),
+      manifests: exampleManifests({
+        ...deployment,
+        autoscaler: { demandTrigger: { enabled: true, hold: Duration.seconds(3 * exampleColdStart(deployment)) } },
+      }),
     },
     {
       name: 'request-count triggers',
       description: 'the request-count triggers alone, as the previous defaults set them: waiting 5 and in flight 0.25 x --max-num-seqs per replica, +2 pods per 60 s, no demand trigger',
       manifests: exampleManifests({
         ...deployment,
-        autoscaler: { targetQueuePerReplica: 5, capacityTrigger: { enabled: true, utilization: 0.25 }, demandTrigger: { enabled: false }, scaleUp: { pods: 2 } },
+        autoscaler: {
+          targetQueuePerReplica: 5, capacityTrigger: { enabled: true, utilization: 0.25 }, demandTrigger: { enabled: false }, scaleUp: { pods: 2 },
+        },
       }),
     },
     {
