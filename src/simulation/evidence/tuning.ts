@@ -236,9 +236,16 @@ export function withSettings(chart: Manifest[], server: ServerSpec, s: Autoscale
   const target = { ...candidate.spec.scaleTargetRef, name: server.deploymentName };
   if (!own) return [...others, { ...candidate, spec: { ...candidate.spec, scaleTargetRef: target } }];
   const floorTriggers = (own.spec.triggers ?? []).filter((t: Manifest) => t.type !== 'prometheus');
-  const address = (own.spec.triggers ?? []).find((t: Manifest) => t.type === 'prometheus')?.metadata?.serverAddress;
-  const metricTriggers = candidate.spec.triggers.map((t: Manifest) => (address === undefined ? t
-    : { ...t, metadata: { ...t.metadata, serverAddress: address } }));
+  // The chart's Prometheus, and its reading of an empty result (true at a zero floor, where no replica has series).
+  const ownMetric = (own.spec.triggers ?? []).find((t: Manifest) => t.type === 'prometheus')?.metadata ?? {};
+  const metricTriggers = candidate.spec.triggers.map((t: Manifest) => ({
+    ...t,
+    metadata: {
+      ...t.metadata,
+      serverAddress: ownMetric.serverAddress ?? t.metadata.serverAddress,
+      ignoreNullValues: own.spec.minReplicaCount === 0 ? 'true' : t.metadata.ignoreNullValues,
+    },
+  }));
   return [...others, {
     ...own,
     spec: {

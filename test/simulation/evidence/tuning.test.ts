@@ -41,6 +41,18 @@ describe('tuning candidates on a user chart', () => {
     expect(demand.metadata.query).toContain(`[${server.coldStartSeconds}s:15s]`);
   });
 
+  test('at a zero floor the candidate\'s queries read an empty result as 0, as the library\'s own do there', () => {
+    const chart = new Chart(Testing.app(), 'zero', { namespace: 'serving' });
+    const server = new VllmService(chart, 'server', { model: smallModel(), gpu: Gpu.H100, gpuCount: 1 });
+    const autoscaler = new QueueAutoscaler(chart, 'autoscaler', { server, maxReplicas: 4, prometheusAddress: 'http://prometheus.monitoring.svc:9090' });
+    WarmFloor.cost(chart, 'floor', { autoscaler, scaleToZero: { hosts: ['llama.example.com'] } });
+    const manifests = Testing.synth(chart);
+    const tuned = withSettings(manifests, readServer(manifests), DEMAND, 4).find((m) => m.kind === 'ScaledObject')!;
+    expect(tuned.spec.minReplicaCount).toBe(0);
+    for (const t of tuned.spec.triggers.filter((x: any) => x.type === 'prometheus')) expect(t.metadata.ignoreNullValues).toBe('true');
+    expect(tuned.spec.triggers.map((t: any) => t.name)).toContain('http-requests');
+  });
+
   test('recommended settings print as QueueAutoscaler props: TypeScript, and JSON whose durations Duration.parse reads', () => {
     const json = settingsJson(DEMAND, 200) as any;
     expect(json.demandTrigger).toEqual({ enabled: true, utilization: 0.65, hold: 'PT3M20S', backlogDrainTime: 'PT30S' });
