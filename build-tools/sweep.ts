@@ -15,13 +15,11 @@
 import { writeFileSync } from 'fs';
 import { exampleManifests } from '../src/simulation/cluster/example-chart';
 import { trainingScenarios } from '../src/simulation/evidence/generated-suite';
-import { HindsightReference } from '../src/simulation/evidence/hindsight';
+import { causalReference, HindsightReference } from '../src/simulation/evidence/hindsight';
 import { ReplayStart } from '../src/simulation/evidence/measure';
 import { SimulationResult } from '../src/simulation/evidence/results';
 import { Scenario } from '../src/simulation/evidence/suite';
-import {
-  AutoscalerSettings, exampleWithSettings, replayCandidate, runReferences, settingsLabel, tuningGrid, tuningRun, TuningRun,
-} from '../src/simulation/evidence/tuning';
+import { AutoscalerSettings, replayCandidate, settingsLabel, tuningGrid, tuningRun, TuningRun } from '../src/simulation/evidence/tuning';
 import { Trace } from '../src/simulation/traffic/trace';
 
 const SLO = 2;
@@ -38,7 +36,6 @@ interface Run { scenario: Scenario; run: TuningRun; causal: HindsightReference }
 const runs: Run[] = scenarios.flatMap((scenario) => Array.from({ length: scenario.seeds }, (_, i) => {
   const seed = (scenario.firstSeed ?? 1) + i;
   const run = tuningRun({
-    name: `${scenario.name}#${seed}`,
     chart,
     trace: scenario.trace.withSeed(seed),
     start: scenario.start as ReplayStart,
@@ -49,7 +46,7 @@ const runs: Run[] = scenarios.flatMap((scenario) => Array.from({ length: scenari
     sloTarget: TARGET,
     maxReplicas: MAX_REPLICAS,
   });
-  return { scenario, run, causal: runReferences(run, { clairvoyant: false }).causal };
+  return { scenario, run, causal: causalReference(run.context) };
 }));
 console.log(`${runs.length} training runs, causal references: ${((Date.now() - started) / 1000).toFixed(0)} s`);
 
@@ -64,7 +61,6 @@ interface Scored {
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const grid = tuningGrid();
 const scored: Scored[] = grid.map((settings, n) => {
-  exampleWithSettings(settings, MAX_REPLICAS); // synthesizes, so a configuration the construct refuses fails here
   const results: { run: Run; result: SimulationResult }[] = runs.map((run) => ({ run, result: replayCandidate(run.run, settings) }));
   const perScenario = new Map<string, { attainment: number; cost: number; reachable: boolean }>();
   for (const scenario of scenarios) {

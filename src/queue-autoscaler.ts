@@ -13,7 +13,7 @@ import {
 } from './imports/keda-keda.sh';
 import { EngineTokenCosts, Queries } from './promql';
 import { checkCacheSharable } from './server-settings';
-import { dataParallel, engineConfig } from './simulation/cluster/manifests';
+import { replicaEngine } from './simulation/cluster/manifests';
 import { servingTokenCosts } from './simulation/engine/work';
 import { checkObjectName, checkRenderedMetadata } from './validation/kubernetes-names';
 import { checkKedaThreshold, namespaceOfAddress, prometheusAddressProblem } from './validation/prometheus';
@@ -327,6 +327,7 @@ export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
   private readonly props: QueueAutoscalerProps;
   private readonly check: Check;
   private floor?: ReplicaFloor;
+  private tokenCosts?: EngineTokenCosts;
 
   public constructor(scope: Construct, id: string, props: QueueAutoscalerProps) {
     super(scope, id);
@@ -518,15 +519,16 @@ export class QueueAutoscaler extends Construct implements IAutoscalerTarget {
   }
 
   private modelledTokenCosts(): EngineTokenCosts {
+    if (this.tokenCosts) return this.tokenCosts;
     const server = this.server;
-    const tensorParallelSize = server.gpuCount / server.dataParallelSize;
     const kvCapacityTokens = server.sizing.kvCacheTokens ?? 0;
-    return servingTokenCosts(dataParallel(engineConfig(server.model, server.gpu, tensorParallelSize, {
+    this.tokenCosts = servingTokenCosts(replicaEngine(server.model, server.gpu, server.gpuCount / server.dataParallelSize, server.dataParallelSize, {
       maxNumSeqs: server.maxNumSeqs,
       maxNumBatchedTokens: server.maxNumBatchedTokens,
       kvCapacityTokens,
       maxModelLen: server.maxModelLen ?? server.sizing.maxContextTokens ?? kvCapacityTokens,
-    }), server.dataParallelSize));
+    }));
+    return this.tokenCosts;
   }
 
   private queries(): Queries {

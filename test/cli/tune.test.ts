@@ -57,7 +57,8 @@ describe('cdk8s-vllm tune', () => {
     expect(Object.keys(parsed.recommended)).toEqual(expect.arrayContaining(['targetQueuePerReplica', 'capacityTrigger', 'demandTrigger', 'scaleDown']));
     // The recommended settings were chosen on the train part: none of the candidates meets the target more cheaply there.
     const meets = parsed.candidates.filter((c: any) => c.train.sloAttainment >= 0.995);
-    if (meets.length > 0) expect(parsed.train.billedGpuHours).toBeCloseTo(Math.min(...meets.map((c: any) => c.train.billedGpuHours)), 6);
+    expect(meets.length).toBeGreaterThan(0);
+    expect(parsed.train.billedGpuHours).toBeCloseTo(Math.min(...meets.map((c: any) => c.train.billedGpuHours)), 6);
     // The test part is the later half: about as many requests as the train part.
     expect(parsed.testTrace.requests).toBeGreaterThan(0.4 * (parsed.trainTrace.requests + parsed.testTrace.requests));
   });

@@ -154,12 +154,12 @@ export function readServer(manifests: Manifest[], deploymentName?: string): Serv
     shutdownTimeoutSeconds,
     terminationGraceSeconds,
     scrapeIntervalSeconds: readScrapeInterval(manifests, deployment),
-    engine: dataParallel(engineConfig(model, gpu, tensorParallelSize, {
+    engine: replicaEngine(model, gpu, tensorParallelSize, dataParallelSize, {
       maxNumSeqs: numberArg('--max-num-seqs', 256),
       maxNumBatchedTokens: numberArg('--max-num-batched-tokens', 8192),
       kvCapacityTokens,
       maxModelLen,
-    }), dataParallelSize),
+    }),
   };
 }
 
@@ -192,6 +192,11 @@ export function engineConfig(model: Model, gpu: Gpu, tensorParallelSize: number,
     stepOverheadSeconds: ASSUMPTIONS.gpuFixedSecondsPerStep + ASSUMPTIONS.gpuSecondsPerLayer * layers,
     hostSecondsPerStep: ASSUMPTIONS.hostSecondsPerStep,
   };
+}
+
+/** The engine of one replica (pod): `dataParallelSize` ranks of `tensorParallelSize` GPUs each, with these per-rank limits. */
+export function replicaEngine(model: Model, gpu: Gpu, tensorParallelSize: number, dataParallelSize: number, limits: SchedulerLimits): EngineConfig {
+  return dataParallel(engineConfig(model, gpu, tensorParallelSize, limits), dataParallelSize);
 }
 
 /**

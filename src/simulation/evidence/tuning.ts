@@ -32,19 +32,9 @@ export interface AutoscalerSettings {
   readonly scaleUpPods: number;
 }
 
+const { predictiveEnabled: _predictive, predictiveWindowScrapes: _window, ...sweptSettings } = SWEPT_DEFAULTS;
 /** The library's defaults as settings. */
-export const DEFAULT_SETTINGS: AutoscalerSettings = {
-  targetQueuePerReplica: SWEPT_DEFAULTS.targetQueuePerReplica,
-  capacityEnabled: SWEPT_DEFAULTS.capacityEnabled,
-  capacityUtilization: SWEPT_DEFAULTS.capacityUtilization,
-  demandEnabled: SWEPT_DEFAULTS.demandEnabled,
-  demandUtilization: SWEPT_DEFAULTS.demandUtilization,
-  demandHoldColdStarts: SWEPT_DEFAULTS.demandHoldColdStarts,
-  demandBacklogDrainSeconds: SWEPT_DEFAULTS.demandBacklogDrainSeconds,
-  scaleDownStabilizationSeconds: SWEPT_DEFAULTS.scaleDownStabilizationSeconds,
-  scaleDownPeriodSeconds: SWEPT_DEFAULTS.scaleDownPeriodSeconds,
-  scaleUpPods: SWEPT_DEFAULTS.scaleUpPods,
-};
+export const DEFAULT_SETTINGS: AutoscalerSettings = sweptSettings;
 
 /**
  * The grid: the engine-time demand trigger at four utilizations, two holds, two drain times and two scale-up paces (the
@@ -132,23 +122,16 @@ export function settingsJson(s: AutoscalerSettings, coldStartSeconds: number): {
 
 /** The settings as the TypeScript a user pastes into `new QueueAutoscaler(chart, 'autoscaler', { server, maxReplicas, prometheusAddress, ... })`. */
 export function settingsTypeScript(s: AutoscalerSettings, coldStartSeconds: number): string {
-  const lines = [
-    `  targetQueuePerReplica: ${s.targetQueuePerReplica},`,
-    s.capacityEnabled ? `  capacityTrigger: { enabled: true, utilization: ${s.capacityUtilization} },` : '  capacityTrigger: { enabled: false },',
-    s.demandEnabled
-      ? `  demandTrigger: { enabled: true, utilization: ${s.demandUtilization}, hold: Duration.seconds(${holdSeconds(s, coldStartSeconds)}), `
-        + `backlogDrainTime: Duration.seconds(${s.demandBacklogDrainSeconds}) },`
-      : '  demandTrigger: { enabled: false },',
-    '  predictiveTrigger: { enabled: false },',
-    `  scaleUp: { pods: ${s.scaleUpPods} },`,
-    `  scaleDown: { stabilizationWindow: Duration.seconds(${s.scaleDownStabilizationSeconds}), period: Duration.seconds(${s.scaleDownPeriodSeconds}) },`,
-  ];
-  return lines.join('\n');
+  const literal = (value: unknown): string => {
+    if (value instanceof Duration) return `Duration.seconds(${value.toSeconds()})`;
+    if (value !== null && typeof value === 'object') return `{ ${Object.entries(value).map(([k, v]) => `${k}: ${literal(v)}`).join(', ')} }`;
+    return JSON.stringify(value);
+  };
+  return Object.entries(autoscalerProps(s, coldStartSeconds)).map(([key, value]) => `  ${key}: ${literal(value)},`).join('\n');
 }
 
 /** One trace to replay candidates on, with what every candidate shares: server, start, routing, nodes, ceiling and references. */
 export interface TuningRun {
-  readonly name: string;
   readonly chart: Manifest[];
   readonly server: ServerSpec;
   readonly context: HindsightContext;
@@ -162,7 +145,6 @@ export interface TuningMeasure {
 
 /** The run of one trace: the chart's server under these conditions, with its optimistic yardstick. */
 export function tuningRun(props: {
-  name: string;
   chart: Manifest[];
   deploymentName?: string;
   trace: Trace;
@@ -177,7 +159,6 @@ export function tuningRun(props: {
   const server = readServer(props.chart, props.deploymentName);
   const { autoscaler } = findAutoscaler(props.chart, server);
   return {
-    name: props.name,
     chart: props.chart,
     server,
     context: {
@@ -215,12 +196,6 @@ export function replayCandidate(run: TuningRun, s: AutoscalerSettings): Simulati
     placeholders: c.placeholders,
     coldFloor: c.minReplicas,
   });
-}
-
-/** The run's causal reference, and its clairvoyant one unless `clairvoyant` is false. */
-export function runReferences(run: TuningRun, options: { clairvoyant?: boolean } = {}):
-{ causal: HindsightReference; clairvoyant?: HindsightReference } {
-  return { causal: causalReference(run.context), clairvoyant: options.clairvoyant === false ? undefined : clairvoyantReference(run.context) };
 }
 
 /**
@@ -294,12 +269,6 @@ function candidateScaledObject(server: ServerSpec, s: AutoscalerSettings, maxRep
   const scaledObject = Testing.synth(chart).find((m) => m.kind === 'ScaledObject')!;
   CANDIDATE_CACHE.set(key, scaledObject);
   return scaledObject;
-}
-
-/** The example chart with these settings (the sweep's candidates). */
-export function exampleWithSettings(s: AutoscalerSettings, maxReplicas: number): Manifest[] {
-  const server = readServer(exampleManifests());
-  return exampleManifests({ autoscaler: { maxReplicas, ...autoscalerProps(s, server.coldStartSeconds) } });
 }
 
 /** A reference's figures, and whether it met the target. */
@@ -376,8 +345,7 @@ export function tune(props: TuneProps): TuneResult {
   const server = readServer(chart, props.deploymentName);
   const maxReplicas = props.maxReplicas ?? findAutoscaler(chart, server).autoscaler.maxReplicas;
   const { train, test } = splitTrace(props.trace, props.trainFraction);
-  const runOf = (name: string, trace: Trace) => tuningRun({
-    name,
+  const runOf = (trace: Trace) => tuningRun({
     chart,
     deploymentName: props.deploymentName,
     trace,
@@ -387,8 +355,8 @@ export function tune(props: TuneProps): TuneResult {
     sloTarget: props.sloTarget,
     maxReplicas,
   });
-  const trainRun = runOf('train', train);
-  const testRun = runOf('test', test);
+  const trainRun = runOf(train);
+  const testRun = runOf(test);
   const grid = [DEFAULT_SETTINGS, ...tuningGrid().filter((s) => JSON.stringify(s) !== JSON.stringify(DEFAULT_SETTINGS))];
   const steps = grid.length + 4;
   const measure = (r: SimulationResult): TuningMeasure => ({ sloAttainment: r.sloAttainment, billedGpuHours: r.billedGpuHours });
@@ -403,7 +371,7 @@ export function tune(props: TuneProps): TuneResult {
   const recommendedTest = testOf(recommended.settings);
   const defaultTest = testOf(DEFAULT_SETTINGS);
   props.onProgress?.('references', (grid.length + 2) / steps);
-  const references = runReferences(testRun) as { causal: HindsightReference; clairvoyant: HindsightReference };
+  const references = { causal: causalReference(testRun.context), clairvoyant: clairvoyantReference(testRun.context) };
   const withReach = (r: HindsightReference) => ({ ...measure(r.result), reachesTarget: r.reachesTarget });
   return {
     recommended: recommended.settings,
